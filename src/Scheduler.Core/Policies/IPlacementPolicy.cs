@@ -1,0 +1,15 @@
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Policies;
+
+/// <summary>
+/// Decides, at a step boundary, which queued requests enter which free slots by calling
+/// <see cref="ClusterState.Admit"/>. One instance serves one run (policies may keep state between calls).
+/// </summary>
+public interface IPlacementPolicy
+{
+    /// <summary>The name the policy was created under (as given to --policy).</summary>
+    string Name { get; }
+
+    void Place(ClusterState state);
+}

@@ -1,0 +1,321 @@
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Policies;
+
+/// <summary>
+/// BF-IO exactly as the paper's public simulator implements it (SPEC §3 "bfio-ref"), quirks included:
+/// a projection without decode growth, a greedy fill while more than 7 slots are free, then a heap of
+/// ranks each given the exact-cardinality subset the reference's bitset DP picks. Horizon 0 is the
+/// paper's guaranteed H=0 variant.
+/// </summary>
+public sealed class ReferenceBfioPolicy : IPlacementPolicy
+{
+    private readonly int _horizon;
+    private readonly double _tokenSeconds;
+    private readonly MarginScore _score = new();
+    private readonly CardinalitySubsetSums _subsets = new();
+    private readonly RankScoreHeap _heap = new();
+
+    private double[] _projection = []; // column-major: rank g occupies [g·rows, (g+1)·rows)
+    private double[] _envelope = [];
+    private double[] _bucket = [];
+    private int[] _queue = [];
+    private int _queueCount;
+    private int[] _sizes = [];
+    private int[] _sortedSizes = [];
+    private bool[] _chosen = [];
+    private int _rows;
+
+    public ReferenceBfioPolicy(int horizon = ReferenceConstants.BfioDefaultHorizon, string? name = null,
+        double tokenSeconds = ReferenceConstants.TokenSeconds)
+    {
+        if (horizon < 0) throw new ArgumentOutOfRangeException(nameof(horizon), horizon, "horizon must be ≥ 0");
+        _horizon = horizon;
+        _tokenSeconds = tokenSeconds;
+        Name = name ?? "bfio-ref";
+    }
+
+    public string Name { get; }
+
+    public int Horizon => _horizon;
+
+    public void Place(ClusterState state)
+    {
+        if (state.QueueCount == 0) return;
+        var horizon = Math.Min(_horizon, Math.Max(1, state.MaxPredictedRemaining()));
+        Project(state, horizon);
+        LoadQueue(state);
+
+        GreedyFill(state);
+        if (_queueCount == 0 || state.TotalFreeSlots() == 0) return;
+        FineFill(state, horizon);
+    }
+
+    private void Project(ClusterState state, int horizon)
+    {
+        var rows = horizon + 1;
+        var ranks = state.Ranks;
+        _rows = rows;
+        if (_projection.Length < rows * ranks) _projection = new double[rows * ranks];
+        if (_envelope.Length < rows) _envelope = new double[rows];
+        if (_bucket.Length < rows + 1) _bucket = new double[rows + 1];
+
+        for (var g = 0; g < ranks; g++)
+        {
+            var column = _projection.AsSpan(g * rows, rows);
+            var load = (double)state.Load(g);
+            column[0] = load;
+            if (state.ActiveCount(g) == 0)
+            {
+                column[1..].Clear();
+                continue;
+            }
+            _bucket.AsSpan(0, rows).Clear();
+            foreach (var id in state.ActiveRequests(g))
+            {
+                var gen = state.Generated(id);
+                var remaining = state.PredictedOutput(id) - gen;
+                if (remaining >= 1 && remaining <= horizon) _bucket[remaining] += state.PromptTokens(id) + gen;
+            }
+            var departed = 0.0;
+            for (var t = 1; t < rows; t++)
+            {
+                departed += _bucket[t];
+                column[t] = load - departed;
+            }
+        }
+        for (var t = 0; t < rows; t++)
+        {
+            var max = double.NegativeInfinity;
+            for (var g = 0; g < ranks; g++)
+            {
+                var v = _projection[g * rows + t];
+                if (v > max) max = v;
+            }
+            _envelope[t] = max;
+        }
+    }
+
+    private void LoadQueue(ClusterState state)
+    {
+        var queue = state.Queue;
+        if (_queue.Length < queue.Length) _queue = new int[queue.Length];
+        queue.CopyTo(_queue);
+        _queueCount = queue.Length;
+    }
+
+    private ReadOnlySpan<double> Column(int rank) => _projection.AsSpan(rank * _rows, _rows);
+
+    private void AddMass(int rank, long mass)
+    {
+        var column = _projection.AsSpan(rank * _rows, _rows);
+        for (var t = 0; t < column.Length; t++)
+        {
+            var v = column[t] + mass;
+            column[t] = v;
+            if (v > _envelope[t]) _envelope[t] = v;
+        }
+    }
+
+    private void GreedyFill(ClusterState state)
+    {
+        while (_queueCount > 0)
+        {
+            var totalFree = 0;
+            var maxFree = 0;
+            for (var g = 0; g < state.Ranks; g++)
+            {
+                var free = state.FreeSlots(g);
+                totalFree += free;
+                if (free > maxFree) maxFree = free;
+            }
+            if (totalFree <= ReferenceConstants.BfioGreedySlotThreshold || maxFree <= 0) return;
+
+            var rank = -1;
+            var rankLoad = double.PositiveInfinity;
+            for (var g = 0; g < state.Ranks; g++)
+            {
+                if (state.FreeSlots(g) != maxFree) continue;
+                var load = _projection[g * _rows];
+                if (load < rankLoad) { rankLoad = load; rank = g; }
+            }
+
+            _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+            var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
+            var best = -1;
+            var bestScore = double.NegativeInfinity;
+            for (var i = 0; i < window; i++)
+            {
+                var s = state.PromptTokens(_queue[i]);
+                if (s <= 0) continue;
+                var f = _score.Evaluate(s);
+                if (f > bestScore) { bestScore = f; best = i; }
+            }
+            if (best < 0)
+            {
+                for (var i = 0; i < window; i++)
+                {
+                    var f = _score.Evaluate(state.PromptTokens(_queue[i]));
+                    if (f > bestScore) { bestScore = f; best = i; }
+                }
+            }
+            if (best < 0) return;
+
+            var id = _queue[best];
+            state.Admit(id, rank);
+            RemoveAt(best);
+            AddMass(rank, state.PromptTokens(id));
+        }
+    }
+
+    private double Lambda(ClusterState state, int horizon)
+    {
+        int remainingSteps;
+        if (horizon == 0) remainingSteps = 0;
+        else
+        {
+            remainingSteps = horizon;
+            for (var t = 1; t <= horizon; t++)
+            {
+                var max = double.NegativeInfinity;
+                for (var g = 0; g < state.Ranks; g++)
+                {
+                    var v = _projection[g * _rows + t];
+                    if (v > max) max = v;
+                }
+                if (max <= ReferenceConstants.BfioEpsilon) { remainingSteps = t; break; }
+            }
+        }
+        var clock = state.Clock;
+        // The reference's unit mix-up, kept on purpose: steps times seconds-per-token.
+        var lambda = clock / (clock + remainingSteps * _tokenSeconds + ReferenceConstants.BfioEpsilon);
+        return Math.Clamp(lambda, 0.0, 1.0);
+    }
+
+    private double HeapScore(int rank, double lambda) =>
+        (1.0 - lambda) * _projection[rank * _rows] + lambda * _projection[rank * _rows + _rows - 1];
+
+    private void FineFill(ClusterState state, int horizon)
+    {
+        var lambda = Lambda(state, horizon);
+        _heap.Clear();
+        var totalFree = 0;
+        for (var g = 0; g < state.Ranks; g++)
+        {
+            var free = state.FreeSlots(g);
+            if (free <= 0) continue;
+            totalFree += free;
+            _heap.Push(HeapScore(g, lambda), g);
+        }
+        var maxRounds = Math.Min(ReferenceConstants.BfioMaxFineRounds, totalFree);
+        var rounds = 0;
+        while (_heap.Count > 0 && _queueCount > 0 && rounds < maxRounds)
+        {
+            var (_, rank) = _heap.Pop();
+            var slots = state.FreeSlots(rank);
+            if (slots <= 0) continue;
+
+            var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
+            var mass = ChooseSubset(state, rank, window, slots);
+
+            for (var i = 0; i < window; i++)
+                if (_chosen[i]) state.Admit(_queue[i], rank);
+            RemoveChosen(window);
+            AddMass(rank, mass);
+            if (state.FreeSlots(rank) > 0) _heap.Push(HeapScore(rank, lambda), rank);
+            rounds++;
+        }
+    }
+
+    /// <summary>Marks the chosen window positions in <see cref="_chosen"/> and returns their prompt sum.</summary>
+    private long ChooseSubset(ClusterState state, int rank, int window, int slots)
+    {
+        if (_sizes.Length < window)
+        {
+            _sizes = new int[window];
+            _sortedSizes = new int[window];
+            _chosen = new bool[window];
+        }
+        var sizes = _sizes.AsSpan(0, window);
+        for (var i = 0; i < window; i++) sizes[i] = state.PromptTokens(_queue[i]);
+        _chosen.AsSpan(0, window).Clear();
+
+        _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+        var safe = _score.SafeBound;
+
+        var sorted = _sortedSizes.AsSpan(0, window);
+        sizes.CopyTo(sorted);
+        sorted.Sort();
+        sorted.Reverse();
+        var kMax = Math.Min(slots, window);
+        long capMax = 0;
+        for (var i = 0; i < kMax; i++) capMax += sorted[i];
+        _subsets.Run(sizes, kMax, Math.Max(1, capMax));
+
+        var bestK = 0;
+        long bestSum = 0;
+        var bestScore = double.NegativeInfinity;
+        long prefix = capMax;
+        for (var k = kMax; k >= 1; k--)
+        {
+            var cap = Math.Max(1, prefix);
+            prefix -= sorted[k - 1];
+            long sum = -1;
+            if (safe >= 1) sum = _subsets.LargestAtMost(k, safe);
+            if (sum < 0 && safe + 1 <= cap) sum = _subsets.SmallestInRange(k, safe + 1, cap);
+            if (sum < 0) continue;
+            var f = _score.Evaluate(sum);
+            if (f > bestScore)
+            {
+                bestScore = f;
+                bestK = k;
+                bestSum = sum;
+                if (sum <= safe) break;
+            }
+        }
+
+        if (bestK == 0 || bestScore <= 0.0)
+        {
+            var single = -1;
+            var singleScore = double.NegativeInfinity;
+            for (var i = 0; i < window; i++)
+            {
+                var f = _score.Evaluate(sizes[i]);
+                if (f > singleScore) { singleScore = f; single = i; }
+            }
+            _chosen[single] = true;
+            return sizes[single];
+        }
+
+        var remainingSum = bestSum;
+        var remainingCount = bestK;
+        for (var i = window - 1; i >= 0 && remainingCount > 0; i--)
+        {
+            var s = sizes[i];
+            if (remainingSum >= s && _subsets.ReachableBefore(remainingCount - 1, remainingSum - s, i))
+            {
+                _chosen[i] = true;
+                remainingSum -= s;
+                remainingCount--;
+            }
+        }
+        return bestSum;
+    }
+
+    private void RemoveAt(int index)
+    {
+        Array.Copy(_queue, index + 1, _queue, index, _queueCount - index - 1);
+        _queueCount--;
+    }
+
+    private void RemoveChosen(int window)
+    {
+        var w = 0;
+        for (var r = 0; r < _queueCount; r++)
+        {
+            if (r < window && _chosen[r]) continue;
+            _queue[w++] = _queue[r];
+        }
+        _queueCount = w;
+    }
+}

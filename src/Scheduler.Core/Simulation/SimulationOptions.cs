@@ -1,0 +1,19 @@
+using Scheduler.Core.CostModels;
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Simulation;
+
+/// <summary>How to simulate: the cluster, the step cost model (reference linear by default), how requests
+/// arrive, and whether to keep per-step records.</summary>
+public sealed record SimulationOptions(ClusterShape Shape)
+{
+    public IStepCostModel? CostModel { get; init; }
+    public ArrivalMode Arrivals { get; init; } = ArrivalMode.Backlog;
+    public bool RecordSteps { get; init; } = true;
+
+    /// <summary>Called every <see cref="ProgressEverySteps"/> steps with the live state (for progress displays).</summary>
+    public Action<ClusterState>? Progress { get; init; }
+    public int ProgressEverySteps { get; init; } = 500;
+
+    public IStepCostModel EffectiveCostModel => CostModel ?? ReferenceLinearCost.ForBatch(Shape.BatchSize);
+}
