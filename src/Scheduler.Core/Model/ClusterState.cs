@@ -8,19 +8,24 @@ namespace Scheduler.Core.Model;
 /// <remarks>Flat arrays, no per-step allocation: the simulator calls into this thousands of times per run.</remarks>
 public sealed class ClusterState
 {
-    private readonly Workload _workload;
-    private readonly int[] _prompt;
-    private readonly int[] _output;
-    private readonly int[] _predicted;
-    private readonly double[] _arrival;
-    private readonly int[] _generated;
-    private readonly int[] _rankOf;
-    private readonly int[] _slotOf;
-    private readonly RequestPhase[] _phase;
-    private readonly double[] _start;
-    private readonly double[] _firstToken;
-    private readonly double[] _finish;
-    private readonly int[] _pendingSuffixMaxPredicted;
+    private int _count;
+    private int[] _prompt = [];
+    private int[] _output = [];
+    private int[] _predicted = [];
+    private double[] _arrival = [];
+    private int[] _generated = [];
+    private int[] _rankOf = [];
+    private int[] _slotOf = [];
+    private RequestPhase[] _phase = [];
+    private double[] _start = [];
+    private double[] _firstToken = [];
+    private double[] _finish = [];
+
+    // Pending requests form the id range [_nextPending, _count); this deque holds the ids of that range
+    // whose ô is larger than every later one, so its front is the pending maximum (R in bfio-ref).
+    private int[] _pendingMax = [];
+    private int _pendingMaxHead;
+    private int _pendingMaxTail;
 
     private readonly long[] _load;
     private readonly int[] _activeCount;
@@ -35,50 +40,77 @@ public sealed class ClusterState
     private int _admittedThisCall;
     private readonly List<Admission>? _admissions;
 
+    /// <summary>A state holding every request of <paramref name="workload"/> as pending.</summary>
     public ClusterState(Workload workload, ClusterShape shape, bool recordAdmissions = true)
+        : this(shape, workload.Count, recordAdmissions)
     {
-        _workload = workload;
-        Shape = shape;
-        var n = workload.Count;
-        _prompt = new int[n];
-        _output = new int[n];
-        _predicted = new int[n];
-        _arrival = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            var r = workload[i];
-            _prompt[i] = r.PromptTokens;
-            _output[i] = r.OutputTokens;
-            _predicted[i] = r.PredictedOutputTokens;
-            _arrival[i] = r.ArrivalSeconds;
-        }
-        _generated = new int[n];
-        _rankOf = new int[n];
-        Array.Fill(_rankOf, -1);
-        _slotOf = new int[n];
-        _phase = new RequestPhase[n];
-        _start = new double[n];
-        _firstToken = new double[n];
-        _finish = new double[n];
-        Array.Fill(_start, double.NaN);
-        Array.Fill(_firstToken, double.NaN);
-        Array.Fill(_finish, double.NaN);
-        _pendingSuffixMaxPredicted = new int[n + 1];
-        for (var i = n - 1; i >= 0; i--)
-            _pendingSuffixMaxPredicted[i] = Math.Max(_predicted[i], _pendingSuffixMaxPredicted[i + 1]);
+        foreach (var r in workload.Requests) AddRequest(r);
+    }
 
+    /// <summary>An empty state that requests join one by one through <see cref="AddRequest"/> (streaming ingestion).</summary>
+    public ClusterState(ClusterShape shape, int capacityHint = 1024, bool recordAdmissions = true)
+    {
+        Shape = shape;
+        Grow(Math.Max(16, capacityHint));
         _load = new long[shape.Ranks];
         _activeCount = new int[shape.Ranks];
         _active = new int[shape.Ranks * shape.BatchSize];
-        _queue = new int[Math.Max(16, Math.Min(n, 4 * shape.Ranks))];
-        _admissions = recordAdmissions ? new List<Admission>(n) : null;
+        _queue = new int[Math.Max(16, 4 * shape.Ranks)];
+        _admissions = recordAdmissions ? new List<Admission>(capacityHint) : null;
+    }
+
+    /// <summary>
+    /// Append a request as pending. Ids must be 0, 1, 2, … in order and arrivals must not decrease, so
+    /// pending requests are revealed in id order exactly as the reference does.
+    /// </summary>
+    public void AddRequest(in Request r)
+    {
+        if (r.Id != _count) throw new ArgumentException($"request id {r.Id} out of order: expected {_count}");
+        if (r.PromptTokens <= 0) throw new ArgumentException($"request {r.Id}: prompt_tokens {r.PromptTokens} must be positive");
+        if (r.OutputTokens <= 0) throw new ArgumentException($"request {r.Id}: output_tokens {r.OutputTokens} must be positive");
+        if (r.PredictedOutputTokens < 0) throw new ArgumentException($"request {r.Id}: predicted_output_tokens must not be negative");
+        if (_count > 0 && r.ArrivalSeconds < _arrival[_count - 1])
+            throw new ArgumentException($"request {r.Id} arrives at {r.ArrivalSeconds}s, before request {_count - 1}");
+        if (_count == _prompt.Length) Grow(_prompt.Length * 2);
+        var i = _count++;
+        _prompt[i] = r.PromptTokens;
+        _output[i] = r.OutputTokens;
+        _predicted[i] = r.PredictedOutputTokens;
+        _arrival[i] = r.ArrivalSeconds;
+        _rankOf[i] = -1;
+        _start[i] = double.NaN;
+        _firstToken[i] = double.NaN;
+        _finish[i] = double.NaN;
+        while (_pendingMaxTail > _pendingMaxHead && _predicted[_pendingMax[_pendingMaxTail - 1]] <= r.PredictedOutputTokens) _pendingMaxTail--;
+        _pendingMax[_pendingMaxTail++] = i;
+    }
+
+    private void Grow(int capacity)
+    {
+        Array.Resize(ref _prompt, capacity);
+        Array.Resize(ref _output, capacity);
+        Array.Resize(ref _predicted, capacity);
+        Array.Resize(ref _arrival, capacity);
+        Array.Resize(ref _generated, capacity);
+        Array.Resize(ref _rankOf, capacity);
+        Array.Resize(ref _slotOf, capacity);
+        Array.Resize(ref _phase, capacity);
+        Array.Resize(ref _start, capacity);
+        Array.Resize(ref _firstToken, capacity);
+        Array.Resize(ref _finish, capacity);
+        // The deque never holds more than the pending ids; compact it to the front when growing.
+        var live = _pendingMaxTail - _pendingMaxHead;
+        var deque = new int[capacity];
+        Array.Copy(_pendingMax, _pendingMaxHead, deque, 0, live);
+        _pendingMax = deque;
+        _pendingMaxHead = 0;
+        _pendingMaxTail = live;
     }
 
     public ClusterShape Shape { get; }
     public int Ranks => Shape.Ranks;
     public int BatchSize => Shape.BatchSize;
-    public int RequestCount => _prompt.Length;
-    public Workload Workload => _workload;
+    public int RequestCount => _count;
 
     /// <summary>Simulated seconds since t=0.</summary>
     public double Clock { get; private set; }
@@ -150,7 +182,7 @@ public sealed class ClusterState
     public int MaxPredictedRemaining()
     {
         var best = Math.Max(0, _finishedResidualMax);
-        best = Math.Max(best, _pendingSuffixMaxPredicted[_nextPending]);
+        if (_pendingMaxTail > _pendingMaxHead) best = Math.Max(best, _predicted[_pendingMax[_pendingMaxHead]]);
         for (var q = 0; q < _queueCount; q++)
         {
             var id = _queue[q];
@@ -189,6 +221,7 @@ public sealed class ClusterState
 
     private void Enqueue(int id)
     {
+        if (_pendingMaxTail > _pendingMaxHead && _pendingMax[_pendingMaxHead] == id) _pendingMaxHead++;
         if (_queueCount == _queue.Length) Array.Resize(ref _queue, _queue.Length * 2);
         _queue[_queueCount++] = id;
         _phase[id] = RequestPhase.Queued;
@@ -253,20 +286,7 @@ public sealed class ClusterState
     /// </summary>
     public void AdvanceStep(double duration, List<int> finished)
     {
-        Clock += duration;
-        Step++;
-        for (var g = 0; g < Ranks; g++)
-        {
-            var count = _activeCount[g];
-            if (count == 0) continue;
-            var slots = _active.AsSpan(g * BatchSize, count);
-            foreach (var id in slots)
-            {
-                var gen = ++_generated[id];
-                if (gen == 1) _firstToken[id] = Clock;
-            }
-            _load[g] += count;
-        }
+        GenerateTokens(duration);
         for (var g = 0; g < Ranks; g++)
         {
             // Walk backwards so swap-removal never skips an entry.
@@ -279,6 +299,53 @@ public sealed class ClusterState
                     Complete(id);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One decode step whose completions the ranks reported (the runtime's barrier): tokens are generated
+    /// as in <see cref="AdvanceStep"/>, then exactly the reported requests leave, in the same order the
+    /// simulator removes them, so both keep identical state whatever order the reports came in.
+    /// </summary>
+    public void ApplyStep(double duration, ReadOnlySpan<int> reportedFinished, List<int> finished)
+    {
+        if (_reportMark.Length < _prompt.Length) _reportMark = new bool[_prompt.Length];
+        foreach (var id in reportedFinished)
+        {
+            if ((uint)id >= (uint)_count || _phase[id] != RequestPhase.Active)
+                throw new InvalidOperationException($"reported finished request {id} is not active");
+            if (_reportMark[id]) throw new InvalidOperationException($"request {id} reported finished twice");
+            _reportMark[id] = true;
+        }
+        GenerateTokens(duration);
+        for (var g = 0; g < Ranks; g++)
+        {
+            for (var i = _activeCount[g] - 1; i >= 0; i--)
+            {
+                var id = _active[g * BatchSize + i];
+                if (!_reportMark[id]) continue;
+                _reportMark[id] = false;
+                finished.Add(id);
+                Complete(id);
+            }
+        }
+    }
+
+    private bool[] _reportMark = [];
+
+    private void GenerateTokens(double duration)
+    {
+        Clock += duration;
+        Step++;
+        for (var g = 0; g < Ranks; g++)
+        {
+            var count = _activeCount[g];
+            if (count == 0) continue;
+            foreach (var id in _active.AsSpan(g * BatchSize, count))
+            {
+                if (++_generated[id] == 1) _firstToken[id] = Clock;
+            }
+            _load[g] += count;
         }
     }
 

@@ -1,0 +1,28 @@
+namespace Scheduler.Core.Policies;
+
+/// <summary>Every policy the simulator and runtime know, by name. A new instance per run.</summary>
+public static class PolicyCatalog
+{
+    private static readonly List<(string Name, string Summary, Func<PolicySpec, PolicyDefaults, IPlacementPolicy> Create)> Entries =
+    [
+        ("fcfs", "first come first served, rank 0 filled first (reference)", (s, _) => new FcfsPolicy(s.Text)),
+        ("jsq", "join the shortest queue by tokens (reference)", (s, _) => new JoinShortestQueuePolicy(s.Text)),
+        ("round-robin", "round robin from rank 0 on every call (reference)", (s, _) => new RoundRobinPolicy(s.Text)),
+        ("bfio-ref", "the paper's BF-IO as its simulator implements it; h=H (default --horizon)",
+            (s, d) => new ReferenceBfioPolicy(s.GetInt("h", d.Horizon), s.Text)),
+    ];
+
+    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();
+
+    public static IEnumerable<(string Name, string Summary)> Describe() => Entries.Select(e => (e.Name, e.Summary));
+
+    public static IPlacementPolicy Create(PolicySpec spec, PolicyDefaults defaults)
+    {
+        foreach (var entry in Entries)
+            if (entry.Name == spec.Name) return entry.Create(spec, defaults);
+        throw new ArgumentException($"unknown policy '{spec.Text}'; known: {string.Join(", ", Names)}");
+    }
+
+    public static IPlacementPolicy Create(string spec, PolicyDefaults? defaults = null) =>
+        Create(PolicySpec.Parse(spec), defaults ?? new PolicyDefaults());
+}
