@@ -1,3 +1,5 @@
+using Scheduler.Core.Policies.Production;
+
 namespace Scheduler.Core.Policies;
 
 /// <summary>Every policy the simulator and runtime know, by name. A new instance per run.</summary>
@@ -10,6 +12,18 @@ public static class PolicyCatalog
         ("round-robin", "round robin from rank 0 on every call (reference)", (s, _) => new RoundRobinPolicy(s.Text)),
         ("bfio-ref", "the paper's BF-IO as its simulator implements it; h=H (default --horizon)",
             (s, d) => new ReferenceBfioPolicy(s.GetInt("h", d.Horizon), s.Text)),
+        ("vllm", "vLLM's DP balancer: min 4·waiting + running, rotating scan (stale= seconds)",
+            (s, d) => new VllmPolicy(s.Text, s.GetDouble("stale", d.StaleSeconds))),
+        ("sglang-requests", "SGLang: min running + waiting requests (stale=)",
+            (s, d) => new SglangRequestsPolicy(s.Text, s.GetDouble("stale", d.StaleSeconds))),
+        ("sglang-tokens", "SGLang: min KV tokens incl. generated + queued prompts (stale=)",
+            (s, d) => new SglangTokensPolicy(s.Text, s.GetDouble("stale", d.StaleSeconds))),
+        ("trtllm", "TensorRT-LLM: longest prompt first onto min prompt tokens, equal-count cap (stale=)",
+            (s, d) => new TrtllmPolicy(s.Text, s.GetDouble("stale", d.StaleSeconds))),
+        ("p2c", "power of two random choices by KV tokens (stale=, seed=)",
+            (s, d) => new PowerOfTwoChoicesPolicy(s.Text, s.GetDouble("stale", d.StaleSeconds), s.GetInt("seed", d.Seed))),
+        ("random", "uniformly random rank with a free slot (seed=)",
+            (s, d) => new RandomPolicy(s.Text, s.GetInt("seed", d.Seed))),
     ];
 
     public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();

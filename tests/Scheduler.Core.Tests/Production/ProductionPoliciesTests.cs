@@ -90,7 +90,7 @@ public class ProductionPoliciesTests
 
         cluster.Enqueue(1);
 
-        Assert.Equal([first], TestCluster.Ranks(cluster.Place(policy, workConserving: name != ProductionPolicies.Trtllm)));
+        Assert.Equal([first], TestCluster.Ranks(cluster.Place(policy, workConserving: true)));
     }
 
     [Theory]
@@ -107,7 +107,7 @@ public class ProductionPoliciesTests
                 var requests = Enumerable.Range(0, 60).Select(_ => (random.Next(1, 500), random.Next(1, 20))).ToArray();
                 var cluster = new TestCluster(ranks, batch, requests);
                 var policy = ProductionPolicies.Create(name, stale, seed);
-                var workConserving = name != ProductionPolicies.Trtllm;
+                var workConserving = true;
 
                 for (var call = 0; call < 60 * 20 + 1 && !cluster.State.AllFinished; call++)
                 {

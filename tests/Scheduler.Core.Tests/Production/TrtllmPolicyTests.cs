@@ -63,16 +63,29 @@ public class TrtllmPolicyTests
     }
 
     [Fact]
-    public void The_cap_counts_only_this_batch_even_when_free_slots_sit_on_one_rank()
+    public void The_cap_counts_active_requests_so_no_free_slot_waits_beside_a_queued_request()
     {
         var cluster = TestCluster.WithPrompts(2, 2, 10, 10, 10, 10, 10, 10);
         cluster.Activate(0, 0);
         cluster.Enqueue(4);
 
-        var placed = cluster.Place(new TrtllmPolicy(), workConserving: false);
+        var placed = cluster.Place(new TrtllmPolicy(), workConserving: true);
 
-        // Batch = min(4 queued, 2 free) = 2, cap ⌈2/2⌉ = 1: rank 1 takes one and its second slot waits.
-        Assert.Equal([1], TestCluster.Ranks(placed));
-        Assert.Equal(1, cluster.State.FreeSlots(1));
+        // Batch = min(4 queued, 2 free) = 2; cap max(⌈(2 + 2)/2⌉, 2) = 2 lets rank 1 take both.
+        Assert.Equal([1, 1], TestCluster.Ranks(placed));
+        Assert.Equal(0, cluster.State.FreeSlots(1));
+    }
+
+    [Fact]
+    public void A_rank_already_above_the_equal_share_takes_nothing_from_the_batch()
+    {
+        var cluster = TestCluster.WithPrompts(2, 8, 10, 10, 10, 10, 10, 10);
+        cluster.Activate(0, 0, 0);
+        cluster.Enqueue(2);
+
+        var placed = cluster.Place(new TrtllmPolicy(), workConserving: true);
+
+        // Totals 3 + 0 with 2 new: cap max(⌈5/2⌉, 3) = 3, rank 0 is at 3, so both go to rank 1.
+        Assert.Equal([1, 1], TestCluster.Ranks(placed));
     }
 }

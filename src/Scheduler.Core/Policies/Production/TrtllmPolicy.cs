@@ -6,13 +6,14 @@ namespace Scheduler.Core.Policies.Production;
 /// TensorRT-LLM's attention-DP balancer: per call the batch is the first min(|queue|, Σ free slots) queued
 /// requests; longest prompt first (stable), each goes to the rank with the smallest (Σ prompt tokens of its
 /// active requests — generated tokens not counted — plus prompts sent since the snapshot, request count,
-/// index) among ranks with a free slot that hold fewer than ⌈batch/G⌉ of this batch (the equal-count cap).
+/// index) among ranks with a free slot whose request count stays under the equal-count cap
+/// max(⌈(Σ active + batch)/G⌉, max active), as TensorRT-LLM's balance_requests_across_ranks caps totals.
+/// Counting active requests in the cap means a free slot never waits beside a queued request.
 /// </summary>
 public sealed class TrtllmPolicy : IPlacementPolicy
 {
     private readonly LoadSnapshot _snapshot;
     private long[] _order = [];
-    private int[] _batchCount = [];
 
     public TrtllmPolicy(string name = "trtllm", double staleSeconds = 0)
     {
@@ -33,8 +34,6 @@ public sealed class TrtllmPolicy : IPlacementPolicy
         if (batch == 0) return;
 
         if (_order.Length < batch) _order = new long[Math.Max(batch, 2 * _order.Length)];
-        if (_batchCount.Length != ranks) _batchCount = new int[ranks];
-        Array.Clear(_batchCount);
 
         // One key (longest prompt first, then queue position) makes the unstable primitive sort stable.
         var order = _order.AsSpan(0, batch);
@@ -42,30 +41,44 @@ public sealed class TrtllmPolicy : IPlacementPolicy
             order[i] = ((long)(int.MaxValue - state.PromptTokens(queue[i])) << 32) | (uint)i;
         order.Sort();
 
-        var cap = (batch + ranks - 1) / ranks;
+        long totalCount = 0;
+        var maxCount = 0;
+        for (var g = 0; g < ranks; g++)
+        {
+            var c = _snapshot.Requests(g);
+            totalCount += c;
+            if (c > maxCount) maxCount = c;
+        }
+        var cap = Math.Max((int)((totalCount + batch + ranks - 1) / ranks), maxCount);
         foreach (var key in order)
         {
             var id = queue[(int)(key & uint.MaxValue)];
-            var best = -1;
-            var bestTokens = long.MaxValue;
-            var bestCount = int.MaxValue;
-            for (var g = 0; g < ranks; g++)
-            {
-                if (state.FreeSlots(g) <= 0 || _batchCount[g] >= cap) continue;
-                var tokens = _snapshot.PromptTokens(g);
-                var count = _snapshot.Requests(g);
-                if (tokens < bestTokens || (tokens == bestTokens && count < bestCount))
-                {
-                    bestTokens = tokens;
-                    bestCount = count;
-                    best = g;
-                }
-            }
-            // Every request sees the same eligible ranks, so once none is left the batch is done.
+            var best = BestRank(state, cap);
+            // Stale counts can put every open rank at the cap; capacity, not the cap, is the hard limit.
+            if (best < 0) best = BestRank(state, int.MaxValue);
             if (best < 0) return;
             state.Admit(id, best);
             _snapshot.RecordSent(best, state.PromptTokens(id));
-            _batchCount[best]++;
         }
+    }
+
+    private int BestRank(ClusterState state, int cap)
+    {
+        var best = -1;
+        var bestTokens = long.MaxValue;
+        var bestCount = int.MaxValue;
+        for (var g = 0; g < state.Ranks; g++)
+        {
+            if (state.FreeSlots(g) <= 0 || _snapshot.Requests(g) >= cap) continue;
+            var tokens = _snapshot.PromptTokens(g);
+            var count = _snapshot.Requests(g);
+            if (tokens < bestTokens || (tokens == bestTokens && count < bestCount))
+            {
+                bestTokens = tokens;
+                bestCount = count;
+                best = g;
+            }
+        }
+        return best;
     }
 }
