@@ -54,7 +54,7 @@ public static class AzureCsvReader
             if (requests.Count == 0) firstTicks = previousTicks = ticks;
             if (ticks < previousTicks)
                 throw new TraceFormatException(file, line,
-                    $"{TimestampColumn} {stamp.ToString()} is earlier than the previous record's {new DateTime(previousTicks).ToString(TimestampFormat, CultureInfo.InvariantCulture)}; timestamps must not decrease");
+                    $"{TimestampColumn} {stamp.ToString()} is earlier than the previous record's {new DateTime(previousTicks).ToString("yyyy-MM-dd HH:mm:ss.fffffff", CultureInfo.InvariantCulture)}; timestamps must not decrease");
             previousTicks = ticks;
 
             var arrival = (ticks - firstTicks) / (double)TimeSpan.TicksPerSecond;

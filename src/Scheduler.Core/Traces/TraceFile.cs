@@ -40,6 +40,7 @@ internal static class TraceFile
     private static TraceFormatException Unreadable(string path, Exception e) => e switch
     {
         FileNotFoundException or DirectoryNotFoundException => new TraceFormatException(path, 0, "file not found", e),
+        _ when Directory.Exists(path) => new TraceFormatException(path, 0, "is a directory, not a trace file", e),
         _ => new TraceFormatException(path, 0, $"cannot read file: {e.Message}", e),
     };
 }
