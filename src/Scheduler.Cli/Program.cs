@@ -1,1 +1,47 @@
-class P { static void Main(){} }
+using Scheduler.Cli.CommandLine;
+using Scheduler.Cli.Commands;
+using Scheduler.Core.Traces;
+
+namespace Scheduler.Cli;
+
+public static class Program
+{
+    private const string Usage = """
+        scheduler — place LLM decode requests on data-parallel ranks so no rank idles at the step barrier
+
+        Usage: scheduler <command> [options]     (scheduler <command> --help for its options)
+
+        Commands:
+          simulate    compare placement policies with the deterministic step simulator
+        """;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            stdout.WriteLine(Usage);
+            return 0;
+        }
+        try
+        {
+            var rest = new ArgumentReader(args.Skip(1));
+            return args[0] switch
+            {
+                "simulate" => SimulateCommand.Execute(rest, stdout, stderr),
+                _ => throw new UsageException($"unknown command '{args[0]}' (see scheduler --help)"),
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (TraceFormatException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Scheduler.Benchmarks.SimulatorBenchmarks).Assembly).Run(args);

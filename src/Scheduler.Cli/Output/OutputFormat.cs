@@ -1,0 +1,8 @@
+namespace Scheduler.Cli.Output;
+
+public enum OutputFormat
+{
+    Table,
+    Json,
+    Csv,
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using Scheduler.Core.Model;
+using Scheduler.Core.Simulation;
+
+namespace Scheduler.Cli.Output;
+
+/// <summary>Per-run files for --out: every step, every admission, every request's times.</summary>
+public static class RunFiles
+{
+    public static void Write(string directory, SimulationResult result)
+    {
+        Directory.CreateDirectory(directory);
+        var name = FileSafe(result.Summary.Policy);
+        WriteSteps(Path.Combine(directory, $"{name}.steps.csv"), result.Steps);
+        WriteAdmissions(Path.Combine(directory, $"{name}.admissions.csv"), result.Admissions);
+        WriteRequests(Path.Combine(directory, $"{name}.requests.csv"), result.FinalState);
+    }
+
+    public static string FileSafe(string policy)
+    {
+        var sb = new StringBuilder(policy.Length);
+        foreach (var c in policy) sb.Append(char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
+        return sb.ToString();
+    }
+
+    public static void WriteSteps(string path, IReadOnlyList<StepRecord> steps)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("step,clock_s,duration_s,active_before,finished,imbalance,max_load,total_load,utilization,idle_rate,energy_j,power_w,barrier_idle_s,queue_length");
+        foreach (var s in steps)
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s.Step},{s.Clock:R},{s.Duration:R},{s.ActiveBefore},{s.Finished},{s.Imbalance},{s.MaxLoad},{s.TotalLoad},{s.Utilization:R},{s.IdleRate:R},{s.Energy:R},{s.Power:R},{s.BarrierIdleSeconds:R},{s.QueueLength}"));
+    }
+
+    public static void WriteAdmissions(string path, IReadOnlyList<Admission> admissions)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("step,request_id,rank");
+        foreach (var a in admissions) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{a.Step},{a.RequestId},{a.Rank}"));
+    }
+
+    public static void WriteRequests(string path, ClusterState state)
+    {
+        using var w = new StreamWriter(path);
+        w.WriteLine("request_id,rank,arrival_s,start_s,first_token_s,finish_s,prompt_tokens,output_tokens");
+        for (var i = 0; i < state.RequestCount; i++)
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{i},{state.RankOf(i)},{state.ArrivalSeconds(i):R},{state.StartTime(i):R},{state.FirstTokenTime(i):R},{state.FinishTime(i):R},{state.PromptTokens(i)},{state.FinishedOutputTokens(i)}"));
+    }
+}

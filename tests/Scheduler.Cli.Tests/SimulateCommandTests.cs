@@ -1,0 +1,119 @@
+using System.Text.Json;
+
+namespace Scheduler.Cli.Tests;
+
+public sealed class SimulateCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("scheduler-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string SmallRequests(int count = 200)
+    {
+        var path = Path.Combine(_dir, "small.csv");
+        var lines = new List<string> { "id,prompt_tokens,output_tokens,predicted_output_tokens" };
+        var rng = new Random(3);
+        for (var i = 0; i < count; i++)
+        {
+            var o = rng.Next(1, 60);
+            lines.Add($"{i},{rng.Next(1, 900)},{o},{o}");
+        }
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public void Json_output_has_one_object_per_policy_with_every_documented_key()
+    {
+        var run = CliRun.Of("simulate", "--requests", SmallRequests(), "--ranks", "4", "--batch", "8",
+            "--policy", "fcfs,bfio-ref:h=0,jsq", "--format", "json", "--quiet");
+
+        Assert.Equal(0, run.ExitCode);
+        var array = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal(3, array.GetArrayLength());
+        Assert.Equal(["fcfs", "bfio-ref:h=0", "jsq"], array.EnumerateArray().Select(e => e.GetProperty("policy").GetString()));
+        string[] keys =
+        [
+            "policy", "avg_imbalance", "throughput", "qpm", "avg_utilization", "avg_idle_rate", "total_energy", "avg_power",
+            "makespan", "avg_latency", "tpot", "steps", "last_admission_step", "barrier_idle_fraction",
+            "decision_us_median", "decision_us_p99", "wall_s",
+        ];
+        foreach (var element in array.EnumerateArray())
+            foreach (var key in keys)
+                Assert.True(element.TryGetProperty(key, out _), $"missing key {key}");
+        Assert.All(array.EnumerateArray(), e => Assert.Equal(200, e.GetProperty("requests").GetInt32()));
+    }
+
+    [Fact]
+    public void Table_output_shows_policies_side_by_side()
+    {
+        var run = CliRun.Of("simulate", "--requests", SmallRequests(), "--ranks", "2", "--batch", "4", "--policy", "fcfs,round-robin", "--quiet");
+
+        Assert.Equal(0, run.ExitCode);
+        var header = run.Stdout.Split('\n')[0];
+        Assert.Contains("fcfs", header);
+        Assert.Contains("round-robin", header);
+        Assert.Contains("avg imbalance", run.Stdout);
+    }
+
+    [Fact]
+    public void Out_directory_receives_steps_admissions_and_requests_per_policy()
+    {
+        var outDir = Path.Combine(_dir, "out");
+        var run = CliRun.Of("simulate", "--requests", SmallRequests(50), "--ranks", "2", "--batch", "4", "--policy", "fcfs", "--out", outDir, "--quiet");
+
+        Assert.Equal(0, run.ExitCode);
+        var admissions = File.ReadAllLines(Path.Combine(outDir, "fcfs.admissions.csv"));
+        Assert.Equal(51, admissions.Length);
+        Assert.True(File.ReadAllLines(Path.Combine(outDir, "fcfs.steps.csv")).Length > 1);
+        Assert.Equal(51, File.ReadAllLines(Path.Combine(outDir, "fcfs.requests.csv")).Length);
+    }
+
+    [Fact]
+    public void A_malformed_request_file_exits_2_with_one_line_naming_file_and_line()
+    {
+        var path = Path.Combine(_dir, "bad.csv");
+        File.WriteAllLines(path, ["id,prompt_tokens,output_tokens,predicted_output_tokens", "0,10,5,5", "1,abc,5,5"]);
+
+        var run = CliRun.Of("simulate", "--requests", path, "--quiet");
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"{path}:3", line);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--ranks", "zero")]
+    [InlineData("--ranks", "0")]
+    [InlineData("--policy", "no-such-policy")]
+    [InlineData("--format", "xml")]
+    [InlineData("--no-such-option", "1")]
+    public void Bad_options_exit_2_with_one_clear_line(string option, string value)
+    {
+        var run = CliRun.Of("simulate", "--requests", SmallRequests(10), option, value, "--quiet");
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("error: ", line);
+    }
+
+    [Fact]
+    public void Help_lists_every_policy()
+    {
+        var run = CliRun.Of("simulate", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        foreach (var name in Scheduler.Core.Policies.PolicyCatalog.Names) Assert.Contains(name, run.Stdout);
+    }
+
+    [Fact]
+    public void Sampling_a_trace_gives_the_requested_count()
+    {
+        var run = CliRun.Of("simulate", "--trace", CliRun.RepoFile("data/traces/azure-llm-2023-conv.csv"), "--count", "500",
+            "--ranks", "4", "--batch", "8", "--policy", "fcfs", "--format", "json", "--quiet");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(500, JsonDocument.Parse(run.Stdout).RootElement[0].GetProperty("requests").GetInt32());
+    }
+}
