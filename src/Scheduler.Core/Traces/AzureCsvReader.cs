@@ -21,7 +21,7 @@ public static class AzureCsvReader
     /// <summary>Parses trace text; <paramref name="file"/> names the source in errors and in the workload.</summary>
     public static Workload Parse(string text, string file)
     {
-        var requests = new List<Request>(EstimateRows(text));
+        var requests = new List<Request>(TraceFile.EstimateRows(text));
         CsvHeader? header = null;
         int timeCol = 0, promptCol = 0, outputCol = 0;
         long firstTicks = 0, previousTicks = 0;
@@ -65,7 +65,4 @@ public static class AzureCsvReader
         if (requests.Count == 0) throw new TraceFormatException(file, 0, "no records after the header");
         return new Workload(requests, file);
     }
-
-    /// <summary>Presizes the list: a trace line is rarely shorter than 30 characters.</summary>
-    internal static int EstimateRows(string text) => Math.Min(text.Length / 30 + 16, 1 << 20);
 }

@@ -20,7 +20,7 @@ public static class RequestCsvReader
     /// <summary>Parses request CSV text; <paramref name="file"/> names the source in errors and in the workload.</summary>
     public static Workload Parse(string text, string file)
     {
-        var requests = new List<Request>(AzureCsvReader.EstimateRows(text));
+        var requests = new List<Request>(TraceFile.EstimateRows(text));
         CsvHeader? header = null;
         int idCol = 0, promptCol = 0, outputCol = 0, predictedCol = 0, arrivalCol = -1;
         var previousArrival = 0.0;
