@@ -14,6 +14,7 @@ internal sealed class MarginScore
     private double[] _prefixWeightMargin = [];
     private int[] _order = [];
     private double[] _margins = [];
+    private long[] _keys = [];
     private int _length;
     private double _alphaTotal;
 
@@ -31,19 +32,7 @@ internal sealed class MarginScore
             _margins[t] = m > 0.0 ? m : 0.0;
             _order[t] = t;
         }
-        // Stable insertion sort of indices by margin (the reference uses a stable merge sort).
-        for (var i = 1; i < len; i++)
-        {
-            var idx = _order[i];
-            var key = _margins[idx];
-            var j = i - 1;
-            while (j >= 0 && _margins[_order[j]] > key)
-            {
-                _order[j + 1] = _order[j];
-                j--;
-            }
-            _order[j + 1] = idx;
-        }
+        SortStable(len);
         double pw = 0.0, pwm = 0.0;
         _prefixWeight[0] = 0.0;
         _prefixWeightMargin[0] = 0.0;
@@ -77,6 +66,94 @@ internal sealed class MarginScore
         return _alphaTotal * s - ReferenceConstants.BfioBeta * (s * _prefixWeight[lo] - _prefixWeightMargin[lo]);
     }
 
+    /// <summary>
+    /// Orders row indices by margin, equal margins by row (a stable sort, as the reference's merge sort).
+    /// Loads only change at departures, so margins come in runs of equal values over consecutive rows;
+    /// sorting the runs by (margin, first row) and expanding them gives the stable order from far fewer
+    /// keys. Margins are integer-valued token counts; anything else falls back to insertion sort.
+    /// </summary>
+    private void SortStable(int len)
+    {
+        var runs = 0;
+        var packable = len <= 1 << 16;
+        for (var t = 0; t < len && packable; t++)
+        {
+            var m = _margins[t];
+            if (t > 0 && m == _margins[t - 1]) continue;
+            packable = m < 1L << 46 && m == Math.Floor(m);
+            _keys[runs++] = ((long)m << 16) | (long)t;
+        }
+        if (packable)
+        {
+            var keys = _keys.AsSpan(0, runs);
+            // Few keys: insertion sort beats the general-purpose sort here.
+            for (var a = 1; a < runs; a++)
+            {
+                var key = keys[a];
+                var b = a - 1;
+                while (b >= 0 && keys[b] > key)
+                {
+                    keys[b + 1] = keys[b];
+                    b--;
+                }
+                keys[b + 1] = key;
+            }
+            var i = 0;
+            foreach (var key in keys)
+            {
+                var start = (int)(key & 0xFFFF);
+                var m = _margins[start];
+                for (var t = start; t < len && _margins[t] == m; t++) _order[i++] = t;
+            }
+            return;
+        }
+        for (var t = 0; t < len; t++) _order[t] = t;
+        for (var i = 1; i < len; i++)
+        {
+            var idx = _order[i];
+            var key = _margins[idx];
+            var j = i - 1;
+            while (j >= 0 && _margins[_order[j]] > key)
+            {
+                _order[j + 1] = _order[j];
+                j--;
+            }
+            _order[j + 1] = idx;
+        }
+    }
+
+    /// <summary>
+    /// The candidate with the strictly largest F, the earliest on ties. Candidates are packed
+    /// (size &lt;&lt; 32 | position) and sorted ascending, so one merge walk against the sorted margins
+    /// replaces a binary search per candidate; F per size is computed exactly as <see cref="Evaluate"/> does.
+    /// Returns the index into <paramref name="sortedCandidates"/>, or -1 when empty.
+    /// </summary>
+    public int ArgMax(ReadOnlySpan<long> sortedCandidates)
+    {
+        var best = -1;
+        var bestScore = double.NegativeInfinity;
+        var bestPosition = long.MaxValue;
+        var j = 0;
+        for (var i = 0; i < sortedCandidates.Length; i++)
+        {
+            var packed = sortedCandidates[i];
+            var mass = packed >> 32;
+            var position = packed & 0xFFFFFFFFL;
+            var s = (double)mass;
+            while (j < _length && _sortedMargins[j] < s) j++;
+            var f = mass <= 0 || _length == 0 ? 0.0
+                : j == 0 ? _alphaTotal * s
+                : _alphaTotal * s - ReferenceConstants.BfioBeta * (s * _prefixWeight[j] - _prefixWeightMargin[j]);
+            if (f > bestScore || (f == bestScore && position < bestPosition))
+            {
+                bestScore = f;
+                best = i;
+                bestPosition = position;
+            }
+        }
+        return best;
+    }
+
     private void EnsureCapacity(int len)
     {
         if (_decay.Length >= len) return;
@@ -88,5 +165,6 @@ internal sealed class MarginScore
         _prefixWeightMargin = new double[size + 1];
         _order = new int[size];
         _margins = new double[size];
+        _keys = new long[size];
     }
 }

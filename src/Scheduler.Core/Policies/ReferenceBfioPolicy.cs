@@ -20,6 +20,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private double[] _envelope = [];
     private double[] _bucket = [];
     private int[] _queue = [];
+    private int[] _queueOrigin = []; // each queued entry's position at call start, to keep queue order on ties
+    private long[] _sortedCandidates = []; // (prompt << 32 | origin), ascending: the greedy phase's candidates
     private int _queueCount;
     private int[] _sizes = [];
     private int[] _sortedSizes = [];
@@ -99,10 +101,24 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private void LoadQueue(ClusterState state)
     {
         var queue = state.Queue;
-        if (_queue.Length < queue.Length) _queue = new int[queue.Length];
+        var n = queue.Length;
+        if (_queue.Length < n)
+        {
+            _queue = new int[n];
+            _queueOrigin = new int[n];
+            _sortedCandidates = new long[n];
+        }
         queue.CopyTo(_queue);
-        _queueCount = queue.Length;
+        _queueCount = n;
+        for (var i = 0; i < n; i++) _queueOrigin[i] = i;
+        if (n > ReferenceConstants.BfioCandidateWindow) return;
+        var sorted = _sortedCandidates.AsSpan(0, n);
+        for (var i = 0; i < n; i++) sorted[i] = ((long)state.PromptTokens(queue[i]) << 32) | (uint)i;
+        sorted.Sort();
     }
+
+    /// <summary>Where the request that started the call at queue position <paramref name="origin"/> is now.</summary>
+    private int PositionInQueue(int origin) => _queueOrigin.AsSpan(0, _queueCount).BinarySearch(origin);
 
     private ReadOnlySpan<double> Column(int rank) => _projection.AsSpan(rank * _rows, _rows);
 
@@ -141,24 +157,16 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             }
 
             _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
-            var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
-            var best = -1;
-            var bestScore = double.NegativeInfinity;
-            for (var i = 0; i < window; i++)
+            int best;
+            if (_queueCount <= ReferenceConstants.BfioCandidateWindow)
             {
-                var s = state.PromptTokens(_queue[i]);
-                if (s <= 0) continue;
-                var f = _score.Evaluate(s);
-                if (f > bestScore) { bestScore = f; best = i; }
+                // The whole queue is the window: pick from the size-sorted candidates in one walk.
+                var pick = _score.ArgMax(_sortedCandidates.AsSpan(0, _queueCount));
+                if (pick < 0) return;
+                best = PositionInQueue((int)(_sortedCandidates[pick] & 0xFFFFFFFFL));
+                _sortedCandidates.AsSpan(pick + 1, _queueCount - pick - 1).CopyTo(_sortedCandidates.AsSpan(pick));
             }
-            if (best < 0)
-            {
-                for (var i = 0; i < window; i++)
-                {
-                    var f = _score.Evaluate(state.PromptTokens(_queue[i]));
-                    if (f > bestScore) { bestScore = f; best = i; }
-                }
-            }
+            else best = ScanWindow(state);
             if (best < 0) return;
 
             var id = _queue[best];
@@ -166,6 +174,28 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             RemoveAt(best);
             AddMass(rank, state.PromptTokens(id));
         }
+    }
+
+    /// <summary>The reference's own scan of the candidate window, for queues longer than the window.</summary>
+    private int ScanWindow(ClusterState state)
+    {
+        var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
+        var best = -1;
+        var bestScore = double.NegativeInfinity;
+        for (var i = 0; i < window; i++)
+        {
+            var s = state.PromptTokens(_queue[i]);
+            if (s <= 0) continue;
+            var f = _score.Evaluate(s);
+            if (f > bestScore) { bestScore = f; best = i; }
+        }
+        if (best >= 0) return best;
+        for (var i = 0; i < window; i++)
+        {
+            var f = _score.Evaluate(state.PromptTokens(_queue[i]));
+            if (f > bestScore) { bestScore = f; best = i; }
+        }
+        return best;
     }
 
     private double Lambda(ClusterState state, int horizon)
@@ -305,6 +335,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private void RemoveAt(int index)
     {
         Array.Copy(_queue, index + 1, _queue, index, _queueCount - index - 1);
+        Array.Copy(_queueOrigin, index + 1, _queueOrigin, index, _queueCount - index - 1);
         _queueCount--;
     }
 
@@ -314,6 +345,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         for (var r = 0; r < _queueCount; r++)
         {
             if (r < window && _chosen[r]) continue;
+            _queueOrigin[w] = _queueOrigin[r];
             _queue[w++] = _queue[r];
         }
         _queueCount = w;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Scheduler.Core.Model;
+using Scheduler.Core.Traces;
 
 namespace Scheduler.Core.Tests.Reference;
 
@@ -42,25 +43,7 @@ public sealed class ReferenceFixture
         return list;
     }
 
-    public static string FixtureDirectory()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Scheduler.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("repository root (Scheduler.sln) not found above " + AppContext.BaseDirectory);
-        return Path.Combine(dir.FullName, "data", "fixtures");
-    }
+    public static string FixtureDirectory() => RepoPaths.Data("fixtures");
 
-    private static Workload LoadRequests(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var requests = new List<Request>(lines.Length);
-        for (var i = 1; i < lines.Length; i++)
-        {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
-            requests.Add(new Request(int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture),
-                int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture)));
-        }
-        return new Workload(requests, path);
-    }
+    private static Workload LoadRequests(string path) => RequestCsvReader.Read(path);
 }
