@@ -13,6 +13,7 @@ public static class Program
 
         Commands:
           simulate    compare placement policies with the deterministic step simulator
+          sweep       run policies over a grid of G, B, H and noise with several seeds; CSV and PNG plots
         """;
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -30,6 +31,7 @@ public static class Program
             return args[0] switch
             {
                 "simulate" => SimulateCommand.Execute(rest, stdout, stderr),
+                "sweep" => SweepCommand.Execute(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see scheduler --help)"),
             };
         }

@@ -15,5 +15,8 @@ public sealed record SimulationOptions(ClusterShape Shape)
     public Action<ClusterState>? Progress { get; init; }
     public int ProgressEverySteps { get; init; } = 500;
 
+    /// <summary>Called after every step with the post-step state and its record (e.g. to trace per-rank loads).</summary>
+    public Action<ClusterState, StepRecord>? OnStep { get; init; }
+
     public IStepCostModel EffectiveCostModel => CostModel ?? ReferenceLinearCost.ForBatch(Shape.BatchSize);
 }

@@ -75,7 +75,9 @@ public static class Simulator
             var activeBefore = state.ActiveTotal;
             finished.Clear();
             state.AdvanceStep(duration, finished);
-            allSteps.Add(recorder.Record(state, activeBefore, finished.Count, duration, barrierIdle));
+            var record = recorder.Record(state, activeBefore, finished.Count, duration, barrierIdle);
+            allSteps.Add(record);
+            options.OnStep?.Invoke(state, record);
 
             if (state.QueueCount > 0 || state.HasPending)
             {
