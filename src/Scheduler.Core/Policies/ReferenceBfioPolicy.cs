@@ -156,17 +156,20 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
                 if (load < rankLoad) { rankLoad = load; rank = g; }
             }
 
-            _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
             int best;
             if (_queueCount <= ReferenceConstants.BfioCandidateWindow)
             {
                 // The whole queue is the window: pick from the size-sorted candidates in one walk.
-                var pick = _score.ArgMax(_sortedCandidates.AsSpan(0, _queueCount));
+                var pick = _score.ArgMaxFast(Column(rank), _envelope.AsSpan(0, _rows), _sortedCandidates.AsSpan(0, _queueCount));
                 if (pick < 0) return;
                 best = PositionInQueue((int)(_sortedCandidates[pick] & 0xFFFFFFFFL));
                 _sortedCandidates.AsSpan(pick + 1, _queueCount - pick - 1).CopyTo(_sortedCandidates.AsSpan(pick));
             }
-            else best = ScanWindow(state);
+            else
+            {
+                _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+                best = ScanWindow(state);
+            }
             if (best < 0) return;
 
             var id = _queue[best];
