@@ -40,7 +40,7 @@ public static class SimulateCommand
     public static int Execute(ArgumentReader args, TextWriter stdout, TextWriter stderr)
     {
         if (args.Flag("help")) { stdout.WriteLine(Help); return 0; }
-        var input = WorkloadOptions.Read(args, DataPaths.DefaultRequests);
+        var input = WorkloadOptions.Read(args, WorkloadDefaults.Reference);
         var shape = new ClusterShape(args.Int("ranks", 32, 1, 1_000_000), args.Int("batch", 72, 1, 1_000_000));
         var specs = ParsePolicies(args.String("policy", DefaultPolicies));
         var defaults = new PolicyDefaults

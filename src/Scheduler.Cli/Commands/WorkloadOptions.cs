@@ -5,6 +5,13 @@ using Scheduler.Core.Traces;
 
 namespace Scheduler.Cli.Commands;
 
+/// <summary>What a command reads when the user names no input, and its default arrival mode.</summary>
+public sealed record WorkloadDefaults(string DefaultInput, int? DefaultCount, ArrivalMode Arrivals, double RateScale)
+{
+    /// <summary>simulate: the reference's burst fixture, backlogged.</summary>
+    public static WorkloadDefaults Reference { get; } = new(DataPaths.DefaultRequests, null, ArrivalMode.Backlog, 1.0);
+}
+
 /// <summary>The input options shared by simulate and run: a request CSV or a trace (optionally sampled),
 /// and how requests arrive.</summary>
 public sealed record WorkloadOptions(Workload Workload, ArrivalMode Arrivals, string Description)
@@ -20,15 +27,22 @@ public sealed record WorkloadOptions(Workload Workload, ArrivalMode Arrivals, st
           --rate-scale X         trace arrivals at X times the recorded rate (default 1)
         """;
 
-    public static WorkloadOptions Read(ArgumentReader args, string defaultRequests)
+    public static WorkloadOptions Read(ArgumentReader args, WorkloadDefaults defaults)
     {
         var requests = args.String("requests");
         var trace = args.String("trace");
         var formatName = args.String("trace-format");
         var count = args.OptionalInt("count", min: 1);
         var seed = args.Int("seed", 42);
-        var arrivals = args.Choice("arrivals", ArrivalMode.Backlog, ("backlog", ArrivalMode.Backlog), ("trace", ArrivalMode.Trace));
-        var rateScale = args.Double("rate-scale", 1.0, 0.0, exclusiveMin: true);
+        var arrivals = args.Choice("arrivals", defaults.Arrivals, ("backlog", ArrivalMode.Backlog), ("trace", ArrivalMode.Trace));
+        var rateScale = args.Double("rate-scale", defaults.RateScale, 0.0, exclusiveMin: true);
+        var usedDefault = requests is null && trace is null;
+        if (usedDefault)
+        {
+            // The command's shipped default input, in the format its extension says.
+            trace = DataPaths.Resolve(defaults.DefaultInput);
+            count ??= defaults.DefaultCount;
+        }
         if (requests is not null && trace is not null) throw new UsageException("give either --requests or --trace, not both");
 
         Workload workload;
@@ -39,14 +53,13 @@ public sealed record WorkloadOptions(Workload Workload, ArrivalMode Arrivals, st
             {
                 var format = formatName is null ? (TraceFormat?)null : TraceReader.Parse(formatName);
                 workload = TraceReader.Read(trace, format);
-                description = trace;
+                description = usedDefault ? $"data/{defaults.DefaultInput} (default)" : trace;
             }
             else
             {
                 if (formatName is not null) throw new UsageException("--trace-format applies to --trace only");
-                var path = requests ?? DataPaths.Resolve(defaultRequests);
-                workload = TraceReader.Read(path, TraceFormat.RequestCsv);
-                description = requests ?? $"data/{defaultRequests} (default)";
+                workload = TraceReader.Read(requests!, TraceFormat.RequestCsv);
+                description = requests!;
             }
         }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
