@@ -117,3 +117,51 @@ public sealed class SimulateCommandTests : IDisposable
         Assert.Equal(500, JsonDocument.Parse(run.Stdout).RootElement[0].GetProperty("requests").GetInt32());
     }
 }
+
+public sealed class CostModelOptionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("scheduler-cost-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void An_affine_spec_gives_the_affine_model()
+    {
+        var model = Assert.IsType<Scheduler.Core.CostModels.AffineCost>(Commands.CostModelOption.Parse("affine:alpha=0.01;beta=0.001;gamma=1e-6", 72));
+        Assert.Equal(0.01 + 0.001 * 3 + 1e-6 * 100, model.RankSeconds(3, 100), 15);
+    }
+
+    [Fact]
+    public void A_calibration_hocon_file_gives_the_affine_model()
+    {
+        var path = Path.Combine(_dir, "cost.conf");
+        File.WriteAllText(path, "# fitted\nscheduler.cost-model {\n  kind = affine\n  alpha = 0.002\n  beta = 0.0001\n  gamma = 2e-7\n}\n");
+
+        var model = Assert.IsType<Scheduler.Core.CostModels.AffineCost>(Commands.CostModelOption.Parse(path, 72));
+        Assert.Equal(new Scheduler.Core.CostModels.AffineCost(0.002, 0.0001, 2e-7), model);
+    }
+
+    [Theory]
+    [InlineData("affine:alpha=1;beta=2")]
+    [InlineData("affine:alpha=x;beta=2;gamma=3")]
+    [InlineData("affine:alpha=-1;beta=2;gamma=3")]
+    [InlineData("/no/such/file.conf")]
+    public void A_bad_cost_model_exits_2_with_one_line(string spec)
+    {
+        var run = CliRun.Of("simulate", "--requests", CliRun.RepoFile("data/fixtures/burst-n20000-seed7.requests.csv"), "--cost-model", spec, "--quiet");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--cost-model", Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void Simulate_with_an_affine_model_changes_step_times_not_admission_counts()
+    {
+        var args = new[] { "simulate", "--requests", CliRun.RepoFile("data/fixtures/burst-n20000-seed7.requests.csv"), "--ranks", "16", "--batch", "32", "--policy", "fcfs", "--format", "json", "--quiet" };
+        var reference = System.Text.Json.JsonDocument.Parse(CliRun.Of(args).Stdout).RootElement[0];
+        var affine = System.Text.Json.JsonDocument.Parse(CliRun.Of([.. args, "--cost-model", "affine:alpha=0.02;beta=0;gamma=0"]).Stdout).RootElement[0];
+
+        Assert.Equal(reference.GetProperty("steps").GetInt32(), affine.GetProperty("steps").GetInt32());
+        Assert.Equal(0.02 * affine.GetProperty("steps").GetInt32(), affine.GetProperty("makespan").GetDouble(), 6);
+    }
+}

@@ -27,7 +27,7 @@ public static class SimulateCommand
           --horizon H            BF-IO lookahead in steps (default 72; 0 = the paper's H=0 variant)
           --stale S              production baselines read load snapshots S simulated seconds old (default 0)
           --policy-seed N        seed for randomised policies (default 1)
-
+        {CostModelOption.Help}
         Output:
           --format F             table, json or csv (default table)
           --out DIR              also write per-step, per-admission and per-request CSV files per policy
@@ -49,6 +49,7 @@ public static class SimulateCommand
             StaleSeconds = args.Double("stale", 0.0, 0.0),
             Seed = args.Int("policy-seed", 1),
         };
+        var cost = CostModelOption.Read(args, shape.BatchSize);
         var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
         var outDir = args.String("out");
         var quiet = args.Flag("quiet");
@@ -62,6 +63,7 @@ public static class SimulateCommand
         {
             var options = new SimulationOptions(shape)
             {
+                CostModel = cost,
                 Arrivals = input.Arrivals,
                 RecordSteps = true,
                 Progress = progress.Enabled ? s => progress.Live($"{policy.Name}: step {s.Step:N0}, finished {s.FinishedCount:N0}/{s.RequestCount:N0}") : null,
