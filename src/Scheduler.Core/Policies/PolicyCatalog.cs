@@ -1,3 +1,5 @@
+using Scheduler.Core.Policies.Bfio;
+
 namespace Scheduler.Core.Policies;
 
 /// <summary>Every policy the simulator and runtime know, by name. A new instance per run.</summary>
@@ -10,7 +12,27 @@ public static class PolicyCatalog
         ("round-robin", "round robin from rank 0 on every call (reference)", (s, _) => new RoundRobinPolicy(s.Text)),
         ("bfio-ref", "the paper's BF-IO as its simulator implements it; h=H (default --horizon)",
             (s, d) => new ReferenceBfioPolicy(s.GetInt("h", d.Horizon), s.Text)),
+        ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
+            "noise=δ, h=H (default --bfio-horizon), w0, decay, window, aging, reserve, maxwait, seed",
+            (s, d) => CreateBfio(s, d)),
     ];
+
+    private static IPlacementPolicy CreateBfio(PolicySpec spec, PolicyDefaults defaults)
+    {
+        var settings = new BfioSettings
+        {
+            Horizon = spec.GetInt("h", defaults.BfioHorizon),
+            NowWeight = spec.GetDouble("w0", new BfioSettings().NowWeight),
+            Decay = spec.GetDouble("decay", new BfioSettings().Decay),
+            Window = spec.GetInt("window", 0),
+            AgingSteps = spec.GetInt("aging", new BfioSettings().AgingSteps),
+            ReserveAfterSteps = spec.GetInt("reserve", new BfioSettings().ReserveAfterSteps),
+            MaxWaitSteps = spec.GetInt("maxwait", new BfioSettings().MaxWaitSteps),
+        };
+        var predictorName = spec.Parameters.TryGetValue("predictor", out var p) ? p : defaults.Predictor;
+        var predictor = PredictorCatalog.Create(predictorName, spec.GetDouble("noise", defaults.Noise), spec.GetInt("seed", defaults.Seed));
+        return new BfioPolicy(settings, predictor, spec.Text);
+    }
 
     public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();
 
