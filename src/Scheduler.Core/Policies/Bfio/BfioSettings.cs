@@ -16,7 +16,7 @@ public sealed record BfioSettings
     public double NowWeight { get; init; } = 1.0;
 
     /// <summary>w_h = Decay^(h−1) for h ≥ 1.</summary>
-    public double Decay { get; init; } = 0.9;
+    public double Decay { get; init; } = 0.7;
 
     /// <summary>Candidates considered per call: the queue head, at least Σ free slots (0 = 4·G).</summary>
     public int Window { get; init; }
@@ -32,7 +32,7 @@ public sealed record BfioSettings
     /// A request that has waited this many steps and fits on no rank gets a rank held for it (see
     /// <see cref="BfioPolicy"/>); at most max(1, G/8) at a time. 0 disables.
     /// </summary>
-    public int ReserveAfterSteps { get; init; } = 8;
+    public int ReserveAfterSteps { get; init; }
 
     /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
     public int MaxWaitSteps { get; init; } = 128;
