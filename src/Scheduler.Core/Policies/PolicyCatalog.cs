@@ -1,3 +1,4 @@
+using Scheduler.Core.Policies.Bfio;
 using Scheduler.Core.Policies.Production;
 
 namespace Scheduler.Core.Policies;
@@ -24,7 +25,27 @@ public static class PolicyCatalog
             (s, d) => new PowerOfTwoChoicesPolicy(s.Text, s.GetDouble("stale", d.StaleSeconds), s.GetInt("seed", d.Seed))),
         ("random", "uniformly random rank with a free slot (seed=)",
             (s, d) => new RandomPolicy(s.Text, s.GetInt("seed", d.Seed))),
+        ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
+            "noise=δ, h=H (default --bfio-horizon), w0, decay, window, aging, reserve, maxwait, seed",
+            (s, d) => CreateBfio(s, d)),
     ];
+
+    private static IPlacementPolicy CreateBfio(PolicySpec spec, PolicyDefaults defaults)
+    {
+        var settings = new BfioSettings
+        {
+            Horizon = spec.GetInt("h", defaults.BfioHorizon),
+            NowWeight = spec.GetDouble("w0", new BfioSettings().NowWeight),
+            Decay = spec.GetDouble("decay", new BfioSettings().Decay),
+            Window = spec.GetInt("window", 0),
+            AgingSteps = spec.GetInt("aging", new BfioSettings().AgingSteps),
+            ReserveAfterSteps = spec.GetInt("reserve", new BfioSettings().ReserveAfterSteps),
+            MaxWaitSteps = spec.GetInt("maxwait", new BfioSettings().MaxWaitSteps),
+        };
+        var predictorName = spec.Parameters.TryGetValue("predictor", out var p) ? p : defaults.Predictor;
+        var predictor = PredictorCatalog.Create(predictorName, spec.GetDouble("noise", defaults.Noise), spec.GetInt("seed", defaults.Seed));
+        return new BfioPolicy(settings, predictor, spec.Text);
+    }
 
     public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();
 

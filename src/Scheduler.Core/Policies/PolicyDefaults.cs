@@ -6,6 +6,15 @@ public sealed record PolicyDefaults
     /// <summary>BF-IO lookahead in steps (bfio-ref: 72; 0 = the H=0 variant).</summary>
     public int Horizon { get; init; } = ReferenceConstants.BfioDefaultHorizon;
 
+    /// <summary>bfio's lookahead in steps (its own default; bfio-ref keeps <see cref="Horizon"/>).</summary>
+    public int BfioHorizon { get; init; } = Bfio.BfioSettings.DefaultHorizon;
+
+    /// <summary>bfio's output-length predictor: oracle (the workload's ô), noisy, none or online.</summary>
+    public string Predictor { get; init; } = "oracle";
+
+    /// <summary>δ of the noisy predictor: ô · U[1 − δ, 1 + δ].</summary>
+    public double Noise { get; init; } = 0.2;
+
     /// <summary>Age in simulated seconds of the load snapshots production baselines read (0 = live).</summary>
     public double StaleSeconds { get; init; }
 

@@ -1,0 +1,273 @@
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// BF-IO as the paper states it: at every step choose which waiting requests enter which free slots to
+/// minimise Σ_{h=0..H} w_h · Imb(k+h) over a drift-aware projection (running requests grow by a token per
+/// step and leave when the predictor expects), solved by <see cref="GreedyExchangeSolver"/>.
+/// Work-conserving: it admits min(|queue|, Σ free) requests every call. Starvation is bounded: a request
+/// queued <see cref="BfioSettings.MaxWaitSteps"/> steps must be admitted at the next call, oldest first.
+/// </summary>
+public sealed class BfioPolicy : IPlacementPolicy
+{
+    private readonly BfioSettings _settings;
+    private readonly IOutputPredictor _predictor;
+    private readonly PlacementProblem _problem = new();
+    private readonly GreedyExchangeSolver _solver = new();
+    private int[] _firstSeenStep = [];
+    private int[] _candidates = [];
+    private int[] _rankOf = [];
+    private double[] _projection = [];
+    private double[] _envelope = [];
+    private double[] _weights = [];
+    private double[] _profileScratch = [];
+    private int[] _reservedId = [];
+    private int[] _reservedRank = [];
+    private bool[] _reservedHeld = [];
+    private int _reservedCount;
+    private int _releasedId = -1;
+    private int _ranks;
+
+
+    public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
+    {
+        settings.Validate();
+        _settings = settings;
+        _predictor = predictor;
+        Name = name ?? "bfio";
+    }
+
+    public string Name { get; }
+    public BfioSettings Settings => _settings;
+    public IOutputPredictor Predictor => _predictor;
+
+    /// <summary>The last call's problem (for tests and diagnostics).</summary>
+    internal PlacementProblem LastProblem => _problem;
+
+    public void Place(ClusterState state)
+    {
+        var queue = state.Queue;
+        if (queue.Length == 0) return;
+        _predictor.BeginCall(state);
+        TrackArrivals(state, queue);
+
+        var totalFree = state.TotalFreeSlots();
+        if (totalFree == 0) return;
+        var ranks = state.Ranks;
+        _ranks = ranks;
+        var rows = _predictor.LooksAhead ? _settings.Horizon + 1 : 1;
+        EnsureBuffers(ranks, rows, queue.Length);
+
+        // Real projection and envelope.
+        var weights = _weights.AsSpan(0, rows);
+        weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
+        var w = 1.0;
+        for (var h = 1; h < rows; h++) { weights[h] = w; w *= _settings.Decay; }
+        var projection = _projection.AsSpan(0, ranks * rows);
+        for (var g = 0; g < ranks; g++) _predictor.ProjectRank(state, g, projection.Slice(g * rows, rows));
+        var envelope = _envelope.AsSpan(0, rows);
+        envelope.Fill(double.NegativeInfinity);
+        for (var g = 0; g < ranks; g++)
+            for (var h = 0; h < rows; h++)
+                if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
+
+        UpdateReservations(state, queue, rows);
+
+        var window = _settings.Window > 0 ? _settings.Window : 4 * ranks;
+        var held = 0;
+        for (var r = 0; r < _reservedCount; r++) if (_reservedHeld[r]) held++;
+        var count = 0;
+        var limit = Math.Max(window, totalFree);
+        for (var q = 0; q < queue.Length && count < limit; q++)
+        {
+            if (IsHeld(queue[q])) continue;
+            _candidates[count++] = queue[q];
+        }
+        var admit = Math.Min(count, totalFree);
+
+        _problem.Reset(ranks, rows, count);
+        weights.CopyTo(_problem.Weights);
+        for (var g = 0; g < ranks; g++)
+        {
+            var column = _problem.BaseColumn(g);
+            projection.Slice(g * rows, rows).CopyTo(column);
+            // A rank held for a large request looks full, so it only takes the smallest requests
+            // while its older requests leave, until the large one fits.
+            if (HeldRank(g))
+                for (var h = 0; h < rows; h++) column[h] = Math.Max(column[h], envelope[h]);
+            _problem.Free(g) = state.FreeSlots(g);
+        }
+        var mandatory = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var id = _candidates[i];
+            _predictor.ProjectCandidate(state, id, _problem.Profile(i));
+            // Queue order is arrival order, so the overdue ones are the oldest at the head.
+            var age = state.Step - _firstSeenStep[id];
+            if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
+            {
+                _problem.Mandatory(i) = true;
+                mandatory++;
+            }
+        }
+        _problem.AdmitCount = admit;
+        _problem.Seal();
+        if (_settings.AgingSteps > 0)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var age = state.Step - _firstSeenStep[_candidates[i]];
+                if (age <= _settings.AgingSteps) continue;
+                var ramp = Math.Min(1.0, (double)(age - _settings.AgingSteps) / _settings.AgingSteps);
+                _problem.Bonus(i) = (ranks - 1) * ramp * _problem.Reward(i);
+            }
+        }
+        _solver.Solve(_problem, _rankOf.AsSpan(0, count));
+
+        for (var i = 0; i < count; i++)
+        {
+            var g = _rankOf[i];
+            if (g < 0) continue;
+            state.Admit(_candidates[i], g);
+            _predictor.OnAdmitted(state, _candidates[i]);
+        }
+        _releasedId = -1;
+    }
+
+    private void EnsureBuffers(int ranks, int rows, int queueLength)
+    {
+        if (_projection.Length < ranks * rows) _projection = new double[ranks * rows];
+        if (_envelope.Length < rows)
+        {
+            _envelope = new double[rows];
+            _weights = new double[rows];
+            _profileScratch = new double[rows];
+        }
+        if (_candidates.Length < queueLength)
+        {
+            _candidates = new int[Math.Max(queueLength, 2 * _candidates.Length)];
+            _rankOf = new int[_candidates.Length];
+        }
+        var maxReservations = Math.Max(1, ranks / 8);
+        if (_reservedId.Length < maxReservations)
+        {
+            _reservedId = new int[maxReservations];
+            _reservedRank = new int[maxReservations];
+            _reservedHeld = new bool[maxReservations];
+        }
+    }
+
+    private bool IsHeld(int id)
+    {
+        for (var r = 0; r < _reservedCount; r++) if (_reservedHeld[r] && _reservedId[r] == id) return true;
+        return false;
+    }
+
+    private bool HeldRank(int g)
+    {
+        for (var r = 0; r < _reservedCount; r++) if (_reservedHeld[r] && _reservedRank[r] == g) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Large requests that fit nowhere would otherwise wait until aging forces them in, raising one rank
+    /// far above the rest: G−1 ranks then sit below the envelope for as long as they take to catch up.
+    /// Instead, once such a request has waited <see cref="BfioSettings.ReserveAfterSteps"/>, pick the rank
+    /// closest to fitting it and hold both: the rank takes only the smallest requests while its own
+    /// requests leave, one rank below the envelope instead of G−1, and the request is admitted (made
+    /// mandatory) as soon as it fits there. A held request is not counted as waiting work.
+    /// </summary>
+    private void UpdateReservations(ClusterState state, ReadOnlySpan<int> queue, int rows)
+    {
+        _releasedId = -1;
+        var ranks = state.Ranks;
+        var profile = _profileScratch.AsSpan(0, rows);
+        // Drop reservations whose request left the queue; release the first that fits now.
+        for (var r = _reservedCount - 1; r >= 0; r--)
+        {
+            var id = _reservedId[r];
+            var age = state.Step - _firstSeenStep[id];
+            var fits = false;
+            if (state.IsQueued(id) && _releasedId < 0)
+            {
+                _predictor.ProjectCandidate(state, id, profile);
+                fits = PlacementCost(_reservedRank[r], profile, rows) <= 0.0 || age >= _settings.MaxWaitSteps;
+            }
+            if (!state.IsQueued(id) || fits)
+            {
+                if (fits) _releasedId = id;
+                _reservedCount--;
+                _reservedId[r] = _reservedId[_reservedCount];
+                _reservedRank[r] = _reservedRank[_reservedCount];
+                _reservedHeld[r] = _reservedHeld[_reservedCount];
+            }
+        }
+        if (_settings.ReserveAfterSteps <= 0 || _reservedCount >= _reservedId.Length || rows == 0) return;
+        // Reserve for the oldest request that has waited long enough and fits on no free rank.
+        for (var q = 0; q < queue.Length; q++)
+        {
+            var id = queue[q];
+            if (state.Step - _firstSeenStep[id] < _settings.ReserveAfterSteps) break;
+            if (id == _releasedId || IsReserved(id)) continue;
+            _predictor.ProjectCandidate(state, id, profile);
+            var bestRank = -1;
+            var bestCost = double.PositiveInfinity;
+            for (var g = 0; g < ranks; g++)
+            {
+                if (IsReservedRank(g)) continue;
+                var cost = PlacementCost(g, profile, rows);
+                if (cost < bestCost) { bestCost = cost; bestRank = g; }
+            }
+            if (bestRank < 0 || bestCost <= 0.0) continue;
+            _reservedId[_reservedCount] = id;
+            _reservedRank[_reservedCount] = bestRank;
+            _reservedHeld[_reservedCount] = true;
+            _reservedCount++;
+            return;
+        }
+    }
+
+    private bool IsReserved(int id)
+    {
+        for (var r = 0; r < _reservedCount; r++) if (_reservedId[r] == id) return true;
+        return false;
+    }
+
+    private bool IsReservedRank(int g)
+    {
+        for (var r = 0; r < _reservedCount; r++) if (_reservedRank[r] == g) return true;
+        return false;
+    }
+
+    /// <summary>Objective change of putting a request with this profile on rank g alone: G·overshoot − load.</summary>
+    private double PlacementCost(int g, ReadOnlySpan<double> profile, int rows)
+    {
+        var over = 0.0;
+        var reward = 0.0;
+        for (var h = 0; h < rows; h++)
+        {
+            var d = _projection[g * rows + h] + profile[h] - _envelope[h];
+            if (d > 0) over += _weights[h] * d;
+            reward += _weights[h] * profile[h];
+        }
+        return _ranks * over - reward;
+    }
+
+    private void TrackArrivals(ClusterState state, ReadOnlySpan<int> queue)
+    {
+        if (_firstSeenStep.Length < state.RequestCount)
+        {
+            var old = _firstSeenStep.Length;
+            Array.Resize(ref _firstSeenStep, Math.Max(state.RequestCount, 2 * old));
+            Array.Fill(_firstSeenStep, -1, old, _firstSeenStep.Length - old);
+        }
+        // Queued ids only ever join at the back, so scan back to the first one already seen.
+        for (var q = queue.Length - 1; q >= 0; q--)
+        {
+            var id = queue[q];
+            if (_firstSeenStep[id] >= 0) break;
+            _firstSeenStep[id] = state.Step;
+        }
+    }
+}

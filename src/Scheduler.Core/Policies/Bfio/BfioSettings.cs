@@ -1,0 +1,50 @@
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// The knobs of <see cref="BfioPolicy"/>. Weights: w_0 = <see cref="NowWeight"/> for the loads right
+/// after admission (they set the next step's duration but are never recorded as imbalance), and
+/// w_h = <see cref="Decay"/>^(h−1) for h = 1..H, the steps whose imbalance is recorded.
+/// </summary>
+public sealed record BfioSettings
+{
+    public const int DefaultHorizon = 16;
+
+    /// <summary>Lookahead H in decode steps (0 = balance the loads right after admission only).</summary>
+    public int Horizon { get; init; } = DefaultHorizon;
+
+    /// <summary>w_0, the weight of the loads right after admission.</summary>
+    public double NowWeight { get; init; } = 1.0;
+
+    /// <summary>w_h = Decay^(h−1) for h ≥ 1.</summary>
+    public double Decay { get; init; } = 0.7;
+
+    /// <summary>Candidates considered per call: the queue head, at least Σ free slots (0 = 4·G).</summary>
+    public int Window { get; init; }
+
+    /// <summary>
+    /// Soft aging: after a grace of T = AgingSteps steps in the queue a request earns a bonus
+    /// (G−1)·min(1, (a − T)/T)·Σ_h w_h a_i(h), so the share of it allowed above the envelope grows with
+    /// its wait a; from a = 2T on it goes anywhere. Scale-free (proportional to its own load). 0 disables.
+    /// </summary>
+    public int AgingSteps { get; init; } = 32;
+
+    /// <summary>
+    /// A request that has waited this many steps and fits on no rank gets a rank held for it (see
+    /// <see cref="BfioPolicy"/>); at most max(1, G/8) at a time. 0 disables.
+    /// </summary>
+    public int ReserveAfterSteps { get; init; }
+
+    /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
+    public int MaxWaitSteps { get; init; } = 128;
+
+    public void Validate()
+    {
+        if (Horizon < 0) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "horizon must be ≥ 0");
+        if (!(NowWeight >= 0.0)) throw new ArgumentOutOfRangeException(nameof(NowWeight), NowWeight, "w0 must be ≥ 0");
+        if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "decay must lie in (0, 1]");
+        if (Window < 0) throw new ArgumentOutOfRangeException(nameof(Window), Window, "window must be ≥ 0");
+        if (AgingSteps < 0) throw new ArgumentOutOfRangeException(nameof(AgingSteps), AgingSteps, "aging steps must be ≥ 0");
+        if (ReserveAfterSteps < 0) throw new ArgumentOutOfRangeException(nameof(ReserveAfterSteps), ReserveAfterSteps, "must be ≥ 0");
+        if (MaxWaitSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxWaitSteps), MaxWaitSteps, "max wait must be ≥ 1 step");
+    }
+}

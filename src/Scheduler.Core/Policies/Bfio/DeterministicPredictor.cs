@@ -1,0 +1,134 @@
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// A predictor that names one output length ô per request: the request is projected to leave exactly
+/// when gen reaches ô. A request that has outlived its estimate is projected to stay through the
+/// horizon: under-projecting a rank that keeps its load overfills it and raises the envelope for all
+/// G ranks, which costs more than the single-rank gap of the opposite mistake.
+/// </summary>
+public abstract class DeterministicPredictor : IOutputPredictor
+{
+    private double[] _departingMass = [];
+    private int[] _departingCount = [];
+
+    public abstract string Name { get; }
+    public bool LooksAhead => true;
+
+    /// <summary>The estimated output length ô ≥ 1 of request <paramref name="requestId"/>.</summary>
+    public abstract int EstimatedOutput(ClusterState state, int requestId);
+
+    public virtual void BeginCall(ClusterState state) { }
+    public virtual void OnAdmitted(ClusterState state, int requestId) { }
+
+    public void ProjectRank(ClusterState state, int rank, Span<double> column)
+    {
+        var rows = column.Length;
+        if (_departingMass.Length < rows)
+        {
+            _departingMass = new double[rows];
+            _departingCount = new int[rows];
+        }
+        var mass = _departingMass.AsSpan(0, rows);
+        var count = _departingCount.AsSpan(0, rows);
+        mass.Clear();
+        count.Clear();
+        // Difference arrays: O(1) per request, O(H) per rank, whatever the token counts.
+        foreach (var id in state.ActiveRequests(rank))
+        {
+            var gen = state.Generated(id);
+            var remaining = EstimatedOutput(state, id) - gen;
+            if (remaining >= 1 && remaining < rows)
+            {
+                mass[remaining] += state.PromptTokens(id) + gen;
+                count[remaining]++;
+            }
+        }
+        double load = state.Load(rank);
+        var active = state.ActiveCount(rank);
+        column[0] = load;
+        for (var h = 1; h < rows; h++)
+        {
+            load -= mass[h];
+            active -= count[h];
+            column[h] = load + (double)h * active;
+        }
+    }
+
+    public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
+    {
+        var output = EstimatedOutput(state, requestId);
+        double prompt = state.PromptTokens(requestId);
+        for (var h = 0; h < profile.Length; h++) profile[h] = h < output ? prompt + h : 0.0;
+    }
+}
+
+/// <summary>The workload's own estimate ô (in the fixtures ô = o: the oracle).</summary>
+public sealed class OraclePredictor : DeterministicPredictor
+{
+    public override string Name => "oracle";
+
+    public override int EstimatedOutput(ClusterState state, int requestId) =>
+        Math.Max(1, state.PredictedOutput(requestId));
+}
+
+/// <summary>
+/// ô · U[1 − δ, 1 + δ], one draw per request from a hash of (seed, id): the same request gets the same
+/// estimate in every call and every run, whatever order the policy asks in.
+/// </summary>
+public sealed class NoisyPredictor : DeterministicPredictor
+{
+    private readonly double _noise;
+    private readonly ulong _seed;
+
+    public NoisyPredictor(double noise, int seed)
+    {
+        if (!(noise >= 0.0 && noise <= 1.0)) throw new ArgumentOutOfRangeException(nameof(noise), noise, "noise δ must lie in [0, 1]");
+        _noise = noise;
+        _seed = (ulong)seed;
+    }
+
+    public override string Name => "noisy";
+    public double Noise => _noise;
+
+    public override int EstimatedOutput(ClusterState state, int requestId)
+    {
+        var factor = 1.0 + _noise * (2.0 * UnitDraw(_seed, requestId) - 1.0);
+        return Math.Max(1, (int)Math.Round(state.PredictedOutput(requestId) * factor, MidpointRounding.AwayFromZero));
+    }
+
+    /// <summary>SplitMix64 of (seed, id) mapped to [0, 1).</summary>
+    internal static double UnitDraw(ulong seed, int id)
+    {
+        var z = seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)id + 0x632BE59BD9B4E019UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
+    }
+}
+
+/// <summary>
+/// No lookahead: the policy balances the loads right after admission only (the paper's H = 0 variant).
+/// </summary>
+public sealed class NoLookaheadPredictor : IOutputPredictor
+{
+    public string Name => "none";
+    public bool LooksAhead => false;
+    public void BeginCall(ClusterState state) { }
+    public void OnAdmitted(ClusterState state, int requestId) { }
+
+    public void ProjectRank(ClusterState state, int rank, Span<double> column)
+    {
+        double load = state.Load(rank);
+        var active = state.ActiveCount(rank);
+        for (var h = 0; h < column.Length; h++) column[h] = load + (double)h * active;
+    }
+
+    public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
+    {
+        double prompt = state.PromptTokens(requestId);
+        for (var h = 0; h < profile.Length; h++) profile[h] = prompt + h;
+    }
+}

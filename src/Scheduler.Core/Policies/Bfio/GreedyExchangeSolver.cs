@@ -1,0 +1,481 @@
+using System.Numerics;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// The production solver for <see cref="PlacementProblem"/>: greedy by the objective's exact marginal
+/// cost, then improving exchanges until none lowers the objective — replace an admitted candidate by a
+/// queued one, move one to another rank, swap two between ranks. Its cost depends on ranks, candidates
+/// and horizon rows, never on token counts; it allocates nothing once its buffers have grown.
+/// </summary>
+/// <remarks>
+/// Two exact prunings keep the exchanges cheap. A move or swap keeps the admitted set, so it changes only
+/// the G·max term: it can help only if one of its two ranks is the unique maximum at some weighted row
+/// ("critical"). A replacement on a non-critical rank cannot lower any maximum, so it helps only if the
+/// newcomer carries more weighted load (plus aging bonus) than the one it replaces.
+/// Greedy costs are computed a rank at a time for all candidates at once (SIMD over candidates) and
+/// cached; a rank's row is recomputed only when its load or the envelope changes.
+/// </remarks>
+public sealed class GreedyExchangeSolver
+{
+    private const double Infinity = double.PositiveInfinity;
+
+    private PlacementProblem _p = null!;
+    private int _ranks;
+    private int _rows;
+    private int _count;
+    private int _stride; // candidates padded to the SIMD width
+    private double _g;
+
+    private double[] _load = [];      // [g·rows + h]
+    private int[] _free = [];
+    private int[] _rankOf = [];
+    private double[] _value = [];     // Σ_h w_h a_i(h) + b_i: what admitting i earns besides the max term
+    private double[] _soa = [];       // [h·stride + i]: profiles, row-major for SIMD over candidates
+    private double[] _margin = [];
+    private double[] _cost = [];      // [g·stride + i]: greedy cost of adding i to rank g
+    private int[] _bestOf = [];
+    private double[] _bestCost = [];
+    private bool[] _stale = [];
+    private bool[] _eligible = [];
+    private double[] _top = [];       // per row, the three largest rank loads
+    private int[] _topRank = [];
+    private bool[] _critical = [];
+    private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
+
+    private readonly ExactPlacementSolver _exact = new(ExactPolishNodes);
+
+    /// <summary>
+    /// Instances whose whole search tree is at most this many leaves ((ranks with room + 1)^candidates)
+    /// are finished by branch and bound seeded with the exchange result: small decisions (a few waiting
+    /// requests, as under light timed arrivals) are then solved exactly, large ones never pay for it.
+    /// </summary>
+    public const long ExactPolishNodes = 50_000;
+
+    /// <summary>False to measure the greedy-and-exchange heuristic alone.</summary>
+    public bool ExactPolish { get; init; } = true;
+
+    /// <summary>Whether the last solve was finished (and proved optimal) by branch and bound.</summary>
+    public bool PolishedExactly { get; private set; }
+
+    /// <summary>Improving exchanges applied by the last solve.</summary>
+    public int Exchanges { get; private set; }
+
+    /// <summary>Greedy rows recomputed by the last solve (diagnostics).</summary>
+    public int RowEvaluations { get; private set; }
+
+    /// <summary>Writes the assignment (rank per candidate, −1 = stays queued) and returns its objective.</summary>
+    public double Solve(PlacementProblem problem, Span<int> rankOf)
+    {
+        Load(problem);
+        RowEvaluations = 0;
+        Exchanges = 0;
+        Greedy();
+        Improve();
+        _rankOf.AsSpan(0, _count).CopyTo(rankOf);
+        var objective = CurrentObjective();
+        PolishedExactly = false;
+        if (ExactPolish && SearchTreeIsSmall())
+        {
+            var exact = _exact.Solve(problem, rankOf, objective);
+            PolishedExactly = _exact.Finished;
+            return exact;
+        }
+        return objective;
+    }
+
+    private bool SearchTreeIsSmall()
+    {
+        var open = 1;
+        for (var g = 0; g < _ranks; g++) if (_p.Free(g) > 0) open++;
+        var leaves = 1.0;
+        for (var i = 0; i < _count; i++)
+        {
+            leaves *= open;
+            if (leaves > ExactPolishNodes) return false;
+        }
+        return true;
+    }
+
+    private void Load(PlacementProblem problem)
+    {
+        _p = problem;
+        _ranks = problem.Ranks;
+        _rows = problem.Rows;
+        _count = problem.Candidates;
+        _g = problem.Ranks;
+        var width = Vector<double>.Count;
+        _stride = Math.Max(width, (_count + width - 1) / width * width);
+        Ensure(ref _load, _ranks * _rows);
+        Ensure(ref _free, _ranks);
+        Ensure(ref _rankOf, _count);
+        Ensure(ref _value, _stride);
+        Ensure(ref _soa, _rows * _stride);
+        Ensure(ref _margin, _rows);
+        Ensure(ref _cost, _ranks * _stride);
+        Ensure(ref _bestOf, _ranks);
+        Ensure(ref _bestCost, _ranks);
+        Ensure(ref _stale, _ranks);
+        Ensure(ref _eligible, _stride);
+        Ensure(ref _top, 3 * _rows);
+        Ensure(ref _topRank, 3 * _rows);
+        Ensure(ref _critical, _ranks);
+        Ensure(ref _byValue, _count);
+
+        problem.BaseLoads.CopyTo(_load);
+        problem.FreeSlots.CopyTo(_free);
+        Array.Fill(_rankOf, -1, 0, _count);
+        var profiles = problem.Profiles;
+        for (var i = 0; i < _count; i++)
+        {
+            _value[i] = problem.Reward(i) + problem.Bonus(i);
+            for (var h = 0; h < _rows; h++) _soa[h * _stride + i] = profiles[i * _rows + h];
+        }
+        for (var h = 0; h < _rows; h++) _soa.AsSpan(h * _stride + _count, _stride - _count).Clear();
+        _value.AsSpan(_count, _stride - _count).Clear();
+        RebuildTop();
+    }
+
+    private static void Ensure<T>(ref T[] array, int length)
+    {
+        if (array.Length < length) array = new T[Math.Max(length, 2 * array.Length)];
+    }
+
+    // ---------------------------------------------------------------- envelope
+
+    private void RebuildTop()
+    {
+        for (var h = 0; h < _rows; h++)
+        {
+            double v1 = double.NegativeInfinity, v2 = double.NegativeInfinity, v3 = double.NegativeInfinity;
+            int r1 = -1, r2 = -1, r3 = -1;
+            for (var g = 0; g < _ranks; g++)
+            {
+                var v = _load[g * _rows + h];
+                if (v > v1) { v3 = v2; r3 = r2; v2 = v1; r2 = r1; v1 = v; r1 = g; }
+                else if (v > v2) { v3 = v2; r3 = r2; v2 = v; r2 = g; }
+                else if (v > v3) { v3 = v; r3 = g; }
+            }
+            _top[3 * h] = v1; _top[3 * h + 1] = v2; _top[3 * h + 2] = v3;
+            _topRank[3 * h] = r1; _topRank[3 * h + 1] = r2; _topRank[3 * h + 2] = r3;
+        }
+        Array.Clear(_critical, 0, _ranks);
+        var weights = _p.Weights;
+        for (var h = 0; h < _rows; h++)
+            if (weights[h] > 0 && _top[3 * h] > _top[3 * h + 1]) _critical[_topRank[3 * h]] = true;
+    }
+
+    /// <summary>max over ranks other than <paramref name="a"/> and <paramref name="b"/> at row h.</summary>
+    private double EnvelopeWithout(int h, int a, int b)
+    {
+        for (var k = 0; k < 3; k++)
+        {
+            var r = _topRank[3 * h + k];
+            if (r != a && r != b) return _top[3 * h + k];
+        }
+        return double.NegativeInfinity;
+    }
+
+    /// <summary>Rank g's loads grew: reinsert it into each row's top three; true if an envelope rose.</summary>
+    private bool RaiseTop(int g)
+    {
+        var raised = false;
+        for (var h = 0; h < _rows; h++)
+        {
+            var v = _load[g * _rows + h];
+            var b = 3 * h;
+            if (v > _top[b]) raised = true;
+            var k = 0;
+            while (k < 3 && _topRank[b + k] != g) k++;
+            if (k == 3)
+            {
+                if (v <= _top[b + 2]) continue;
+                k = 2;
+            }
+            while (k > 0 && v > _top[b + k - 1])
+            {
+                _top[b + k] = _top[b + k - 1];
+                _topRank[b + k] = _topRank[b + k - 1];
+                k--;
+            }
+            _top[b + k] = v;
+            _topRank[b + k] = g;
+        }
+        return raised;
+    }
+
+    // ---------------------------------------------------------------- greedy
+
+    private void Greedy()
+    {
+        var target = _p.AdmitCount;
+        var admitted = 0;
+        var mandatoryLeft = 0;
+        for (var i = 0; i < _count; i++) if (_p.Mandatory(i)) mandatoryLeft++;
+        // Mandatory candidates first, then everyone.
+        for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && (mandatoryLeft == 0 || _p.Mandatory(i));
+        for (var g = 0; g < _ranks; g++) _stale[g] = true;
+        while (admitted < target)
+        {
+            var bestRank = -1;
+            var bestCost = Infinity;
+            var bestRoom = double.NegativeInfinity;
+            for (var g = 0; g < _ranks; g++)
+            {
+                if (_free[g] == 0) continue;
+                if (_stale[g]) EvaluateRow(g);
+                var cost = _bestCost[g];
+                if (_bestOf[g] < 0) continue;
+                var tol = ExactPlacementSolver.Tolerance(bestCost);
+                if (cost < bestCost - tol || (cost <= bestCost + tol && Room(g) > bestRoom))
+                {
+                    bestCost = cost;
+                    bestRank = g;
+                    bestRoom = Room(g);
+                }
+            }
+            if (bestRank < 0) break;
+            var pick = _bestOf[bestRank];
+            Assign(pick, bestRank);
+            admitted++;
+            _eligible[pick] = false;
+            if (_p.Mandatory(pick) && --mandatoryLeft == 0)
+                for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
+            if (mandatoryLeft == 0 && _p.Mandatory(pick))
+            {
+                for (var g = 0; g < _ranks; g++) _stale[g] = true;
+                continue;
+            }
+            // Ranks whose best was the pick rescan their cached row.
+            for (var g = 0; g < _ranks; g++)
+            {
+                if (_stale[g] || _free[g] == 0 || _bestOf[g] != pick) continue;
+                Rescan(g);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Σ_h w_h (M(h) − L_g(h)): how much room rank g has. The objective is flat below the envelope (any
+    /// placement that raises no maximum costs the same), so ties go to the rank with the most room:
+    /// water-filling keeps low ranks from being left behind when the envelope later falls.
+    /// </summary>
+    private double Room(int g)
+    {
+        var weights = _p.Weights;
+        var room = 0.0;
+        for (var h = 0; h < _rows; h++) room += weights[h] * (_top[3 * h] - _load[g * _rows + h]);
+        return room;
+    }
+
+    /// <summary>cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i for all candidates at once.</summary>
+    private void EvaluateRow(int g)
+    {
+        RowEvaluations++;
+        var weights = _p.Weights;
+        var row = _cost.AsSpan(g * _stride, _stride);
+        row.Clear();
+        var width = Vector<double>.Count;
+        var zero = Vector<double>.Zero;
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = weights[h];
+            if (w == 0.0) continue;
+            var margin = new Vector<double>(_top[3 * h] - _load[g * _rows + h]);
+            var weight = new Vector<double>(w);
+            var profile = _soa.AsSpan(h * _stride, _stride);
+            for (var i = 0; i < _stride; i += width)
+            {
+                var over = Vector.Max(new Vector<double>(profile.Slice(i, width)) - margin, zero);
+                (new Vector<double>(row.Slice(i, width)) + weight * over).CopyTo(row.Slice(i, width));
+            }
+        }
+        var gv = new Vector<double>(_g);
+        var values = _value.AsSpan(0, _stride);
+        for (var i = 0; i < _stride; i += width)
+            (gv * new Vector<double>(row.Slice(i, width)) - new Vector<double>(values.Slice(i, width))).CopyTo(row.Slice(i, width));
+        _stale[g] = false;
+        Rescan(g);
+    }
+
+    private void Rescan(int g)
+    {
+        var row = _cost.AsSpan(g * _stride, _count);
+        var best = -1;
+        var bestCost = Infinity;
+        for (var i = 0; i < row.Length; i++)
+        {
+            if (!_eligible[i]) continue;
+            if (row[i] < bestCost - ExactPlacementSolver.Tolerance(bestCost)) { bestCost = row[i]; best = i; }
+        }
+        _bestOf[g] = best;
+        _bestCost[g] = bestCost;
+    }
+
+    private void Assign(int i, int g)
+    {
+        _rankOf[i] = g;
+        _free[g]--;
+        var column = _load.AsSpan(g * _rows, _rows);
+        for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
+        if (RaiseTop(g))
+        {
+            for (var r = 0; r < _ranks; r++) _stale[r] = true;
+        }
+        else _stale[g] = true;
+    }
+
+    private void Unassign(int i)
+    {
+        var g = _rankOf[i];
+        _rankOf[i] = -1;
+        _free[g]++;
+        var column = _load.AsSpan(g * _rows, _rows);
+        for (var h = 0; h < _rows; h++) column[h] -= _soa[h * _stride + i];
+    }
+
+    // ---------------------------------------------------------------- exchanges
+
+    /// <summary>
+    /// Objective change if rank a swaps candidate outA for inA (−1 = none) and rank b (−1 = none) swaps
+    /// outB for inB; the admitted set changes only when b = −1 (a replacement).
+    /// </summary>
+    private double ChangeCost(int a, int outA, int inA, int b, int outB, int inB)
+    {
+        var weights = _p.Weights;
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = weights[h];
+            if (w == 0.0) continue;
+            var da = (inA >= 0 ? _soa[h * _stride + inA] : 0.0) - (outA >= 0 ? _soa[h * _stride + outA] : 0.0);
+            var max = EnvelopeWithout(h, a, b);
+            var la = _load[a * _rows + h] + da;
+            if (la > max) max = la;
+            var dt = da;
+            if (b >= 0)
+            {
+                var db = (inB >= 0 ? _soa[h * _stride + inB] : 0.0) - (outB >= 0 ? _soa[h * _stride + outB] : 0.0);
+                var lb = _load[b * _rows + h] + db;
+                if (lb > max) max = lb;
+                dt += db;
+            }
+            delta += w * (_g * (max - _top[3 * h]) - dt);
+        }
+        if (b < 0)
+        {
+            if (outA >= 0) delta += _p.Bonus(outA);
+            if (inA >= 0) delta -= _p.Bonus(inA);
+        }
+        return delta;
+    }
+
+    private void Improve()
+    {
+        // Candidates by value, descending: replacements on non-critical ranks stop at the first one
+        // that is not worth more than the request it would replace.
+        for (var i = 0; i < _count; i++) _byValue[i] = i;
+        SortByValueDescending(_byValue.AsSpan(0, _count));
+        var scale = Math.Max(1.0, Math.Abs(CurrentObjective()));
+        var tol = 1e-9 * scale;
+        var improved = true;
+        var sweeps = 0;
+        while (improved && sweeps++ < 4 * _count + 16)
+        {
+            improved = false;
+            for (var i = 0; i < _count; i++)
+            {
+                var g = _rankOf[i];
+                if (g < 0) continue;
+                var bestDelta = -tol;
+                int kind = 0, other = -1;
+                var critical = _critical[g];
+                if (!_p.Mandatory(i))
+                {
+                    for (var k = 0; k < _count; k++)
+                    {
+                        var j = _byValue[k];
+                        if (_rankOf[j] >= 0) continue;
+                        if (!critical && _value[j] <= _value[i]) break;
+                        var d = ChangeCost(g, i, j, -1, -1, -1);
+                        if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
+                    }
+                }
+                for (var g2 = 0; g2 < _ranks; g2++)
+                {
+                    if (g2 == g || _free[g2] == 0 || !(critical || _critical[g2])) continue;
+                    var d = ChangeCost(g, i, -1, g2, -1, i);
+                    if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
+                }
+                for (var j = 0; j < _count; j++)
+                {
+                    var g2 = _rankOf[j];
+                    if (g2 < 0 || g2 == g || !(critical || _critical[g2])) continue;
+                    var d = ChangeCost(g, i, j, g2, j, i);
+                    if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+                }
+                if (kind == 0) continue;
+                Apply(kind, i, other);
+                improved = true;
+                Exchanges++;
+            }
+        }
+    }
+
+    private void Apply(int kind, int i, int other)
+    {
+        switch (kind)
+        {
+            case 1:
+            {
+                var g = _rankOf[i];
+                Unassign(i);
+                AssignQuiet(other, g);
+                break;
+            }
+            case 2:
+                Unassign(i);
+                AssignQuiet(i, other);
+                break;
+            default:
+            {
+                var gi = _rankOf[i];
+                var gj = _rankOf[other];
+                Unassign(i);
+                Unassign(other);
+                AssignQuiet(i, gj);
+                AssignQuiet(other, gi);
+                break;
+            }
+        }
+        RebuildTop();
+    }
+
+    private void AssignQuiet(int i, int g)
+    {
+        _rankOf[i] = g;
+        _free[g]--;
+        var column = _load.AsSpan(g * _rows, _rows);
+        for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
+    }
+
+    private void SortByValueDescending(Span<int> order)
+    {
+        for (var a = 1; a < order.Length; a++)
+        {
+            var x = order[a];
+            var v = _value[x];
+            var b = a - 1;
+            while (b >= 0 && _value[order[b]] < v) { order[b + 1] = order[b]; b--; }
+            order[b + 1] = x;
+        }
+    }
+
+    private double CurrentObjective()
+    {
+        var objective = PlacementProblem.Objective(_load.AsSpan(0, _ranks * _rows), _ranks, _rows, _p.Weights);
+        for (var i = 0; i < _count; i++)
+            if (_rankOf[i] >= 0) objective -= _p.Bonus(i);
+        return objective;
+    }
+}

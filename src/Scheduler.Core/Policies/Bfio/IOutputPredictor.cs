@@ -1,0 +1,35 @@
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// Estimates how long requests keep decoding, as the expected KV load they will hold h = 0..H steps
+/// ahead. A request holding s + gen tokens now holds s + gen + h at step h if it is still active then
+/// (drift), and nothing once it has finished. Implementations differ only in what they know about o.
+/// </summary>
+public interface IOutputPredictor
+{
+    /// <summary>The name it was chosen by (--predictor).</summary>
+    string Name { get; }
+
+    /// <summary>False for the no-lookahead predictor: the policy then plans for h = 0 only.</summary>
+    bool LooksAhead { get; }
+
+    /// <summary>Called once at the start of every policy call, before any projection.</summary>
+    void BeginCall(ClusterState state);
+
+    /// <summary>Called for every request the policy admits, right after <see cref="ClusterState.Admit"/>.</summary>
+    void OnAdmitted(ClusterState state, int requestId);
+
+    /// <summary>
+    /// Writes rank <paramref name="rank"/>'s expected load at h = 0..load.Length−1 (h = 0 is
+    /// <see cref="ClusterState.Load"/>) from its active requests.
+    /// </summary>
+    void ProjectRank(ClusterState state, int rank, Span<double> load);
+
+    /// <summary>
+    /// Writes the expected load a queued request would add at h = 0..load.Length−1 if admitted now
+    /// (s + h while it is expected to be active).
+    /// </summary>
+    void ProjectCandidate(ClusterState state, int requestId, Span<double> load);
+}

@@ -1,0 +1,200 @@
+using System.Numerics;
+using Scheduler.Core.Model;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// Learns output lengths from this run alone: a Kaplan–Meier survival curve of o per prompt-length
+/// bucket (powers of two), shrunk towards the pooled curve where a bucket has few observations.
+/// Lengths come only from finished requests (<see cref="ClusterState.FinishedOutputTokens"/>); a running
+/// request adds only what any scheduler sees, that it is still running at age gen (a censored
+/// observation, without which early finishers would bias every estimate short). It never reads ô.
+/// A request is projected as its survival-weighted expected load: (s + gen + h) · P(o &gt; gen + h | o &gt; gen).
+/// </summary>
+public sealed class OnlineSurvivalPredictor : IOutputPredictor
+{
+    /// <summary>Buckets by ⌊log2 s⌋: below 128 tokens, 128–255, …, and 32k and above.</summary>
+    internal const int Buckets = 10;
+    private const int FirstBucketLog2 = 7;
+    private const int Pooled = Buckets;
+
+    private readonly double _shrinkage;
+    private int _capacity = 256;
+
+    // Per bucket (and the pooled row at index Buckets): deaths[x] = finished with o = x,
+    // reached[x] = requests seen alive at age ≥ x (finished with o ≥ x, or running with gen ≥ x).
+    private readonly int[][] _deaths = new int[Buckets + 1][];
+    private readonly int[][] _reached = new int[Buckets + 1][];
+    private readonly double[][] _survival = new double[Buckets][];
+    private readonly int[] _survivalLength = new int[Buckets];
+    private readonly int[] _observations = new int[Buckets];
+    private int _refreshCursor;
+
+    private int[] _inFlight = new int[256];
+    private int _inFlightCount;
+    private int[] _countedAge = [];
+    private int _maxAge;
+
+    /// <param name="shrinkage">Pseudo-observations of the pooled hazard added at every age of every bucket.</param>
+    public OnlineSurvivalPredictor(double shrinkage = 20.0)
+    {
+        if (!(shrinkage >= 0.0)) throw new ArgumentOutOfRangeException(nameof(shrinkage), shrinkage, "shrinkage must be ≥ 0");
+        _shrinkage = shrinkage;
+        for (var b = 0; b <= Buckets; b++)
+        {
+            _deaths[b] = new int[_capacity + 1];
+            _reached[b] = new int[_capacity + 1];
+        }
+        for (var b = 0; b < Buckets; b++) _survival[b] = [1.0];
+        Array.Fill(_survivalLength, 1);
+    }
+
+    public string Name => "online";
+    public bool LooksAhead => true;
+
+    /// <summary>Finished requests learned from so far.</summary>
+    public int FinishedObserved { get; private set; }
+
+    internal static int BucketOf(int promptTokens)
+    {
+        var log = BitOperations.Log2((uint)Math.Max(1, promptTokens)) - FirstBucketLog2 + 1;
+        return Math.Clamp(log, 0, Buckets - 1);
+    }
+
+    public void OnAdmitted(ClusterState state, int requestId)
+    {
+        if (_countedAge.Length <= requestId) Array.Resize(ref _countedAge, Math.Max(requestId + 1, 2 * _countedAge.Length));
+        _countedAge[requestId] = 0;
+        if (_inFlightCount == _inFlight.Length) Array.Resize(ref _inFlight, 2 * _inFlight.Length);
+        _inFlight[_inFlightCount++] = requestId;
+    }
+
+    public void BeginCall(ClusterState state)
+    {
+        for (var k = _inFlightCount - 1; k >= 0; k--)
+        {
+            var id = _inFlight[k];
+            var bucket = BucketOf(state.PromptTokens(id));
+            if (state.PhaseOf(id) == RequestPhase.Finished)
+            {
+                var output = state.FinishedOutputTokens(id);
+                Reach(bucket, _countedAge[id], output);
+                _deaths[bucket][output]++;
+                _deaths[Pooled][output]++;
+                _observations[bucket]++;
+                FinishedObserved++;
+                _inFlight[k] = _inFlight[--_inFlightCount];
+            }
+            else
+            {
+                var age = state.Generated(id);
+                Reach(bucket, _countedAge[id], age);
+                _countedAge[id] = age;
+            }
+        }
+        // One bucket's curve per call keeps the cost flat; curves move slowly between calls.
+        for (var tries = 0; tries < Buckets; tries++)
+        {
+            var b = _refreshCursor;
+            _refreshCursor = (_refreshCursor + 1) % Buckets;
+            if (_observations[b] == 0 && _deaths[Pooled][0] == 0 && FinishedObserved == 0) continue;
+            RefreshSurvival(b);
+            break;
+        }
+    }
+
+    private void Reach(int bucket, int fromAge, int toAge)
+    {
+        if (toAge <= fromAge) return;
+        if (toAge > _capacity) Grow(toAge);
+        if (toAge > _maxAge) _maxAge = toAge;
+        var own = _reached[bucket];
+        var pooled = _reached[Pooled];
+        for (var x = fromAge + 1; x <= toAge; x++)
+        {
+            own[x]++;
+            pooled[x]++;
+        }
+    }
+
+    private void Grow(int age)
+    {
+        var capacity = _capacity;
+        while (capacity < age) capacity *= 2;
+        for (var b = 0; b <= Buckets; b++)
+        {
+            Array.Resize(ref _deaths[b], capacity + 1);
+            Array.Resize(ref _reached[b], capacity + 1);
+        }
+        _capacity = capacity;
+    }
+
+    /// <summary>S_b(x) = Π_{y ≤ x} (1 − λ_b(y)), λ_b shrunk towards the pooled hazard; flat past the data.</summary>
+    private void RefreshSurvival(int bucket)
+    {
+        var length = _maxAge + 1;
+        if (_survival[bucket].Length < length) _survival[bucket] = new double[Math.Max(length, 2 * _survival[bucket].Length)];
+        var s = _survival[bucket];
+        var deaths = _deaths[bucket];
+        var reached = _reached[bucket];
+        var pooledDeaths = _deaths[Pooled];
+        var pooledReached = _reached[Pooled];
+        var survival = 1.0;
+        s[0] = 1.0;
+        for (var x = 1; x < length; x++)
+        {
+            var pr = pooledReached[x];
+            if (pr > 0)
+            {
+                var pooledHazard = (double)pooledDeaths[x] / pr;
+                var hazard = (deaths[x] + _shrinkage * pooledHazard) / (reached[x] + _shrinkage);
+                survival *= 1.0 - hazard;
+            }
+            s[x] = survival;
+        }
+        _survivalLength[bucket] = length;
+    }
+
+    /// <summary>P(o &gt; x) for a request of bucket b (flat beyond the ages seen so far).</summary>
+    private double Survival(int bucket, int age)
+    {
+        var len = _survivalLength[bucket];
+        return _survival[bucket][age < len ? age : len - 1];
+    }
+
+    public void ProjectRank(ClusterState state, int rank, Span<double> column)
+    {
+        column.Clear();
+        var rows = column.Length;
+        foreach (var id in state.ActiveRequests(rank))
+        {
+            var gen = state.Generated(id);
+            var bucket = BucketOf(state.PromptTokens(id));
+            double held = state.PromptTokens(id) + gen;
+            var now = Survival(bucket, gen);
+            column[0] += held;
+            if (now <= 1e-12)
+            {
+                // Outlived every request seen so far: nothing known, assume it stays.
+                for (var h = 1; h < rows; h++) column[h] += held + h;
+                continue;
+            }
+            var inverse = 1.0 / now;
+            var curve = _survival[bucket];
+            var len = _survivalLength[bucket];
+            for (var h = 1; h < rows; h++)
+            {
+                var age = gen + h;
+                var p = (age < len ? curve[age] : curve[len - 1]) * inverse;
+                column[h] += (held + h) * p;
+            }
+        }
+    }
+
+    public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
+    {
+        double prompt = state.PromptTokens(requestId);
+        var bucket = BucketOf(state.PromptTokens(requestId));
+        for (var h = 0; h < profile.Length; h++) profile[h] = (prompt + h) * Survival(bucket, h);
+    }
+}

@@ -1,0 +1,95 @@
+using Scheduler.Core.Model;
+using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Bfio;
+
+namespace Scheduler.Core.Tests.Bfio;
+
+public sealed class PredictorTests
+{
+    private static ClusterState Queued(params Request[] requests)
+    {
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(1, 8));
+        state.RevealUpTo(requests.Length);
+        return state;
+    }
+
+    [Fact]
+    public void Noisy_estimates_stay_within_the_noise_band_and_are_the_same_on_every_call()
+    {
+        var requests = Enumerable.Range(0, 200).Select(i => new Request(i, 10, 1000, 1000)).ToArray();
+        var state = Queued(requests);
+        var noisy = new NoisyPredictor(0.2, seed: 7);
+        var estimates = requests.Select(r => noisy.EstimatedOutput(state, r.Id)).ToArray();
+        Assert.All(estimates, e => Assert.InRange(e, 800, 1200));
+        Assert.Equal(estimates, requests.Reverse().Select(r => noisy.EstimatedOutput(state, r.Id)).Reverse().ToArray());
+        Assert.True(estimates.Distinct().Count() > 50, "draws should vary across requests");
+        Assert.NotEqual(estimates, requests.Select(r => new NoisyPredictor(0.2, seed: 8).EstimatedOutput(state, r.Id)).ToArray());
+    }
+
+    [Fact]
+    public void Noisy_with_no_noise_is_the_oracle()
+    {
+        var state = Queued(new Request(0, 10, 37, 37), new Request(1, 10, 5, 5));
+        Assert.Equal(37, new NoisyPredictor(0.0, 1).EstimatedOutput(state, 0));
+        Assert.Equal(5, new NoisyPredictor(0.0, 1).EstimatedOutput(state, 1));
+    }
+
+    [Fact]
+    public void The_no_lookahead_predictor_plans_for_the_current_step_only()
+    {
+        var predictor = PredictorCatalog.Create("none", 0.2, 1);
+        Assert.False(predictor.LooksAhead);
+        var policy = (BfioPolicy)PolicyCatalog.Create("bfio:predictor=none");
+        var state = Queued(new Request(0, 10, 5, 5));
+        state.BeginPolicyCall();
+        policy.Place(state);
+        Assert.Equal(1, policy.LastProblem.Rows);
+    }
+
+    [Fact]
+    public void Unknown_predictor_names_are_rejected_with_the_known_ones()
+    {
+        var error = Assert.Throws<ArgumentException>(() => PolicyCatalog.Create("bfio:predictor=psychic"));
+        Assert.Contains("online", error.Message);
+    }
+
+    [Fact]
+    public void The_online_predictor_starts_knowing_nothing_and_projects_pure_drift()
+    {
+        var state = ProjectionTests.RunningState([new Request(0, 100, 3, 3)], steps: 1);
+        var online = new OnlineSurvivalPredictor();
+        online.BeginCall(state);
+        var column = new double[5];
+        online.ProjectRank(state, 0, column);
+        Assert.Equal([101, 102, 103, 104, 105], column);
+    }
+
+    [Fact]
+    public void The_online_predictor_learns_output_lengths_from_finished_requests()
+    {
+        // Twenty requests with o = 4 finish; a new one of the same prompt bucket is then expected to leave after 4 steps.
+        var requests = Enumerable.Range(0, 21).Select(i => new Request(i, 100, 4, 999)).ToArray();
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(1, 32));
+        var online = new OnlineSurvivalPredictor();
+        state.RevealUpTo(21);
+        state.BeginPolicyCall();
+        for (var i = 0; i < 20; i++) { state.Admit(i, 0); online.OnAdmitted(state, i); }
+        state.CompactQueue();
+        var finished = new List<int>();
+        for (var k = 0; k < 4; k++) state.AdvanceStep(0.01, finished);
+        Assert.Equal(20, finished.Count);
+        for (var call = 0; call < OnlineSurvivalPredictor.Buckets; call++) online.BeginCall(state); // refresh every bucket's curve
+        Assert.Equal(20, online.FinishedObserved);
+        var profile = new double[7];
+        online.ProjectCandidate(state, 20, profile);
+        for (var h = 0; h < 4; h++) Assert.Equal(100 + h, profile[h], 6);
+        for (var h = 4; h < 7; h++) Assert.Equal(0.0, profile[h], 6);
+    }
+
+    [Fact]
+    public void An_unfinished_request_refuses_to_reveal_its_output_length()
+    {
+        var state = ProjectionTests.RunningState([new Request(0, 100, 50, 50)], steps: 2);
+        Assert.Throws<InvalidOperationException>(() => state.FinishedOutputTokens(0));
+    }
+}

@@ -1,0 +1,105 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Scheduler.Core.Policies.Bfio;
+
+namespace Scheduler.Core.Tests.Bfio;
+
+public sealed class SolverTests
+{
+    /// <summary>A random small decision: G ≤ 4 ranks with ≤ 4 free slots, ≤ 6 waiting requests, ≤ 5 rows.</summary>
+    internal static PlacementProblem RandomProblem(int seed, int maxRanks = 4, int maxFree = 4, int maxCandidates = 6, int maxRows = 5)
+    {
+        var rng = new Random(seed);
+        var ranks = rng.Next(1, maxRanks + 1);
+        var rows = rng.Next(1, maxRows + 1);
+        var candidates = rng.Next(1, maxCandidates + 1);
+        var p = new PlacementProblem();
+        p.Reset(ranks, rows, candidates);
+        p.Weights[0] = rng.NextDouble();
+        for (var h = 1; h < rows; h++) p.Weights[h] = Math.Pow(0.7, h - 1);
+        var totalFree = 0;
+        for (var g = 0; g < ranks; g++)
+        {
+            var column = p.BaseColumn(g);
+            double load = rng.Next(0, 2000);
+            var active = rng.Next(0, 5);
+            for (var h = 0; h < rows; h++)
+            {
+                column[h] = load + h * active;
+                if (rng.Next(4) == 0) load = Math.Max(0, load - rng.Next(0, 800)); // a departure
+            }
+            p.Free(g) = rng.Next(0, maxFree + 1);
+            totalFree += p.Free(g);
+        }
+        for (var i = 0; i < candidates; i++)
+        {
+            var prompt = rng.Next(3) == 0 ? rng.Next(500, 3000) : rng.Next(1, 400);
+            var output = rng.Next(1, rows + 2);
+            var profile = p.Profile(i);
+            for (var h = 0; h < rows; h++) profile[h] = h < output ? prompt + h : 0;
+        }
+        p.AdmitCount = Math.Min(candidates, totalFree);
+        for (var i = 0; i < candidates && i < p.AdmitCount; i++)
+            if (rng.Next(6) == 0) p.Mandatory(i) = true;
+        p.Seal();
+        for (var i = 0; i < candidates; i++)
+            if (rng.Next(4) == 0) p.Bonus(i) = rng.NextDouble() * (ranks - 1) * p.Reward(i);
+        return p;
+    }
+
+    [Fact]
+    public void The_fast_solver_matches_the_exact_optimum_on_every_small_instance()
+    {
+        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
+        {
+            var problem = RandomProblem(seed);
+            var fast = new int[problem.Candidates];
+            var exact = new int[problem.Candidates];
+            var fastValue = new GreedyExchangeSolver().Solve(problem, fast);
+            var exactValue = new ExactPlacementSolver().Solve(problem, exact);
+            var tolerance = 1e-9 * Math.Max(1.0, Math.Abs(exactValue));
+            return (Math.Abs(fastValue - problem.Evaluate(fast)) <= tolerance).Label("fast solver reports its own objective")
+                .And((Math.Abs(fastValue - exactValue) <= tolerance).Label($"seed {seed}: fast {fastValue} vs exact {exactValue}"));
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void The_fast_solver_admits_exactly_the_work_conserving_count_within_free_slots()
+    {
+        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
+        {
+            var problem = RandomProblem(seed, maxRanks: 8, maxFree: 6, maxCandidates: 30, maxRows: 8);
+            var assignment = new int[problem.Candidates];
+            new GreedyExchangeSolver().Solve(problem, assignment);
+            return !double.IsPositiveInfinity(problem.Evaluate(assignment));
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void The_exact_solver_fills_the_emptier_rank_with_the_larger_request()
+    {
+        var p = new PlacementProblem();
+        p.Reset(ranks: 2, rows: 1, candidates: 2);
+        p.Weights[0] = 1;
+        p.BaseColumn(0)[0] = 1000;
+        p.BaseColumn(1)[0] = 400;
+        p.Free(0) = 1;
+        p.Free(1) = 1;
+        p.Profile(0)[0] = 100;
+        p.Profile(1)[0] = 700;
+        p.AdmitCount = 2;
+        p.Seal();
+        var assignment = new int[2];
+        var value = new ExactPlacementSolver().Solve(p, assignment);
+        Assert.Equal([0, 1], assignment);
+        Assert.Equal(2 * 1100 - (1100 + 1100), value);
+    }
+
+    [Fact]
+    public void Infeasible_assignments_are_valued_at_infinity()
+    {
+        var p = RandomProblem(3);
+        var nobody = Enumerable.Repeat(-1, p.Candidates).ToArray();
+        if (p.AdmitCount > 0) Assert.True(double.IsPositiveInfinity(p.Evaluate(nobody)));
+    }
+}
