@@ -2,6 +2,7 @@ using Scheduler.Cli.CommandLine;
 using Scheduler.Cli.Output;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Bfio;
 using Scheduler.Core.Simulation;
 
 namespace Scheduler.Cli.Commands;
@@ -9,7 +10,7 @@ namespace Scheduler.Cli.Commands;
 /// <summary><c>scheduler simulate</c>: runs each policy on the same input with the step simulator.</summary>
 public static class SimulateCommand
 {
-    public const string DefaultPolicies = "fcfs,jsq,round-robin,bfio-ref";
+    public const string DefaultPolicies = "fcfs,jsq,round-robin,bfio-ref,bfio";
 
     public static string Help => $"""
         scheduler simulate — place requests on G ranks with each policy and compare (deterministic simulator)
@@ -24,7 +25,9 @@ public static class SimulateCommand
           --batch B              active requests per rank (default 72)
           --policy LIST          comma-separated policies, each run on the same input (default {DefaultPolicies});
                                  parameters after ':' separated by ';', e.g. bfio-ref:h=0
-          --horizon H            BF-IO lookahead in steps (default 72; 0 = the paper's H=0 variant)
+          --horizon H            BF-IO lookahead in steps (bfio-ref default 72, 0 = the paper's H=0 variant; bfio default 16)
+          --predictor NAME       bfio's output-length predictor: oracle, noisy, none, online (default oracle)
+          --noise D              relative noise δ of the noisy predictor: o·U[1−δ, 1+δ] (default 0.2)
           --stale S              production baselines read load snapshots S simulated seconds old (default 0)
           --policy-seed N        seed for randomised policies (default 1)
         {CostModelOption.Help}
@@ -43,12 +46,7 @@ public static class SimulateCommand
         var input = WorkloadOptions.Read(args, WorkloadDefaults.Reference);
         var shape = new ClusterShape(args.Int("ranks", 32, 1, 1_000_000), args.Int("batch", 72, 1, 1_000_000));
         var specs = ParsePolicies(args.String("policy", DefaultPolicies));
-        var defaults = new PolicyDefaults
-        {
-            Horizon = args.Int("horizon", ReferenceConstants.BfioDefaultHorizon, 0, 100_000),
-            StaleSeconds = args.Double("stale", 0.0, 0.0),
-            Seed = args.Int("policy-seed", 1),
-        };
+        var defaults = ReadPolicyDefaults(args);
         var cost = CostModelOption.Read(args, shape.BatchSize);
         var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
         var outDir = args.String("out");
@@ -75,6 +73,23 @@ public static class SimulateCommand
         }
         SummaryWriter.Write(stdout, format, summaries);
         return 0;
+    }
+
+    /// <summary>The run-wide policy options shared by simulate and run.</summary>
+    public static PolicyDefaults ReadPolicyDefaults(ArgumentReader args)
+    {
+        var horizon = args.OptionalInt("horizon", min: 0);
+        var predictor = args.Choice("predictor", "oracle", PredictorCatalog.Names.Select(n => (n, n)).ToArray());
+        var fallback = new PolicyDefaults();
+        return new PolicyDefaults
+        {
+            Horizon = horizon ?? ReferenceConstants.BfioDefaultHorizon,
+            BfioHorizon = horizon ?? fallback.BfioHorizon,
+            Predictor = predictor,
+            Noise = args.Double("noise", fallback.Noise, 0.0),
+            StaleSeconds = args.Double("stale", 0.0, 0.0),
+            Seed = args.Int("policy-seed", 1),
+        };
     }
 
     public static IReadOnlyList<PolicySpec> ParsePolicies(string list)

@@ -123,6 +123,7 @@ public sealed class BfioPolicy : IPlacementPolicy
                 _problem.Bonus(i) = (ranks - 1) * ramp * _problem.Reward(i);
             }
         }
+        _solver.MaxSweeps = _settings.ExchangeSweeps;
         _solver.Solve(_problem, _rankOf.AsSpan(0, count));
 
         for (var i = 0; i < count; i++)

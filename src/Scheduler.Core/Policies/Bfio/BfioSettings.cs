@@ -34,6 +34,10 @@ public sealed record BfioSettings
     /// </summary>
     public int ReserveAfterSteps { get; init; }
 
+    /// <summary>Passes of improving exchanges after the greedy fill; -1 = until none improves (the default).
+    /// Fewer passes trade objective for decision time.</summary>
+    public int ExchangeSweeps { get; init; } = -1;
+
     /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
     public int MaxWaitSteps { get; init; } = 128;
 
@@ -45,6 +49,7 @@ public sealed record BfioSettings
         if (Window < 0) throw new ArgumentOutOfRangeException(nameof(Window), Window, "window must be ≥ 0");
         if (AgingSteps < 0) throw new ArgumentOutOfRangeException(nameof(AgingSteps), AgingSteps, "aging steps must be ≥ 0");
         if (ReserveAfterSteps < 0) throw new ArgumentOutOfRangeException(nameof(ReserveAfterSteps), ReserveAfterSteps, "must be ≥ 0");
+        if (ExchangeSweeps < -1) throw new ArgumentOutOfRangeException(nameof(ExchangeSweeps), ExchangeSweeps, "sweeps must be ≥ -1");
         if (MaxWaitSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxWaitSteps), MaxWaitSteps, "max wait must be ≥ 1 step");
     }
 }

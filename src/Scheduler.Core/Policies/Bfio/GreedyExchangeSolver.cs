@@ -52,6 +52,9 @@ public sealed class GreedyExchangeSolver
     /// </summary>
     public const long ExactPolishNodes = 50_000;
 
+    /// <summary>Passes of improving exchanges after the greedy fill (-1 = until none improves).</summary>
+    public int MaxSweeps { get; set; } = -1;
+
     /// <summary>False to measure the greedy-and-exchange heuristic alone.</summary>
     public bool ExactPolish { get; init; } = true;
 
@@ -380,7 +383,8 @@ public sealed class GreedyExchangeSolver
         var tol = 1e-9 * scale;
         var improved = true;
         var sweeps = 0;
-        while (improved && sweeps++ < 4 * _count + 16)
+        var maxSweeps = MaxSweeps >= 0 ? MaxSweeps : 4 * _count + 16;
+        while (improved && sweeps++ < maxSweeps)
         {
             improved = false;
             for (var i = 0; i < _count; i++)
