@@ -14,7 +14,7 @@ public sealed record RuntimeTimings(double StartupSeconds, double RunSeconds, do
 /// <summary>
 /// A finished run: the simulator's summary (same code, same keys; <see cref="RunSummary.Policy"/> is the
 /// policy's name), every admission and step, every completed request, the dead-lettered input records,
-/// and the barrier's counters.
+/// the barrier's counters, and the address the run's cluster node was bound to.
 /// </summary>
 public sealed record RuntimeRunResult(
     RunSummary Summary,
@@ -27,6 +27,7 @@ public sealed record RuntimeRunResult(
     int StepTimeouts,
     string Engine,
     string? ResultsPath,
+    string NodeAddress,
     RuntimeTimings Timings);
 
 /// <summary>A run that stopped before every request finished.</summary>

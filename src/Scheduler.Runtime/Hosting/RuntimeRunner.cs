@@ -43,6 +43,7 @@ public static class RuntimeRunner
             var ranks = await RankCluster.StartRankRegionAsync(system, settings, engines).ConfigureAwait(false);
             await RankCluster.AwaitRanksAsync(ranks, request.Shape.Ranks, settings.StartupTimeout, cancellationToken).ConfigureAwait(false);
             startup = clock.Elapsed;
+            var nodeAddress = ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
 
             var materializer = system.Materializer(namePrefix: "ingest");
             var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -107,6 +108,7 @@ public static class RuntimeRunner
                     counters.Timeouts,
                     engines.Kind,
                     request.ResultsPath,
+                    nodeAddress,
                     new RuntimeTimings(startup.TotalSeconds, running.TotalSeconds, shutdown.TotalSeconds));
             }
         }
