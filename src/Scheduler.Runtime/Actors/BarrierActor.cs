@@ -1,0 +1,102 @@
+using Akka.Actor;
+using Akka.Event;
+using Scheduler.Runtime.Hosting;
+using Scheduler.Runtime.Logic;
+using Scheduler.Runtime.Messages;
+
+namespace Scheduler.Runtime.Actors;
+
+/// <summary>
+/// The step barrier: on <see cref="BeginStep"/> from its coordinator (the balancer) it ticks every rank
+/// through the rank region, collects one <see cref="StepCompleted"/> per rank and answers
+/// <see cref="StepBarrierPassed"/>; ranks that miss the timeout are reported and re-ticked. The logic is
+/// <see cref="BarrierLogic"/>; this actor only routes messages into it and carries out its events.
+/// </summary>
+public sealed class BarrierActor : UntypedActor, IWithTimers
+{
+    private readonly IActorRef _ranks;
+    private readonly BarrierSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private BarrierState _state;
+    private IActorRef _coordinator = ActorRefs.Nobody;
+
+    public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings)
+    {
+        _state = BarrierState.Initial(ranks);
+        _ranks = rankRegion;
+        _settings = settings;
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(int ranks, IActorRef rankRegion, BarrierSettings settings) =>
+        Akka.Actor.Props.Create(() => new BarrierActor(ranks, rankRegion, settings));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case StepCompleted completion:
+                Apply(BarrierLogic.Complete(_state, completion));
+                break;
+
+            case BeginStep begin:
+                _coordinator = Sender;
+                Apply(BarrierLogic.Begin(_state, begin, armTimeout: _settings.StepTimeout > TimeSpan.Zero));
+                break;
+
+            case StepTimeout timeout:
+                Apply(BarrierLogic.TimeoutElapsed(_state, timeout.Step, timeout.Attempt, _settings.MaxTimeoutsPerStep, _settings.RetickMissingRanks));
+                break;
+
+            case RankStepFailed failed:
+                _coordinator.Tell(new RankFailed(failed.Step, failed.Rank, failed.Reason));
+                break;
+
+            case GetBarrierStatistics:
+                Sender.Tell(_state.Statistics);
+                break;
+
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void Apply((BarrierState State, System.Collections.Immutable.ImmutableArray<BarrierEvent> Events) transition)
+    {
+        _state = transition.State;
+        foreach (var e in transition.Events)
+        {
+            switch (e)
+            {
+                case BarrierEvent.TickRanks tick:
+                    foreach (var g in tick.Ranks) _ranks.Tell(new Tick(g, tick.Step, tick.AdmittedThrough[g]), Self);
+                    break;
+                case BarrierEvent.ArmTimeout arm:
+                    Timers.StartSingleTimer(TimerKey, new StepTimeout(arm.Step, arm.Attempt), _settings.StepTimeout);
+                    break;
+                case BarrierEvent.Notify { Message: StepBarrierPassed passed }:
+                    Timers.Cancel(TimerKey);
+                    _coordinator.Tell(passed);
+                    break;
+                case BarrierEvent.Notify { Message: RanksMissing missing }:
+                    _log.Warning("step {0}: rank(s) {1} did not complete within {2} (timeout {3}{4})",
+                        missing.Step, string.Join(",", missing.Ranks), _settings.StepTimeout, missing.Attempt, missing.GaveUp ? ", giving up" : "");
+                    _coordinator.Tell(missing);
+                    break;
+                case BarrierEvent.Notify notify:
+                    (Sender.IsNobody() ? _coordinator : Sender).Tell(notify.Message);
+                    break;
+                case BarrierEvent.CompletionIgnored ignored:
+                    _log.Debug("ignored {0} completion of rank {1} for step {2} (open step {3})",
+                        ignored.Duplicate ? "duplicate" : "stale", ignored.Completion.Rank, ignored.Completion.Step, _state.Step);
+                    break;
+            }
+        }
+    }
+
+    private const string TimerKey = "step-timeout";
+
+    private sealed record StepTimeout(int Step, int Attempt) : INoSerializationVerificationNeeded;
+}

@@ -1,0 +1,145 @@
+using System.Collections.Immutable;
+using Scheduler.Runtime.Messages;
+
+namespace Scheduler.Runtime.Logic;
+
+/// <summary>
+/// The barrier's state: the step last opened, whether it is still open, each rank's report for it, how many
+/// timeouts it has had, and the run's counters. Immutable; <see cref="BarrierLogic"/> computes the next one.
+/// </summary>
+public sealed record BarrierState(
+    int Ranks,
+    int Step,
+    bool Open,
+    ImmutableArray<int> AdmittedThrough,
+    ImmutableArray<StepCompleted?> Reports,
+    int Received,
+    int Attempt,
+    BarrierStatistics Statistics)
+{
+    public static BarrierState Initial(int ranks) =>
+        ranks > 0
+            ? new(ranks, 0, false, ImmutableArray.Create(new int[ranks]), ImmutableArray.Create(new StepCompleted?[ranks]), 0, 0, BarrierStatistics.Zero)
+            : throw new ArgumentOutOfRangeException(nameof(ranks), ranks, "a barrier needs at least one rank");
+
+    /// <summary>Ranks that have not reported the open step, in rank order.</summary>
+    public ImmutableArray<int> MissingRanks()
+    {
+        var missing = ImmutableArray.CreateBuilder<int>(Ranks - Received);
+        for (var g = 0; g < Ranks; g++)
+            if (Reports[g] is null) missing.Add(g);
+        return missing.ToImmutable();
+    }
+}
+
+/// <summary>What the barrier actor must do after a transition.</summary>
+public abstract record BarrierEvent
+{
+    /// <summary>Send <see cref="Tick"/>(step) to these ranks.</summary>
+    public sealed record TickRanks(int Step, ImmutableArray<int> Ranks, ImmutableArray<int> AdmittedThrough) : BarrierEvent;
+
+    /// <summary>Start (or restart) the timeout for this step's attempt.</summary>
+    public sealed record ArmTimeout(int Step, int Attempt) : BarrierEvent;
+
+    /// <summary>Tell the coordinator.</summary>
+    public sealed record Notify(IBarrierMessage Message) : BarrierEvent;
+
+    /// <summary>A completion was dropped; <see cref="Duplicate"/> tells a repeat from a wrong step or rank.</summary>
+    public sealed record CompletionIgnored(StepCompleted Completion, bool Duplicate) : BarrierEvent;
+}
+
+/// <summary>
+/// The step barrier as pure functions <c>(state, command) → (state, events)</c>: open a step and tick every
+/// rank, collect exactly one completion per rank (stale and duplicate ones ignored and counted), close the
+/// step with T = max_g t_g once all are in, and on a timeout report and re-tick the missing ranks.
+/// </summary>
+public static class BarrierLogic
+{
+    public static (BarrierState State, ImmutableArray<BarrierEvent> Events) Begin(BarrierState state, BeginStep command, bool armTimeout = true)
+    {
+        if (state.Open)
+            return (state, [new BarrierEvent.Notify(new BeginStepRejected(command.Step, $"step {state.Step} is still open: {state.Ranks - state.Received} rank(s) have not completed it"))]);
+        if (command.Step != state.Step + 1)
+            return (state, [new BarrierEvent.Notify(new BeginStepRejected(command.Step, $"steps go one at a time: expected step {state.Step + 1}"))]);
+        if (command.AdmittedThrough.Length != state.Ranks)
+            return (state, [new BarrierEvent.Notify(new BeginStepRejected(command.Step, $"admission counts name {command.AdmittedThrough.Length} ranks, the barrier has {state.Ranks}"))]);
+
+        var next = state with
+        {
+            Step = command.Step,
+            Open = true,
+            AdmittedThrough = command.AdmittedThrough,
+            Reports = ImmutableArray.Create(new StepCompleted?[state.Ranks]),
+            Received = 0,
+            Attempt = 0,
+            Statistics = state.Statistics with { Step = command.Step },
+        };
+        var everyRank = ImmutableArray.CreateRange(Enumerable.Range(0, state.Ranks));
+        var tick = new BarrierEvent.TickRanks(command.Step, everyRank, command.AdmittedThrough);
+        return armTimeout
+            ? (next, [tick, new BarrierEvent.ArmTimeout(command.Step, 0)])
+            : (next, [tick]);
+    }
+
+    public static (BarrierState State, ImmutableArray<BarrierEvent> Events) Complete(BarrierState state, StepCompleted completion)
+    {
+        if ((uint)completion.Rank >= (uint)state.Ranks || completion.Step != state.Step)
+            return (state with { Statistics = state.Statistics with { StaleCompletions = state.Statistics.StaleCompletions + 1 } },
+                [new BarrierEvent.CompletionIgnored(completion, Duplicate: false)]);
+        if (state.Reports[completion.Rank] is not null)
+            return (state with { Statistics = state.Statistics with { DuplicateCompletions = state.Statistics.DuplicateCompletions + 1 } },
+                [new BarrierEvent.CompletionIgnored(completion, Duplicate: true)]);
+
+        var reports = state.Reports.SetItem(completion.Rank, completion);
+        var received = state.Received + 1;
+        if (received < state.Ranks)
+            return (state with { Reports = reports, Received = received }, ImmutableArray<BarrierEvent>.Empty);
+
+        // All in: the step lasts as long as its slowest rank; idle is summed in rank order like the simulator's.
+        var duration = 0.0;
+        var ordered = ImmutableArray.CreateBuilder<StepCompleted>(state.Ranks);
+        for (var g = 0; g < state.Ranks; g++)
+        {
+            var t = reports[g]!.ComputeSeconds;
+            if (t > duration) duration = t;
+            ordered.Add(reports[g]!);
+        }
+        var idle = 0.0;
+        for (var g = 0; g < state.Ranks; g++) idle += duration - reports[g]!.ComputeSeconds;
+
+        var closed = state with
+        {
+            Open = false,
+            Reports = reports,
+            Received = received,
+            Statistics = state.Statistics with { StepsClosed = state.Statistics.StepsClosed + 1 },
+        };
+        return (closed, [new BarrierEvent.Notify(new StepBarrierPassed(state.Step, duration, idle, ordered.MoveToImmutable()))]);
+    }
+
+    /// <summary>The timeout of <paramref name="step"/>'s attempt <paramref name="attempt"/> elapsed; a stale timer does nothing.</summary>
+    public static (BarrierState State, ImmutableArray<BarrierEvent> Events) TimeoutElapsed(
+        BarrierState state, int step, int attempt, int maxTimeouts, bool retickMissing)
+    {
+        if (!state.Open || step != state.Step || attempt != state.Attempt)
+            return (state, ImmutableArray<BarrierEvent>.Empty);
+
+        var missing = state.MissingRanks();
+        var nextAttempt = attempt + 1;
+        var gaveUp = maxTimeouts > 0 && nextAttempt >= maxTimeouts;
+        var next = state with
+        {
+            Attempt = nextAttempt,
+            Statistics = state.Statistics with { Timeouts = state.Statistics.Timeouts + 1 },
+        };
+        var events = ImmutableArray.CreateBuilder<BarrierEvent>(3);
+        events.Add(new BarrierEvent.Notify(new RanksMissing(step, missing, nextAttempt, gaveUp)));
+        if (!gaveUp)
+        {
+            // A tick may have been lost; a rank that already stepped answers a repeated tick with its report again.
+            if (retickMissing) events.Add(new BarrierEvent.TickRanks(step, missing, state.AdmittedThrough));
+            events.Add(new BarrierEvent.ArmTimeout(step, nextAttempt));
+        }
+        return (next, events.ToImmutable());
+    }
+}

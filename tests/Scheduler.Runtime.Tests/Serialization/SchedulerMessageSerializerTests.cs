@@ -1,0 +1,71 @@
+using Akka.Serialization;
+using Akka.TestKit.Xunit2;
+using Scheduler.Core.Model;
+using Scheduler.Runtime.Messages;
+using Scheduler.Runtime.Serialization;
+using Scheduler.Runtime.Tests.Fixtures;
+
+namespace Scheduler.Runtime.Tests.Serialization;
+
+/// <summary>Every message that may cross nodes goes through the bound serializer and comes back equal.</summary>
+public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local())
+{
+    public static TheoryData<ISchedulerMessage> Messages() =>
+    [
+        new AdmitRequests(3, 17, [new RankRequest(1, 213, 7), new RankRequest(9, 1, 1)]),
+        new Tick(31, 3266, 20000),
+        new GetRankState(4),
+        new RankStateResult(4, 12, 99, 72, 1_234_567_890_123),
+        new StepCompleted(2, 5, 0.004887500000000001, 72, 345_678, [4, 8, 15]),
+        new StepCompleted(2, 6, double.PositiveInfinity, 0, 0, []),
+        new RankStepFailed(1, 2, "out of memory"),
+        new BeginStep(8, [1, 2, 3]),
+        new BeginStepRejected(8, "step 7 is still open"),
+        new StepBarrierPassed(9, 0.1, 0.05, [new StepCompleted(0, 9, 0.1, 1, 10, [3]), new StepCompleted(1, 9, 0.05, 0, 0, [])]),
+        new RanksMissing(9, [1, 5], 2, true),
+        new RankFailed(9, 1, "engine crashed"),
+        GetBarrierStatistics.Instance,
+        new BarrierStatistics(9, 8, 1, 2, 3),
+        IngestionStarted.Instance,
+        IngestionAck.Instance,
+        new IngestedBatch([new IngestedRequest(new Request(0, 100, 10, 12, 0.25), 41, 2), new IngestedRequest(new Request(1, 5, 1, 0), 42, 3)]),
+        IngestionCompleted.Instance,
+        new IngestionFailed("disk unplugged"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void A_message_round_trips_through_the_bound_serializer(ISchedulerMessage message)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<SchedulerMessageSerializer>(serializer);
+
+        var manifest = global::Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var bytes = serializer.ToBinary(message);
+        var back = Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest);
+
+        Assert.IsType(message.GetType(), back);
+        Assert.Equivalent(message, back, strict: true);
+    }
+
+    [Fact]
+    public void Every_scheduler_message_type_has_a_manifest_and_a_round_trip_case()
+    {
+        var types = typeof(ISchedulerMessage).Assembly.GetTypes()
+            .Where(t => typeof(ISchedulerMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
+            .ToHashSet();
+        var covered = ((IEnumerable<object[]>)Messages()).Select(row => row[0].GetType()).ToHashSet();
+
+        Assert.Equal(types.OrderBy(t => t.Name), SchedulerMessageSerializer.Manifests.Keys.OrderBy(t => t.Name));
+        Assert.Equal(types.OrderBy(t => t.Name), covered.OrderBy(t => t.Name));
+        Assert.Equal(SchedulerMessageSerializer.Manifests.Count, SchedulerMessageSerializer.Manifests.Values.Distinct().Count());
+    }
+
+    [Fact]
+    public void An_unknown_manifest_is_an_error_not_a_guess()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(Tick));
+
+        Assert.ThrowsAny<Exception>(() => serializer.FromBinary("{}"u8.ToArray(), "rank.teleport"));
+    }
+}
