@@ -12,6 +12,7 @@ public static class Program
         Usage: scheduler <command> [options]     (scheduler <command> --help for its options)
 
         Commands:
+          run         serve requests on the actor runtime (Akka.Streams → balancer → sharded ranks → barrier); the main job
           simulate    compare placement policies with the deterministic step simulator
           sweep       run policies over a grid of G, B, H and noise with several seeds; CSV and PNG plots
         """;
@@ -30,6 +31,7 @@ public static class Program
             var rest = new ArgumentReader(args.Skip(1));
             return args[0] switch
             {
+                "run" => RunCommand.Execute(rest, stdout, stderr),
                 "simulate" => SimulateCommand.Execute(rest, stdout, stderr),
                 "sweep" => SweepCommand.Execute(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see scheduler --help)"),

@@ -55,7 +55,7 @@ public static class SimulateCommand
 
         var policies = specs.Select(s => CreatePolicy(s, defaults)).ToList();
         var progress = new ProgressReporter(stderr, quiet);
-        progress.Line($"input: {input.Description}: {input.Workload.Count:N0} requests; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}");
+        progress.Line($"input: {input.Description}: {input.Workload!.Count:N0} requests; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}");
         var summaries = new List<RunSummary>(policies.Count);
         foreach (var policy in policies)
         {
@@ -66,7 +66,7 @@ public static class SimulateCommand
                 RecordSteps = true,
                 Progress = progress.Enabled ? s => progress.Live($"{policy.Name}: step {s.Step:N0}, finished {s.FinishedCount:N0}/{s.RequestCount:N0}") : null,
             };
-            var result = Simulator.Run(input.Workload, policy, options);
+            var result = Simulator.Run(input.Workload!, policy, options);
             progress.Line($"{policy.Name}: {result.Summary.Steps:N0} steps, {result.Summary.WallSeconds:F3} s");
             if (outDir is not null) RunFiles.Write(outDir, result);
             summaries.Add(result.Summary);

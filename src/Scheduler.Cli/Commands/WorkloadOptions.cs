@@ -14,8 +14,16 @@ public sealed record WorkloadDefaults(string DefaultInput, int? DefaultCount, Ar
 
 /// <summary>The input options shared by simulate and run: a request CSV or a trace (optionally sampled),
 /// and how requests arrive.</summary>
-public sealed record WorkloadOptions(Workload Workload, ArrivalMode Arrivals, string Description)
+public sealed record WorkloadOptions(Workload? Workload, ArrivalMode Arrivals, string Description)
 {
+    /// <summary>A request CSV to stream record by record (the runtime validates each in its ingestion graph,
+    /// so a malformed record is dead-lettered instead of failing the whole input); null when
+    /// <see cref="Workload"/> holds the input.</summary>
+    public string? StreamedFile { get; init; }
+
+    /// <summary>Timestamps are divided by this (applied to <see cref="Workload"/> already; the runtime applies it to a streamed file).</summary>
+    public double RateScale { get; init; } = 1.0;
+
     public const string Help = """
           --requests FILE        request CSV (id,prompt_tokens,output_tokens,predicted_output_tokens[,arrival_s])
           --trace FILE           a trace: Azure CSV, reference JSON, Mooncake JSONL or request CSV (format detected)
@@ -27,7 +35,7 @@ public sealed record WorkloadOptions(Workload Workload, ArrivalMode Arrivals, st
           --rate-scale X         trace arrivals at X times the recorded rate (default 1)
         """;
 
-    public static WorkloadOptions Read(ArgumentReader args, WorkloadDefaults defaults)
+    public static WorkloadOptions Read(ArgumentReader args, WorkloadDefaults defaults, bool streamRequestFile = false)
     {
         var requests = args.String("requests");
         var trace = args.String("trace");
@@ -44,6 +52,12 @@ public sealed record WorkloadOptions(Workload Workload, ArrivalMode Arrivals, st
             count ??= defaults.DefaultCount;
         }
         if (requests is not null && trace is not null) throw new UsageException("give either --requests or --trace, not both");
+        if (streamRequestFile && requests is not null && count is null)
+        {
+            if (formatName is not null) throw new UsageException("--trace-format applies to --trace only");
+            if (!File.Exists(requests)) throw new UsageException($"--requests {requests}: no such file");
+            return new WorkloadOptions(null, arrivals, requests) { StreamedFile = requests, RateScale = rateScale };
+        }
 
         Workload workload;
         string description;

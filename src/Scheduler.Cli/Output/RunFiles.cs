@@ -10,11 +10,17 @@ public static class RunFiles
 {
     public static void Write(string directory, SimulationResult result)
     {
+        Write(directory, result.Summary.Policy, result.Steps, result.Admissions);
+        WriteRequests(Path.Combine(directory, $"{FileSafe(result.Summary.Policy)}.requests.csv"), result.FinalState);
+    }
+
+    /// <summary>The step and admission files of one run (the runtime writes completed requests itself).</summary>
+    public static void Write(string directory, string policy, IReadOnlyList<StepRecord> steps, IReadOnlyList<Admission> admissions)
+    {
         Directory.CreateDirectory(directory);
-        var name = FileSafe(result.Summary.Policy);
-        WriteSteps(Path.Combine(directory, $"{name}.steps.csv"), result.Steps);
-        WriteAdmissions(Path.Combine(directory, $"{name}.admissions.csv"), result.Admissions);
-        WriteRequests(Path.Combine(directory, $"{name}.requests.csv"), result.FinalState);
+        var name = FileSafe(policy);
+        WriteSteps(Path.Combine(directory, $"{name}.steps.csv"), steps);
+        WriteAdmissions(Path.Combine(directory, $"{name}.admissions.csv"), admissions);
     }
 
     public static string FileSafe(string policy)

@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace Scheduler.Cli.Tests;
+
+/// <summary>`scheduler run` end to end: a real actor system with an embedded single-node cluster per policy.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("scheduler-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Run_on_the_actor_runtime_gives_the_same_summary_as_simulate_backlogged()
+    {
+        string[] common = ["--requests", CliRun.RepoFile("data/fixtures/burst-n20000-seed7.requests.csv"), "--count", "1500", "--seed", "3",
+            "--ranks", "4", "--batch", "8", "--arrivals", "backlog", "--policy", "fcfs,bfio-ref", "--format", "json", "--quiet"];
+        var run = CliRun.Of(["run", .. common]);
+        var simulate = CliRun.Of(["simulate", .. common]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(0, simulate.ExitCode);
+        var a = JsonDocument.Parse(run.Stdout).RootElement;
+        var b = JsonDocument.Parse(simulate.Stdout).RootElement;
+        for (var i = 0; i < 2; i++)
+            foreach (var key in new[] { "avg_imbalance", "throughput", "makespan", "avg_latency", "tpot", "total_energy" })
+                Assert.Equal(b[i].GetProperty(key).GetDouble(), a[i].GetProperty(key).GetDouble(), 9);
+    }
+
+    [Fact]
+    public void A_streamed_request_file_rejects_malformed_records_by_line_and_completes_the_rest()
+    {
+        var path = Path.Combine(_dir, "mixed.csv");
+        File.WriteAllLines(path, ["id,prompt_tokens,output_tokens,predicted_output_tokens", "0,10,5,5", "1,abc,5,5", "2,30,0,3", "3,40,2,2"]);
+        var results = Path.Combine(_dir, "done.csv");
+
+        var run = CliRun.Of("run", "--requests", path, "--ranks", "2", "--batch", "2", "--policy", "fcfs", "--results", results, "--format", "json", "--quiet");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains($"{path}:3", run.Stderr);
+        Assert.Contains($"{path}:4", run.Stderr);
+        Assert.Equal(2, JsonDocument.Parse(run.Stdout).RootElement[0].GetProperty("requests").GetInt32());
+        Assert.Equal(1 + 2, File.ReadAllLines(results).Length);
+    }
+
+    [Fact]
+    public void Run_help_documents_the_engine_and_config_options()
+    {
+        var run = CliRun.Of("run", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("--engine", run.Stdout);
+        Assert.Contains("--config", run.Stdout);
+    }
+}
