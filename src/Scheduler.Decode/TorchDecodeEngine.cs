@@ -11,14 +11,17 @@ public readonly record struct GeneratedToken(int RequestId, int TokenId);
 public readonly record struct AdmitResult(double PrefillSeconds, int FirstToken);
 
 /// <summary>
-/// One decode step: <see cref="ComputeSeconds"/> measured around the step's own work (the batched forward pass,
-/// cache growth and reading the tokens back), the batch it ran on (<see cref="ActiveRequests"/> requests holding
-/// <see cref="KvTokensBefore"/> cached tokens before the step, the load a cost model is asked about), and one
-/// token per request in batch order.
+/// One decode step: <see cref="ComputeSeconds"/>, wall time by Stopwatch around the step's own work (the batched
+/// forward pass, cache growth and reading the tokens back); <see cref="CpuSeconds"/>, the calling thread's CPU
+/// time over the same span (NaN off Linux), which leaves out time the thread was descheduled, so it stays honest
+/// when ranks or other processes share the cores; the batch it ran on (<see cref="ActiveRequests"/> requests
+/// holding <see cref="KvTokensBefore"/> cached tokens before the step, the load a cost model is asked about); and
+/// one token per request in batch order.
 /// </summary>
-public sealed record StepResult(double ComputeSeconds, int ActiveRequests, long KvTokensBefore, ImmutableArray<GeneratedToken> Tokens)
+public sealed record StepResult(
+    double ComputeSeconds, double CpuSeconds, int ActiveRequests, long KvTokensBefore, ImmutableArray<GeneratedToken> Tokens)
 {
-    public static StepResult Empty { get; } = new(0, 0, 0, ImmutableArray<GeneratedToken>.Empty);
+    public static StepResult Empty { get; } = new(0, 0, 0, 0, ImmutableArray<GeneratedToken>.Empty);
 }
 
 /// <summary>
@@ -137,6 +140,7 @@ public sealed class TorchDecodeEngine : IDisposable
         }
         var kvBefore = _kvTokens;
 
+        var cpuStarted = ThreadCpuClock.Now();
         var started = Stopwatch.GetTimestamp();
         long[] next;
         using (var scope = NewDisposeScope())
@@ -148,6 +152,7 @@ public sealed class TorchDecodeEngine : IDisposable
                 for (var i = 0; i < n; i++) logitsSink(_active[i].Id, logits[i].data<float>().ToArray());
         }
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuSeconds = ThreadCpuClock.Now() - cpuStarted;
 
         var tokens = ImmutableArray.CreateBuilder<GeneratedToken>(n);
         for (var i = 0; i < n; i++)
@@ -158,7 +163,7 @@ public sealed class TorchDecodeEngine : IDisposable
             tokens.Add(new GeneratedToken(sequence.Id, (int)next[i]));
         }
         _kvTokens += n;
-        return new StepResult(seconds, n, kvBefore, tokens.MoveToImmutable());
+        return new StepResult(seconds, cpuSeconds, n, kvBefore, tokens.MoveToImmutable());
     }
 
     /// <summary>Removes a request and frees its cache; false if it was not active.</summary>
