@@ -3,14 +3,13 @@ using Xunit.Abstractions;
 
 namespace Scheduler.Decode.Tests.Decoding;
 
-/// <summary>Alone in its collection: RSS is process-wide, other tests running beside it would move it.</summary>
-[Collection(nameof(NativeMemorySpec))]
+[Collection(nameof(MeasurementCollection))]
 public class NativeMemorySpec(ITestOutputHelper output)
 {
     [Fact]
     public void A_thousand_decode_steps_with_requests_coming_and_going_do_not_grow_native_memory()
     {
-        // Wide enough that one leaked step's activations and logits (~130 KB) would add ~130 MB over the run.
+        // A vocabulary wide enough that a leaked step (its logits alone are 16 × 8192 floats) would show in RSS.
         var config = new DecoderConfig(Layers: 2, Width: 128, Heads: 4, Vocab: 8192, MaxPositions: 1024);
         using var engine = new TorchDecodeEngine(TorchDecodeOptions.Default.WithModel(config));
         var random = new Random(17);
@@ -43,9 +42,12 @@ public class NativeMemorySpec(ITestOutputHelper output)
         // Every tensor a step makes dies with its dispose scope; a released request's cache dies with it. At
         // the end as at the start: the model's weights plus one cache per active request (16).
         Assert.Equal(before.LiveTensors - before.Active, after.LiveTensors - after.Active);
-        // Live KV never exceeds 16 × (299 + 119 + 64 granule) positions × 1 KiB/position ≈ 7.7 MiB; allow that
-        // once more for allocator fragmentation. A leak of one step's temporaries per step would be ~130 MiB.
-        Assert.True(after.RssKb - before.RssKb < 16 * 1024, $"RSS grew by {(after.RssKb - before.RssKb) / 1024.0:F1} MiB");
+        // The bound: at 2 KiB per cached position, live KV never exceeds 16 requests × 576 positions (the capacity
+        // a 299 + 119 token request grows to) ≈ 18 MiB, and allocator arenas may keep some of what churn freed;
+        // measured here, RSS moves by 2-8 MiB over these 1,000 steps and stays within ±3 MiB from step 4,000 to
+        // 20,000. 32 MiB is well under the smallest leak that matters: one step's temporaries (the logits alone
+        // are 512 KiB) kept per step, or the caches of the ~240 requests released in the run (~140 MiB).
+        Assert.True(after.RssKb - before.RssKb < 32 * 1024, $"RSS grew by {(after.RssKb - before.RssKb) / 1024.0:F1} MiB");
 
         (long RssKb, long LiveTensors, int Active) Snapshot()
         {
@@ -58,6 +60,3 @@ public class NativeMemorySpec(ITestOutputHelper output)
         }
     }
 }
-
-[CollectionDefinition(nameof(NativeMemorySpec), DisableParallelization = true)]
-public sealed class NativeMemoryCollection;
