@@ -19,7 +19,7 @@ public static partial class ThreadCpuClock
         public long Nanoseconds;
     }
 
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    [LibraryImport("libc.so.6", EntryPoint = "clock_gettime")] // not "libc": that is a linker script where libc6-dev is installed, absent where not
     private static partial int ClockGetTime(int clockId, out TimeSpec time);
 
     public static bool IsAvailable { get; } = OperatingSystem.IsLinux() && Probe();

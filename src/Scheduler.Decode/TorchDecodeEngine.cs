@@ -4,10 +4,11 @@ using static TorchSharp.torch;
 
 namespace Scheduler.Decode;
 
-/// <summary>One generated token.</summary>
-public readonly record struct GeneratedToken(int RequestId, int TokenId);
+/// <summary>One generated token (named apart from the runtime's own token record, which adapters convert to).</summary>
+public readonly record struct DecodedToken(int RequestId, int TokenId);
 
-/// <summary>What admission did: the prefill's measured seconds (not part of any step) and the greedy first token.</summary>
+/// <summary>What admission did: the prefill's measured seconds (not part of any step) and the first token (greedy from
+/// the prompt's logits; the prompt's last token under <see cref="PrefillMode.Synthetic"/>).</summary>
 public readonly record struct AdmitResult(double PrefillSeconds, int FirstToken);
 
 /// <summary>
@@ -19,9 +20,9 @@ public readonly record struct AdmitResult(double PrefillSeconds, int FirstToken)
 /// one token per request in batch order.
 /// </summary>
 public sealed record StepResult(
-    double ComputeSeconds, double CpuSeconds, int ActiveRequests, long KvTokensBefore, ImmutableArray<GeneratedToken> Tokens)
+    double ComputeSeconds, double CpuSeconds, int ActiveRequests, long KvTokensBefore, ImmutableArray<DecodedToken> Tokens)
 {
-    public static StepResult Empty { get; } = new(0, 0, 0, 0, ImmutableArray<GeneratedToken>.Empty);
+    public static StepResult Empty { get; } = new(0, 0, 0, 0, ImmutableArray<DecodedToken>.Empty);
 }
 
 /// <summary>
@@ -154,13 +155,13 @@ public sealed class TorchDecodeEngine : IDisposable
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var cpuSeconds = ThreadCpuClock.Now() - cpuStarted;
 
-        var tokens = ImmutableArray.CreateBuilder<GeneratedToken>(n);
+        var tokens = ImmutableArray.CreateBuilder<DecodedToken>(n);
         for (var i = 0; i < n; i++)
         {
             var sequence = _active[i];
             sequence.Cache.Length++;
             sequence.Tokens.Add((int)next[i]);
-            tokens.Add(new GeneratedToken(sequence.Id, (int)next[i]));
+            tokens.Add(new DecodedToken(sequence.Id, (int)next[i]));
         }
         _kvTokens += n;
         return new StepResult(seconds, cpuSeconds, n, kvBefore, tokens.MoveToImmutable());

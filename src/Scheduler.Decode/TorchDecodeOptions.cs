@@ -7,8 +7,9 @@ public enum PrefillMode
     Compute,
 
     /// <summary>
-    /// Fill the cache with deterministic stand-in values of the prompt's length without computing them.
-    /// Decode steps afterwards cost the same as after a real prefill; use it when only step time matters.
+    /// Fill the cache with deterministic stand-in values of the prompt's length without computing them, and take
+    /// the prompt's last token as the first input. Decode steps afterwards cost the same as after a real prefill;
+    /// use it when only step time matters (long prompts cost ~30 µs per token to prefill here).
     /// </summary>
     Synthetic,
 }

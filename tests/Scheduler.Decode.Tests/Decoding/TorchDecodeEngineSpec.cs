@@ -43,6 +43,16 @@ public class TorchDecodeEngineSpec
     }
 
     [Fact]
+    public void A_step_reports_the_decoding_threads_cpu_time_on_linux()
+    {
+        Assert.True(ThreadCpuClock.IsAvailable);
+        using var engine = new TorchDecodeEngine(Tiny);
+        engine.Admit(1, 50);
+        var result = engine.Step();
+        Assert.InRange(result.CpuSeconds, 1e-7, result.ComputeSeconds + 1e-3);
+    }
+
+    [Fact]
     public void The_same_seeds_decode_the_same_tokens()
     {
         int[][] Run()
