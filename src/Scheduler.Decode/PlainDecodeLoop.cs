@@ -35,22 +35,27 @@ public sealed record PlainLoopOptions
 }
 
 /// <summary>
-/// What a plain run took. <see cref="StepSeconds"/> sums the steps' own measured compute (prefill excluded);
-/// <see cref="WallSeconds"/> is the whole loop from the first admission to the last release, prefills and
-/// bookkeeping included, the figure a runtime's wall time compares against. Rates per second of step compute
-/// and of wall time.
+/// What a plain run took. <see cref="StepSeconds"/> sums the steps' own measured wall time (prefill excluded),
+/// <see cref="StepCpuSeconds"/> the decoding thread's CPU time over the same steps (steady when other processes
+/// load the machine; NaN off Linux); <see cref="WallSeconds"/> is the whole loop from the first admission to the
+/// last release, prefills and bookkeeping included, the figure a runtime's wall time compares against. Rates per
+/// second of step time, of step CPU time and of wall time.
 /// </summary>
-public sealed record PlainLoopResult(int Requests, int Steps, long Tokens, double StepSeconds, double PrefillSeconds, double WallSeconds)
+public sealed record PlainLoopResult(
+    int Requests, int Steps, long Tokens, double StepSeconds, double StepCpuSeconds, double PrefillSeconds, double WallSeconds)
 {
     public double StepsPerSecond => Steps / StepSeconds;
     public double TokensPerSecond => Tokens / StepSeconds;
+    public double CpuStepsPerSecond => Steps / StepCpuSeconds;
+    public double CpuTokensPerSecond => Tokens / StepCpuSeconds;
     public double WallStepsPerSecond => Steps / WallSeconds;
     public double WallTokensPerSecond => Tokens / WallSeconds;
     public double MeanActive => Steps == 0 ? 0 : (double)Tokens / Steps;
 
     public override string ToString() =>
         $"{Requests} requests, {Steps} steps, {Tokens} tokens (mean batch {MeanActive:F1}): " +
-        $"steps {StepSeconds:F3} s → {StepsPerSecond:F1} steps/s, {TokensPerSecond:F0} tokens/s; " +
+        $"steps {StepSeconds:F3} s → {StepsPerSecond:F1} steps/s, {TokensPerSecond:F0} tokens/s " +
+        $"(CPU {StepCpuSeconds:F3} s → {CpuStepsPerSecond:F1} steps/s, {CpuTokensPerSecond:F0} tokens/s); " +
         $"prefill {PrefillSeconds:F3} s; wall {WallSeconds:F3} s → {WallStepsPerSecond:F1} steps/s, {WallTokensPerSecond:F0} tokens/s";
 }
 
@@ -76,7 +81,7 @@ public static class PlainDecodeLoop
         var next = 0;
         var steps = 0;
         long tokens = 0;
-        double stepSeconds = 0, prefillSeconds = 0;
+        double stepSeconds = 0, stepCpuSeconds = 0, prefillSeconds = 0;
         var started = Stopwatch.GetTimestamp();
         while (true)
         {
@@ -91,11 +96,12 @@ public static class PlainDecodeLoop
             steps++;
             tokens += step.Tokens.Length;
             stepSeconds += step.ComputeSeconds;
+            stepCpuSeconds += step.CpuSeconds;
             foreach (var token in step.Tokens)
                 if (--remaining[token.RequestId] == 0) engine.Release(token.RequestId);
         }
         var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        return new PlainLoopResult(requests.Count, steps, tokens, stepSeconds, prefillSeconds, wall);
+        return new PlainLoopResult(requests.Count, steps, tokens, stepSeconds, stepCpuSeconds, prefillSeconds, wall);
     }
 
     /// <summary>A few steps on a throwaway request so JIT and allocator warm-up stay out of the timings.</summary>

@@ -18,9 +18,10 @@ public class PlainDecodeLoopSpec
         Assert.Equal(10, result.Steps);
         Assert.Equal(requests.Sum(r => r.OutputTokens), result.Tokens);
         Assert.Equal(6, result.Requests);
-        Assert.True(result.StepSeconds > 0 && result.PrefillSeconds > 0);
+        Assert.True(result.StepSeconds > 0 && result.StepCpuSeconds > 0 && result.PrefillSeconds > 0);
         Assert.True(result.WallSeconds >= result.StepSeconds + result.PrefillSeconds);
         Assert.Equal(result.Tokens / result.StepSeconds, result.TokensPerSecond, 1e-9);
+        Assert.Equal(result.Steps / result.StepCpuSeconds, result.CpuStepsPerSecond, 1e-9);
         Assert.True(result.WallStepsPerSecond <= result.StepsPerSecond);
     }
 
