@@ -23,7 +23,8 @@ public class TorchSharpNativeTests
     {
         using var a = torch.arange(4, dtype: torch.float32);
         using var b = a * a;
-        Assert.Equal(14f, b.sum().item<float>());
+        using var sum = b.sum();
+        Assert.Equal(14f, sum.item<float>());
 
         var maps = File.ReadAllLines("/proc/self/maps");
         var loaded = maps.Where(l => l.EndsWith("/libLibTorchSharp.so", StringComparison.Ordinal))

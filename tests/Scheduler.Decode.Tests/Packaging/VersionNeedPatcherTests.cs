@@ -10,7 +10,7 @@ public class VersionNeedPatcherTests
     [Fact]
     public void Elf_hash_matches_the_values_binutils_writes()
     {
-        // As readelf/objdump show them for glibc and libstdc++ needs.
+        // Values linkers write (TorchSharpNativeTests checks every need of the real library the same way).
         Assert.Equal(0x09691a75u, VersionNeedPatcher.ElfHash("GLIBC_2.2.5"));
         Assert.Equal(0x08922974u, VersionNeedPatcher.ElfHash("GLIBCXX_3.4"));
         Assert.Equal(0x0297f840u, VersionNeedPatcher.ElfHash(To));
