@@ -4,6 +4,7 @@ using Scheduler.Core.CostModels;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
 using Scheduler.Core.Simulation;
+using Scheduler.Decode;
 using Scheduler.Runtime.Hosting;
 using Scheduler.Runtime.Messages;
 
@@ -41,7 +42,10 @@ public static class RunCommand
           --noise D              relative noise δ of the noisy predictor (default 0.2)
           --stale S              production baselines read load snapshots S simulated seconds old (default 0)
           --policy-seed N        seed for randomised policies (default 1)
-          --engine NAME          cost-model (virtual time from the cost model; default) or torch (real TorchSharp decode)
+          --engine NAME          cost-model (virtual time from the cost model; default) or torch (real TorchSharp decode:
+                                 each rank's step time is its measured CPU time, the barrier takes the max)
+          --prefill MODE         torch engine: synthetic (the KV cache arrives filled, as from a prefill tier;
+                                 default) or compute (run the prompt through the model at admission)
         {CostModelOption.Help}          --config FILE          HOCON overriding config/scheduler.conf (every key documented there)
 
         Output:
@@ -61,6 +65,7 @@ public static class RunCommand
         var specs = SimulateCommand.ParsePolicies(args.String("policy", DefaultPolicies));
         var defaults = SimulateCommand.ReadPolicyDefaults(args);
         var engine = args.Choice("engine", "cost-model", ("cost-model", "cost-model"), ("torch", "torch"));
+        var prefill = args.Choice("prefill", PrefillMode.Synthetic, ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
         var cost = CostModelOption.Read(args, shape.BatchSize);
         var config = args.String("config");
         var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
@@ -85,7 +90,7 @@ public static class RunCommand
                 Arrivals = input.Arrivals,
                 CostModel = cost,
                 Engine = engine,
-                EngineFactory = engine == "torch" ? EngineFactories.Torch(shape) : null,
+                EngineFactory = engine == "torch" ? EngineFactories.Torch(prefill) : null,
                 // Results stream to the file as requests complete; --out adds the step and admission files.
                 ConfigPath = config,
                 ResultsPath = resultsPath is null ? null : specs.Count == 1 ? resultsPath : WithPolicySuffix(resultsPath, spec.Text),

@@ -37,6 +37,22 @@ public class LeastSquaresTests
     }
 
     [Fact]
+    public void A_negative_intercept_is_dropped_and_the_rest_refitted_so_no_step_takes_negative_time()
+    {
+        int[] n = [1, 2, 4, 8, 16, 1, 4, 16];
+        double[] kv = [512, 2048, 4096, 8192, 16384, 4000, 100, 300];
+        // Per-token cost that bends upward with load: the free fit's intercept comes out negative.
+        var seconds = n.Zip(kv, (r, k) => 5e-5 * r + 1.5e-7 * k + 2e-12 * k * k).ToArray();
+
+        var fit = AffineFit.Fit(n, kv, seconds);
+
+        Assert.Equal(0.0, fit.Alpha);
+        Assert.True(fit.Beta >= 0 && fit.Gamma > 0, $"β={fit.Beta} γ={fit.Gamma}");
+        Assert.True(fit.Predict(0, 0) >= 0 && fit.Predict(1, 1) > 0);
+        Assert.InRange(fit.R2, 0.95, 1.0);
+    }
+
+    [Fact]
     public void A_grid_that_cannot_separate_requests_from_tokens_is_refused()
     {
         // ΣKV = 1000·n on every point: β and γ cannot be told apart.
