@@ -38,6 +38,12 @@ public sealed record BfioSettings
     /// Fewer passes trade objective for decision time.</summary>
     public int ExchangeSweeps { get; init; } = -1;
 
+    /// <summary>
+    /// Plan on the rows h = 0, 1, 2, 4, 8, …, H only, each weighted with the weights of the rows it stands
+    /// for (h up to the next sampled row): O(log H) rows instead of H + 1, the same total weight.
+    /// </summary>
+    public bool SampleRows { get; init; } = true;
+
     /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
     public int MaxWaitSteps { get; init; } = 128;
 
