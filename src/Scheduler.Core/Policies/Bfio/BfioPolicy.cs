@@ -132,6 +132,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             }
         }
         _solver.MaxSweeps = _settings.ExchangeSweeps;
+        _solver.MaxEvaluations = _settings.ExchangeBudget;
         _solver.Solve(_problem, _rankOf.AsSpan(0, count));
 
         for (var i = 0; i < count; i++)
