@@ -26,7 +26,7 @@ public static class PolicyCatalog
         ("random", "uniformly random rank with a free slot (seed=)",
             (s, d) => new RandomPolicy(s.Text, s.GetInt("seed", d.Seed))),
         ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
-            "noise=δ, h=H (default 16), w0, decay, window, aging, reserve, maxwait, sweeps, seed",
+            "noise=δ, h=H (default 16), w0, decay, window, aging, reserve, maxwait, sweeps, budget (exchange work per call in rows evaluated, 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
             (s, d) => CreateBfio(s, d)),
     ];
 
@@ -42,6 +42,8 @@ public static class PolicyCatalog
             ReserveAfterSteps = spec.GetInt("reserve", new BfioSettings().ReserveAfterSteps),
             MaxWaitSteps = spec.GetInt("maxwait", new BfioSettings().MaxWaitSteps),
             ExchangeSweeps = spec.GetInt("sweeps", new BfioSettings().ExchangeSweeps),
+            ExchangeBudget = spec.GetInt("budget", new BfioSettings().ExchangeBudget),
+            SampleRows = spec.GetInt("sample", new BfioSettings().SampleRows ? 1 : 0) != 0,
         };
         var predictorName = spec.Parameters.TryGetValue("predictor", out var p) ? p : defaults.Predictor;
         var predictor = PredictorCatalog.Create(predictorName, spec.GetDouble("noise", defaults.Noise), spec.GetInt("seed", defaults.Seed));

@@ -22,6 +22,8 @@ public sealed class BfioPolicy : IPlacementPolicy
     private double[] _envelope = [];
     private double[] _weights = [];
     private double[] _profileScratch = [];
+    private int[] _sampled = [];          // the horizon offsets h planned on
+    private double[] _sampledWeights = [];
     private int[] _reservedId = [];
     private int[] _reservedRank = [];
     private bool[] _reservedHeld = [];
@@ -75,8 +77,6 @@ public sealed class BfioPolicy : IPlacementPolicy
         UpdateReservations(state, queue, rows);
 
         var window = _settings.Window > 0 ? _settings.Window : 4 * ranks;
-        var held = 0;
-        for (var r = 0; r < _reservedCount; r++) if (_reservedHeld[r]) held++;
         var count = 0;
         var limit = Math.Max(window, totalFree);
         for (var q = 0; q < queue.Length && count < limit; q++)
@@ -86,23 +86,31 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         var admit = Math.Min(count, totalFree);
 
-        _problem.Reset(ranks, rows, count);
-        weights.CopyTo(_problem.Weights);
+        var planned = SampleRows(rows, weights);
+        _problem.Reset(ranks, planned, count);
+        _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
         for (var g = 0; g < ranks; g++)
         {
             var column = _problem.BaseColumn(g);
-            projection.Slice(g * rows, rows).CopyTo(column);
+            var full = projection.Slice(g * rows, rows);
             // A rank held for a large request looks full, so it only takes the smallest requests
             // while its older requests leave, until the large one fits.
-            if (HeldRank(g))
-                for (var h = 0; h < rows; h++) column[h] = Math.Max(column[h], envelope[h]);
+            var held = HeldRank(g);
+            for (var k = 0; k < planned; k++)
+            {
+                var h = _sampled[k];
+                column[k] = held ? Math.Max(full[h], envelope[h]) : full[h];
+            }
             _problem.Free(g) = state.FreeSlots(g);
         }
         var mandatory = 0;
         for (var i = 0; i < count; i++)
         {
             var id = _candidates[i];
-            _predictor.ProjectCandidate(state, id, _problem.Profile(i));
+            var profile = _profileScratch.AsSpan(0, rows);
+            _predictor.ProjectCandidate(state, id, profile);
+            var target = _problem.Profile(i);
+            for (var k = 0; k < planned; k++) target[k] = profile[_sampled[k]];
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
             var age = state.Step - _firstSeenStep[id];
             if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
@@ -124,6 +132,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             }
         }
         _solver.MaxSweeps = _settings.ExchangeSweeps;
+        _solver.MaxEvaluations = _settings.ExchangeBudget;
         _solver.Solve(_problem, _rankOf.AsSpan(0, count));
 
         for (var i = 0; i < count; i++)
@@ -136,6 +145,34 @@ public sealed class BfioPolicy : IPlacementPolicy
         _releasedId = -1;
     }
 
+    /// <summary>
+    /// Chooses the rows to plan on (all, or h = 0, 1, 2, 4, …, H) into <see cref="_sampled"/> with the summed
+    /// weights of the rows each stands for into <see cref="_sampledWeights"/>; returns how many.
+    /// </summary>
+    private int SampleRows(int rows, ReadOnlySpan<double> weights)
+    {
+        var planned = 0;
+        for (var h = 0; h < rows; h = NextRow(h, rows))
+        {
+            _sampled[planned] = h;
+            _sampledWeights[planned] = 0.0;
+            planned++;
+        }
+        for (var k = 0; k < planned; k++)
+        {
+            var end = k + 1 < planned ? _sampled[k + 1] : rows;
+            for (var h = _sampled[k]; h < end; h++) _sampledWeights[k] += weights[h];
+        }
+        return planned;
+    }
+
+    private int NextRow(int h, int rows)
+    {
+        if (!_settings.SampleRows || h < 2) return h + 1;
+        // Doubling, but always keep the last row H: the furthest lookahead is the one that sees departures.
+        return h == rows - 1 ? rows : Math.Min(2 * h, rows - 1);
+    }
+
     private void EnsureBuffers(int ranks, int rows, int queueLength)
     {
         if (_projection.Length < ranks * rows) _projection = new double[ranks * rows];
@@ -144,6 +181,8 @@ public sealed class BfioPolicy : IPlacementPolicy
             _envelope = new double[rows];
             _weights = new double[rows];
             _profileScratch = new double[rows];
+            _sampled = new int[rows];
+            _sampledWeights = new double[rows];
         }
         if (_candidates.Length < queueLength)
         {

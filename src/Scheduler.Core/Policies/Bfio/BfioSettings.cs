@@ -38,6 +38,16 @@ public sealed record BfioSettings
     /// Fewer passes trade objective for decision time.</summary>
     public int ExchangeSweeps { get; init; } = -1;
 
+    /// <summary>Exchange work per call at most, in horizon rows evaluated (an exchange costs one per planned
+    /// row; 0 = no limit). A count, not a clock, so decisions repeat exactly.</summary>
+    public int ExchangeBudget { get; init; } = 16384;
+
+    /// <summary>
+    /// Plan on the rows h = 0, 1, 2, 4, 8, …, H only, each weighted with the weights of the rows it stands
+    /// for (h up to the next sampled row): O(log H) rows instead of H + 1, the same total weight.
+    /// </summary>
+    public bool SampleRows { get; init; } = true;
+
     /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
     public int MaxWaitSteps { get; init; } = 128;
 
@@ -50,6 +60,7 @@ public sealed record BfioSettings
         if (AgingSteps < 0) throw new ArgumentOutOfRangeException(nameof(AgingSteps), AgingSteps, "aging steps must be ≥ 0");
         if (ReserveAfterSteps < 0) throw new ArgumentOutOfRangeException(nameof(ReserveAfterSteps), ReserveAfterSteps, "must be ≥ 0");
         if (ExchangeSweeps < -1) throw new ArgumentOutOfRangeException(nameof(ExchangeSweeps), ExchangeSweeps, "sweeps must be ≥ -1");
+        if (ExchangeBudget < 0) throw new ArgumentOutOfRangeException(nameof(ExchangeBudget), ExchangeBudget, "budget must be ≥ 0");
         if (MaxWaitSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxWaitSteps), MaxWaitSteps, "max wait must be ≥ 1 step");
     }
 }

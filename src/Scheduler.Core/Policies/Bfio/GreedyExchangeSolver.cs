@@ -42,6 +42,9 @@ public sealed class GreedyExchangeSolver
     private int[] _topRank = [];
     private bool[] _critical = [];
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
+    private long _budgetLeft;
+    private double[] _weighted = [];  // Σ_h w_h L_g(h) per rank
+
 
     private readonly ExactPlacementSolver _exact = new(ExactPolishNodes);
 
@@ -54,6 +57,13 @@ public sealed class GreedyExchangeSolver
 
     /// <summary>Passes of improving exchanges after the greedy fill (-1 = until none improves).</summary>
     public int MaxSweeps { get; set; } = -1;
+
+    /// <summary>
+    /// Work on exchanges per solve at most, in rows evaluated (one exchange costs one per horizon row;
+    /// 0 = no limit): a deterministic bound on decision time, the same whatever the horizon. Those
+    /// that can lower a maximum (involving a critical rank) are tried first in every pass.
+    /// </summary>
+    public int MaxEvaluations { get; set; }
 
     /// <summary>False to measure the greedy-and-exchange heuristic alone.</summary>
     public bool ExactPolish { get; init; } = true;
@@ -124,10 +134,18 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _topRank, 3 * _rows);
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
+        Ensure(ref _weighted, _ranks);
 
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
+        var weights = problem.Weights;
+        for (var g = 0; g < _ranks; g++)
+        {
+            var weighted = 0.0;
+            for (var h = 0; h < _rows; h++) weighted += weights[h] * _load[g * _rows + h];
+            _weighted[g] = weighted;
+        }
         var profiles = problem.Profiles;
         for (var i = 0; i < _count; i++)
         {
@@ -209,66 +227,45 @@ public sealed class GreedyExchangeSolver
 
     // ---------------------------------------------------------------- greedy
 
+    /// <summary>
+    /// Fills the rank with the most free slots first (ties: the most room, then the lowest index) with the
+    /// candidate of least marginal cost there, mandatory candidates before the rest. One row of costs per
+    /// admission: the ranks take turns, so none is left with only slots that must overshoot. A rank's room
+    /// is counted after setting aside, for each of its other free slots, the smallest candidate's load:
+    /// a rank that must still take f requests cannot spend all its room on the first.
+    /// </summary>
     private void Greedy()
     {
         var target = _p.AdmitCount;
         var admitted = 0;
         var mandatoryLeft = 0;
         for (var i = 0; i < _count; i++) if (_p.Mandatory(i)) mandatoryLeft++;
-        // Mandatory candidates first, then everyone.
         for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && (mandatoryLeft == 0 || _p.Mandatory(i));
-        for (var g = 0; g < _ranks; g++) _stale[g] = true;
+        for (var h = 0; h < _rows; h++) // _margin: the smallest candidate load per row
+        {
+            var min = double.PositiveInfinity;
+            for (var i = 0; i < _count; i++) min = Math.Min(min, _soa[h * _stride + i]);
+            _margin[h] = _count > 0 ? min : 0.0;
+        }
         while (admitted < target)
         {
-            var bestRank = -1;
-            var bestCost = Infinity;
-            var bestRoom = double.NegativeInfinity;
-            for (var g = 0; g < _ranks; g++)
+            // Most room = least weighted load: the envelope term of Room is the same for every rank.
+            var g = -1;
+            for (var r = 0; r < _ranks; r++)
             {
-                if (_free[g] == 0) continue;
-                if (_stale[g]) EvaluateRow(g);
-                var cost = _bestCost[g];
-                if (_bestOf[g] < 0) continue;
-                var tol = ExactPlacementSolver.Tolerance(bestCost);
-                if (cost < bestCost - tol || (cost <= bestCost + tol && Room(g) > bestRoom))
-                {
-                    bestCost = cost;
-                    bestRank = g;
-                    bestRoom = Room(g);
-                }
+                if (_free[r] == 0) continue;
+                if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
             }
-            if (bestRank < 0) break;
-            var pick = _bestOf[bestRank];
-            Assign(pick, bestRank);
+            if (g < 0) break;
+            EvaluateRow(g);
+            var pick = _bestOf[g];
+            if (pick < 0) break;
+            Assign(pick, g);
             admitted++;
             _eligible[pick] = false;
             if (_p.Mandatory(pick) && --mandatoryLeft == 0)
                 for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
-            if (mandatoryLeft == 0 && _p.Mandatory(pick))
-            {
-                for (var g = 0; g < _ranks; g++) _stale[g] = true;
-                continue;
-            }
-            // Ranks whose best was the pick rescan their cached row.
-            for (var g = 0; g < _ranks; g++)
-            {
-                if (_stale[g] || _free[g] == 0 || _bestOf[g] != pick) continue;
-                Rescan(g);
-            }
         }
-    }
-
-    /// <summary>
-    /// Σ_h w_h (M(h) − L_g(h)): how much room rank g has. The objective is flat below the envelope (any
-    /// placement that raises no maximum costs the same), so ties go to the rank with the most room:
-    /// water-filling keeps low ranks from being left behind when the envelope later falls.
-    /// </summary>
-    private double Room(int g)
-    {
-        var weights = _p.Weights;
-        var room = 0.0;
-        for (var h = 0; h < _rows; h++) room += weights[h] * (_top[3 * h] - _load[g * _rows + h]);
-        return room;
     }
 
     /// <summary>cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i for all candidates at once.</summary>
@@ -284,7 +281,7 @@ public sealed class GreedyExchangeSolver
         {
             var w = weights[h];
             if (w == 0.0) continue;
-            var margin = new Vector<double>(_top[3 * h] - _load[g * _rows + h]);
+            var margin = new Vector<double>(_top[3 * h] - _load[g * _rows + h] - (_free[g] - 1) * _margin[h]);
             var weight = new Vector<double>(w);
             var profile = _soa.AsSpan(h * _stride, _stride);
             for (var i = 0; i < _stride; i += width)
@@ -304,19 +301,19 @@ public sealed class GreedyExchangeSolver
     private void Rescan(int g)
     {
         var row = _cost.AsSpan(g * _stride, _count);
+        var eligible = _eligible.AsSpan(0, _count);
         var best = -1;
         var bestCost = Infinity;
+        // Strictly lower wins: ties go to the earlier (older) candidate.
         for (var i = 0; i < row.Length; i++)
-        {
-            if (!_eligible[i]) continue;
-            if (row[i] < bestCost - ExactPlacementSolver.Tolerance(bestCost)) { bestCost = row[i]; best = i; }
-        }
+            if (eligible[i] && row[i] < bestCost) { bestCost = row[i]; best = i; }
         _bestOf[g] = best;
         _bestCost[g] = bestCost;
     }
 
     private void Assign(int i, int g)
     {
+        _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
@@ -345,6 +342,7 @@ public sealed class GreedyExchangeSolver
     /// </summary>
     private double ChangeCost(int a, int outA, int inA, int b, int outB, int inB)
     {
+        _budgetLeft -= _rows;
         var weights = _p.Weights;
         var delta = 0.0;
         for (var h = 0; h < _rows; h++)
@@ -384,46 +382,57 @@ public sealed class GreedyExchangeSolver
         var improved = true;
         var sweeps = 0;
         var maxSweeps = MaxSweeps >= 0 ? MaxSweeps : 4 * _count + 16;
-        while (improved && sweeps++ < maxSweeps)
+        _budgetLeft = MaxEvaluations > 0 ? MaxEvaluations : long.MaxValue;
+        while (improved && sweeps++ < maxSweeps && _budgetLeft > 0)
         {
             improved = false;
-            for (var i = 0; i < _count; i++)
+            // Candidates on critical ranks first: only their exchanges can lower a maximum.
+            for (var pass = 0; pass < 2; pass++)
             {
-                var g = _rankOf[i];
-                if (g < 0) continue;
-                var bestDelta = -tol;
-                int kind = 0, other = -1;
-                var critical = _critical[g];
-                if (!_p.Mandatory(i))
+                for (var i = 0; i < _count && _budgetLeft > 0; i++)
                 {
-                    for (var k = 0; k < _count; k++)
-                    {
-                        var j = _byValue[k];
-                        if (_rankOf[j] >= 0) continue;
-                        if (!critical && _value[j] <= _value[i]) break;
-                        var d = ChangeCost(g, i, j, -1, -1, -1);
-                        if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
-                    }
+                    var g = _rankOf[i];
+                    if (g < 0 || _critical[g] != (pass == 0)) continue;
+                    if (TryImprove(i, g, tol)) improved = true;
                 }
-                for (var g2 = 0; g2 < _ranks; g2++)
-                {
-                    if (g2 == g || _free[g2] == 0 || !(critical || _critical[g2])) continue;
-                    var d = ChangeCost(g, i, -1, g2, -1, i);
-                    if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
-                }
-                for (var j = 0; j < _count; j++)
-                {
-                    var g2 = _rankOf[j];
-                    if (g2 < 0 || g2 == g || !(critical || _critical[g2])) continue;
-                    var d = ChangeCost(g, i, j, g2, j, i);
-                    if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
-                }
-                if (kind == 0) continue;
-                Apply(kind, i, other);
-                improved = true;
-                Exchanges++;
             }
         }
+    }
+
+    /// <summary>Applies the best improving replacement, move or swap of admitted candidate i on rank g, if any.</summary>
+    private bool TryImprove(int i, int g, double tol)
+    {
+        var bestDelta = -tol;
+        int kind = 0, other = -1;
+        var critical = _critical[g];
+        if (!_p.Mandatory(i))
+        {
+            for (var k = 0; k < _count; k++)
+            {
+                var j = _byValue[k];
+                if (_rankOf[j] >= 0) continue;
+                if (!critical && _value[j] <= _value[i]) break;
+                var d = ChangeCost(g, i, j, -1, -1, -1);
+                if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
+            }
+        }
+        for (var g2 = 0; g2 < _ranks; g2++)
+        {
+            if (g2 == g || _free[g2] == 0 || !(critical || _critical[g2])) continue;
+            var d = ChangeCost(g, i, -1, g2, -1, i);
+            if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
+        }
+        for (var j = 0; j < _count; j++)
+        {
+            var g2 = _rankOf[j];
+            if (g2 < 0 || g2 == g || !(critical || _critical[g2])) continue;
+            var d = ChangeCost(g, i, j, g2, j, i);
+            if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+        }
+        if (kind == 0) return false;
+        Apply(kind, i, other);
+        Exchanges++;
+        return true;
     }
 
     private void Apply(int kind, int i, int other)
@@ -463,17 +472,19 @@ public sealed class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
     }
 
-    private void SortByValueDescending(Span<int> order)
+    private void SortByValueDescending(Span<int> order) => order.Sort(_byValueDescending);
+
+    public GreedyExchangeSolver()
     {
-        for (var a = 1; a < order.Length; a++)
+        // Ties by index, so the order (and every decision) is fully determined.
+        _byValueDescending = (x, y) =>
         {
-            var x = order[a];
-            var v = _value[x];
-            var b = a - 1;
-            while (b >= 0 && _value[order[b]] < v) { order[b + 1] = order[b]; b--; }
-            order[b + 1] = x;
-        }
+            var c = _value[y].CompareTo(_value[x]);
+            return c != 0 ? c : x.CompareTo(y);
+        };
     }
+
+    private readonly Comparison<int> _byValueDescending;
 
     private double CurrentObjective()
     {
