@@ -217,10 +217,10 @@ public sealed class RuntimeRunnerTests
             Shape = Shape,
             Policy = PolicyCatalog.Create("fcfs"),
             EngineFactory = engines,
-            ConfigOverrides = "scheduler.runtime.barrier { step-timeout = 200ms, max-timeouts-per-step = 2 }",
+            ConfigOverrides = "scheduler.runtime.barrier { step-timeout = 500ms, max-timeouts-per-step = 2 }",
         }));
 
-        Assert.Contains("rank(s) 2 did not complete step 3 after 2 timeout(s)", error.Message);
+        Assert.Contains("rank(s) 2 did not complete step 3 after 2 timeout(s) of 00:00:00.5", error.Message);
         Assert.Equal(2, error.Step);
     }
 
