@@ -185,10 +185,34 @@ public sealed class BalancerActor : UntypedActor
 
     private void Finish()
     {
+        Core.Simulation.RunSummary summary;
+        try
+        {
+            summary = _loop.Summarize();
+        }
+        catch (Exception ex)
+        {
+            Fail($"the summary could not be computed: {ex.Message}");
+            return;
+        }
         _state = _state with { Phase = BalancerPhase.Done };
         _results.Tell(new Status.Success(Akka.NotUsed.Instance));
         _monitor.Tell(Progress());
-        _monitor.Tell(new RunCompleted(_loop.Summarize(), _loop.Steps, _loop.State.Admissions, _loop.CompletedRequests, _state.RankTimeouts));
+        _monitor.Tell(new RunCompleted(summary, _loop.Steps, _loop.State.Admissions, _loop.CompletedRequests, _state.RankTimeouts));
+    }
+
+    /// <summary>A restart would start over on a half-advanced loop: report the run failed instead of hanging it.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_state.Phase != BalancerPhase.Done)
+            _monitor.Tell(new RunFailed($"the balancer crashed handling {message?.GetType().Name}: {reason.Message}", _loop.State.Step));
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        _state = _state with { Phase = BalancerPhase.Done };
     }
 
     private void Fail(string reason)

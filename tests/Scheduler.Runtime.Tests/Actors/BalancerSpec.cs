@@ -92,6 +92,24 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
     }
 
     [Fact]
+    public async Task A_crash_inside_the_balancer_fails_the_run_instead_of_hanging_it()
+    {
+        var ranks = CreateTestProbe();
+        var barrier = CreateTestProbe();
+        var monitor = CreateTestProbe();
+        var loop = new Scheduler.Runtime.Logic.PlacementLoop(Shape, PolicyCatalog.Create("fcfs"), ArrivalMode.Backlog);
+        var balancer = Sys.ActorOf(BalancerActor.Props(loop, barrier, ranks, monitor, null, LocalRuntime.Balancing));
+
+        // A malformed message (its rank list was never set) makes the handler throw.
+        balancer.Tell(new RanksMissing(1, default, 1, true));
+
+        var failed = await monitor.ExpectMsgAsync<RunFailed>();
+        Assert.Contains("the balancer crashed handling RanksMissing", failed.Reason);
+        balancer.Tell(new IngestedBatch([new IngestedRequest(new Request(0, 10, 1, 1), 0, 1)]));
+        await barrier.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public async Task The_monitor_hears_progress_and_then_the_end_of_the_run()
     {
         var ranks = Sys.ActorOf(LocalRankHost.Props(LocalRuntime.CostEngines(Shape)));
