@@ -243,6 +243,23 @@ public sealed class RuntimeRunnerTests
     }
 
     [Fact]
+    public async Task The_balancer_can_run_on_a_thread_of_its_own()
+    {
+        var workload = Timed(2000, 600);
+        var simulated = Simulator.Run(workload, PolicyCatalog.Create("bfio-ref"), new SimulationOptions(Shape));
+
+        var run = await RuntimeRunner.RunAsync(new RuntimeRunRequest
+        {
+            Input = RequestInput.Of(workload),
+            Shape = Shape,
+            Policy = PolicyCatalog.Create("bfio-ref"),
+            ConfigOverrides = "scheduler.runtime.balancer.dispatcher = scheduler-balancer-dispatcher",
+        });
+
+        RunAssert.SameAdmissions(simulated.Admissions, run.Admissions);
+    }
+
+    [Fact]
     public async Task The_node_binds_the_loopback_interface_and_releases_its_port_when_the_run_ends()
     {
         var run = await RuntimeRunner.RunAsync(new RuntimeRunRequest
