@@ -42,7 +42,6 @@ public sealed class BalancerActor : UntypedActor
     private readonly IActorRef _monitor;
     private readonly IActorRef _results;
     private readonly BalancerSettings _settings;
-    private readonly List<CompletedRequest> _completed;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private BalancerState _state = BalancerState.Initial;
 
@@ -54,7 +53,6 @@ public sealed class BalancerActor : UntypedActor
         _monitor = monitor;
         _results = results ?? ActorRefs.Nobody;
         _settings = settings;
-        _completed = new List<CompletedRequest>(1024);
     }
 
     public static Props Props(PlacementLoop loop, IActorRef barrier, IActorRef rankRegion, IActorRef monitor, IActorRef? results, BalancerSettings settings) =>
@@ -129,7 +127,7 @@ public sealed class BalancerActor : UntypedActor
     private void OnStepPassed(StepBarrierPassed passed)
     {
         if (_state.Phase != BalancerPhase.AwaitingBarrier) return;
-        IReadOnlyList<int> finished;
+        ImmutableArray<CompletedRequest> finished;
         try
         {
             finished = _loop.ApplyStep(passed);
@@ -139,14 +137,7 @@ public sealed class BalancerActor : UntypedActor
             Fail(ex.Message);
             return;
         }
-        if (finished.Count > 0)
-        {
-            var rows = ImmutableArray.CreateBuilder<CompletedRequest>(finished.Count);
-            foreach (var id in finished) rows.Add(_loop.Completed(id));
-            var batch = rows.MoveToImmutable();
-            _completed.AddRange(batch);
-            _results.Tell(new RequestsCompleted(batch));
-        }
+        if (finished.Length > 0) _results.Tell(new RequestsCompleted(finished));
         if (_settings.ProgressEverySteps > 0 && _loop.State.Step % _settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
         _state = _state with { Phase = BalancerPhase.Placing };
         Drive();
@@ -194,10 +185,34 @@ public sealed class BalancerActor : UntypedActor
 
     private void Finish()
     {
+        Core.Simulation.RunSummary summary;
+        try
+        {
+            summary = _loop.Summarize();
+        }
+        catch (Exception ex)
+        {
+            Fail($"the summary could not be computed: {ex.Message}");
+            return;
+        }
         _state = _state with { Phase = BalancerPhase.Done };
         _results.Tell(new Status.Success(Akka.NotUsed.Instance));
         _monitor.Tell(Progress());
-        _monitor.Tell(new RunCompleted(_loop.Summarize(), _loop.Steps, _loop.State.Admissions, _completed, _state.RankTimeouts));
+        _monitor.Tell(new RunCompleted(summary, _loop.Steps, _loop.State.Admissions, _loop.CompletedRequests, _state.RankTimeouts));
+    }
+
+    /// <summary>A restart would start over on a half-advanced loop: report the run failed instead of hanging it.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_state.Phase != BalancerPhase.Done)
+            _monitor.Tell(new RunFailed($"the balancer crashed handling {message?.GetType().Name}: {reason.Message}", _loop.State.Step));
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        _state = _state with { Phase = BalancerPhase.Done };
     }
 
     private void Fail(string reason)

@@ -6,6 +6,9 @@ using Scheduler.Runtime.Messages;
 
 namespace Scheduler.Runtime.Actors;
 
+/// <summary>The barrier actor's state: the barrier's bookkeeping and whom to tell when a step closes.</summary>
+public sealed record BarrierActorState(BarrierState Barrier, IActorRef Coordinator);
+
 /// <summary>
 /// The step barrier: on <see cref="BeginStep"/> from its coordinator (the balancer) it ticks every rank
 /// through the rank region, collects one <see cref="StepCompleted"/> per rank and answers
@@ -17,12 +20,11 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly IActorRef _ranks;
     private readonly BarrierSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private BarrierState _state;
-    private IActorRef _coordinator = ActorRefs.Nobody;
+    private BarrierActorState _state;
 
     public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings)
     {
-        _state = BarrierState.Initial(ranks);
+        _state = new BarrierActorState(BarrierState.Initial(ranks), ActorRefs.Nobody);
         _ranks = rankRegion;
         _settings = settings;
     }
@@ -37,24 +39,26 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         switch (message)
         {
             case StepCompleted completion:
-                Apply(BarrierLogic.Complete(_state, completion));
+                Apply(BarrierLogic.Complete(_state.Barrier, completion));
                 break;
 
             case BeginStep begin:
-                _coordinator = Sender;
-                Apply(BarrierLogic.Begin(_state, begin, armTimeout: _settings.StepTimeout > TimeSpan.Zero));
+                var opened = BarrierLogic.Begin(_state.Barrier, begin, armTimeout: _settings.StepTimeout > TimeSpan.Zero);
+                // Only the sender of an accepted step hears how it ends; a refused one is answered and forgotten.
+                if (!ReferenceEquals(opened.State, _state.Barrier)) _state = _state with { Coordinator = Sender };
+                Apply(opened);
                 break;
 
             case StepTimeout timeout:
-                Apply(BarrierLogic.TimeoutElapsed(_state, timeout.Step, timeout.Attempt, _settings.MaxTimeoutsPerStep, _settings.RetickMissingRanks));
+                Apply(BarrierLogic.TimeoutElapsed(_state.Barrier, timeout.Step, timeout.Attempt, _settings.MaxTimeoutsPerStep, _settings.RetickMissingRanks));
                 break;
 
             case RankStepFailed failed:
-                _coordinator.Tell(new RankFailed(failed.Step, failed.Rank, failed.Reason));
+                _state.Coordinator.Tell(new RankFailed(failed.Step, failed.Rank, failed.Reason));
                 break;
 
             case GetBarrierStatistics:
-                Sender.Tell(_state.Statistics);
+                Sender.Tell(_state.Barrier.Statistics);
                 break;
 
             default:
@@ -65,7 +69,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
 
     private void Apply((BarrierState State, System.Collections.Immutable.ImmutableArray<BarrierEvent> Events) transition)
     {
-        _state = transition.State;
+        _state = _state with { Barrier = transition.State };
         foreach (var e in transition.Events)
         {
             switch (e)
@@ -78,19 +82,19 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                     break;
                 case BarrierEvent.Notify { Message: StepBarrierPassed passed }:
                     Timers.Cancel(TimerKey);
-                    _coordinator.Tell(passed);
+                    _state.Coordinator.Tell(passed);
                     break;
                 case BarrierEvent.Notify { Message: RanksMissing missing }:
                     _log.Warning("step {0}: rank(s) {1} did not complete within {2} (timeout {3}{4})",
                         missing.Step, string.Join(",", missing.Ranks), _settings.StepTimeout, missing.Attempt, missing.GaveUp ? ", giving up" : "");
-                    _coordinator.Tell(missing);
+                    _state.Coordinator.Tell(missing);
                     break;
                 case BarrierEvent.Notify notify:
-                    (Sender.IsNobody() ? _coordinator : Sender).Tell(notify.Message);
+                    (Sender.IsNobody() ? _state.Coordinator : Sender).Tell(notify.Message);
                     break;
                 case BarrierEvent.CompletionIgnored ignored:
                     _log.Debug("ignored {0} completion of rank {1} for step {2} (open step {3})",
-                        ignored.Duplicate ? "duplicate" : "stale", ignored.Completion.Rank, ignored.Completion.Step, _state.Step);
+                        ignored.Duplicate ? "duplicate" : "stale", ignored.Completion.Rank, ignored.Completion.Step, _state.Barrier.Step);
                     break;
             }
         }

@@ -60,7 +60,12 @@ public static class RuntimeRunner
                     .Run(materializer);
             }
 
-            var capacity = request.Input is RequestInput.FromWorkload w ? w.Workload.Count : 1024;
+            var capacity = request.Input switch
+            {
+                RequestInput.FromWorkload w => w.Workload.Count,
+                RequestInput.FromSynthetic s => s.Spec.Count,
+                _ => 1024,
+            };
             var loop = new PlacementLoop(request.Shape, request.Policy, request.Arrivals, capacity);
             var balancer = system.ActorOf(
                 BalancerActor.Props(loop, barrier, ranks, monitor, results, settings.Balancer).WithDispatcher(settings.BalancerDispatcher),

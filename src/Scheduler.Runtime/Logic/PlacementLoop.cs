@@ -54,6 +54,7 @@ public sealed class PlacementLoop
     private readonly List<RankRequest>?[] _perRank;
     private readonly Stopwatch _wall = new();
     private readonly List<int> _trueOutput;
+    private readonly List<CompletedRequest> _completed;
     private Phase _phase = Phase.Initial;
     private int _dispatched;
     private double _lastArrival = double.NegativeInfinity;
@@ -66,6 +67,7 @@ public sealed class PlacementLoop
         State = new ClusterState(shape, capacityHint);
         _sourceIds = new List<long>(capacityHint);
         _trueOutput = new List<int>(capacityHint);
+        _completed = new List<CompletedRequest>(capacityHint);
         _finished = new List<int>(shape.Ranks * shape.BatchSize);
         _reported = new List<int>(shape.Ranks * shape.BatchSize);
         _admittedThrough = new int[shape.Ranks];
@@ -78,6 +80,9 @@ public sealed class PlacementLoop
     public bool IsFinished => _phase == Phase.Finished;
     public bool IsStepping => _phase == Phase.Stepping;
     public IReadOnlyList<StepRecord> Steps => _steps;
+
+    /// <summary>Every finished request so far, in the order they finished.</summary>
+    public IReadOnlyList<CompletedRequest> CompletedRequests => _completed;
     public int Received => State.RequestCount;
 
     /// <summary>Requests the loop holds but has not shown the policy yet (the ingestion buffer it bounds).</summary>
@@ -226,9 +231,9 @@ public sealed class PlacementLoop
     /// <summary>
     /// Apply the step the barrier closed: the ranks' reported loads must be the loads the balancer holds
     /// (else the two views diverged and the run is wrong), then the reported completions leave.
-    /// Returns the ids that finished.
+    /// Returns the requests that finished at this step.
     /// </summary>
-    public IReadOnlyList<int> ApplyStep(StepBarrierPassed passed)
+    public ImmutableArray<CompletedRequest> ApplyStep(StepBarrierPassed passed)
     {
         if (_phase != Phase.Stepping) throw new InvalidOperationException($"step {passed.Step} reported while no step runs");
         if (passed.Step != State.Step + 1) throw new InvalidOperationException($"step {passed.Step} reported while step {State.Step + 1} runs");
@@ -252,11 +257,16 @@ public sealed class PlacementLoop
         State.ApplyStep(passed.Duration, CollectionsMarshal.AsSpan(_reported), _finished);
         _steps.Add(_recorder.Record(State, activeBefore, _finished.Count, passed.Duration, passed.BarrierIdleSeconds));
         _phase = Phase.AfterStep;
-        return _finished;
+        if (_finished.Count == 0) return ImmutableArray<CompletedRequest>.Empty;
+        var rows = ImmutableArray.CreateBuilder<CompletedRequest>(_finished.Count);
+        foreach (var id in _finished) rows.Add(Completed(id));
+        var done = rows.MoveToImmutable();
+        _completed.AddRange(done);
+        return done;
     }
 
     /// <summary>The finished request as the result sink writes it.</summary>
-    public CompletedRequest Completed(int requestId) => new(
+    private CompletedRequest Completed(int requestId) => new(
         RequestId: requestId,
         SourceId: _sourceIds[requestId],
         Rank: State.RankOf(requestId),

@@ -67,14 +67,15 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         var monitor = CreateTestProbe();
 
         var runtime = LocalRuntime.Start(this, Shape, PolicyCatalog.Create("jsq"), ranks, monitor, RequestSources.FromWorkload(Requests),
-            barrier: new Scheduler.Runtime.Hosting.BarrierSettings(TimeSpan.FromMilliseconds(300), 3, true));
+            barrier: new Scheduler.Runtime.Hosting.BarrierSettings(TimeSpan.FromMilliseconds(300), 20, true));
 
         var completed = await monitor.FishForMessageAsync<RunCompleted>(m => m is RunCompleted, TimeSpan.FromSeconds(30));
         RunAssert.SameAdmissions(simulated.Admissions, completed.Admissions);
         RunAssert.SameMetrics(simulated.Summary, completed.Summary);
-        Assert.Equal(1, completed.RankTimeouts);
+        // At least the lost tick timed out (a loaded machine may time out a slow step too; that changes nothing).
+        Assert.True(completed.RankTimeouts >= 1);
         var statistics = await runtime.Barrier.Ask<BarrierStatistics>(GetBarrierStatistics.Instance);
-        Assert.Equal(1, statistics.Timeouts);
+        Assert.Equal(completed.RankTimeouts, statistics.Timeouts);
     }
 
     [Fact]
@@ -88,6 +89,24 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
 
         var failed = await monitor.FishForMessageAsync<RunFailed>(m => m is RunFailed);
         Assert.Contains("the input stream failed: disk unplugged", failed.Reason);
+    }
+
+    [Fact]
+    public async Task A_crash_inside_the_balancer_fails_the_run_instead_of_hanging_it()
+    {
+        var ranks = CreateTestProbe();
+        var barrier = CreateTestProbe();
+        var monitor = CreateTestProbe();
+        var loop = new Scheduler.Runtime.Logic.PlacementLoop(Shape, PolicyCatalog.Create("fcfs"), ArrivalMode.Backlog);
+        var balancer = Sys.ActorOf(BalancerActor.Props(loop, barrier, ranks, monitor, null, LocalRuntime.Balancing));
+
+        // A malformed message (its rank list was never set) makes the handler throw.
+        balancer.Tell(new RanksMissing(1, default, 1, true));
+
+        var failed = await monitor.ExpectMsgAsync<RunFailed>();
+        Assert.Contains("the balancer crashed handling RanksMissing", failed.Reason);
+        balancer.Tell(new IngestedBatch([new IngestedRequest(new Request(0, 10, 1, 1), 0, 1)]));
+        await barrier.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
     [Fact]

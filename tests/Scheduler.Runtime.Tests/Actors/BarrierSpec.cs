@@ -59,6 +59,24 @@ public sealed class BarrierSpec() : TestKit(TestConfig.Local())
     }
 
     [Fact]
+    public async Task A_refused_step_does_not_take_over_the_coordinator_of_the_open_one()
+    {
+        var ranks = CreateTestProbe();
+        var coordinator = CreateTestProbe();
+        var intruder = CreateTestProbe();
+        var barrier = Sys.ActorOf(BarrierActor.Props(Ranks, ranks, NoTimeout));
+        barrier.Tell(new BeginStep(1, Admitted), coordinator);
+        await TicksFor(ranks, 1);
+
+        barrier.Tell(new BeginStep(2, Admitted), intruder);
+        await intruder.ExpectMsgAsync<BeginStepRejected>();
+        for (var g = 0; g < Ranks; g++) barrier.Tell(Report(g, 1));
+
+        Assert.Equal(1, (await coordinator.ExpectMsgAsync<StepBarrierPassed>()).Step);
+        await intruder.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public async Task A_rank_that_misses_the_timeout_is_reported_and_ticked_again_until_the_barrier_gives_up()
     {
         var ranks = CreateTestProbe();

@@ -217,10 +217,10 @@ public sealed class RuntimeRunnerTests
             Shape = Shape,
             Policy = PolicyCatalog.Create("fcfs"),
             EngineFactory = engines,
-            ConfigOverrides = "scheduler.runtime.barrier { step-timeout = 200ms, max-timeouts-per-step = 2 }",
+            ConfigOverrides = "scheduler.runtime.barrier { step-timeout = 500ms, max-timeouts-per-step = 2 }",
         }));
 
-        Assert.Contains("rank(s) 2 did not complete step 3 after 2 timeout(s)", error.Message);
+        Assert.Contains("rank(s) 2 did not complete step 3 after 2 timeout(s) of 00:00:00.5", error.Message);
         Assert.Equal(2, error.Step);
     }
 
@@ -240,6 +240,23 @@ public sealed class RuntimeRunnerTests
 
         RunAssert.SameAdmissions(simulated.Admissions, run.Admissions);
         RunAssert.SameMetrics(simulated.Summary, run.Summary);
+    }
+
+    [Fact]
+    public async Task The_balancer_can_run_on_a_thread_of_its_own()
+    {
+        var workload = Timed(2000, 600);
+        var simulated = Simulator.Run(workload, PolicyCatalog.Create("bfio-ref"), new SimulationOptions(Shape));
+
+        var run = await RuntimeRunner.RunAsync(new RuntimeRunRequest
+        {
+            Input = RequestInput.Of(workload),
+            Shape = Shape,
+            Policy = PolicyCatalog.Create("bfio-ref"),
+            ConfigOverrides = "scheduler.runtime.balancer.dispatcher = scheduler-balancer-dispatcher",
+        });
+
+        RunAssert.SameAdmissions(simulated.Admissions, run.Admissions);
     }
 
     [Fact]

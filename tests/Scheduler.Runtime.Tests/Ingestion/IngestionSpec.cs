@@ -54,8 +54,9 @@ public sealed class IngestionSpec() : TestKit(TestConfig.Local())
     [Fact]
     public async Task The_stream_stops_demand_while_the_balancer_is_saturated_and_resumes_when_a_step_frees_room()
     {
-        // One rank of one slot: the balancer can hold one request decoding, 4 queued (the window, 4·G)
-        // and at most 4 unrevealed; the barrier is a probe that holds step 1 open.
+        // One rank of one slot: the balancer holds one request decoding, 3 queued (the window is 4·G = 4) and at
+        // most 4 unrevealed; one request per message, so it never overshoots. The barrier is a probe that holds
+        // step 1 open, so nothing frees room until the test says so.
         var shape = new ClusterShape(1, 1);
         var ranks = CreateTestProbe();
         var barrier = CreateTestProbe();
@@ -64,28 +65,33 @@ public sealed class IngestionSpec() : TestKit(TestConfig.Local())
         var balancer = Sys.ActorOf(BalancerActor.Props(loop, barrier, ranks, monitor, null, new BalancerSettings(1, 0, TimeSpan.FromSeconds(10))));
         var materializer = Sys.Materializer(ActorMaterializerSettings.Create(Sys).WithInputBuffer(1, 1));
         var publisher = this.SourceProbe<IngestedRequest>()
-            .ToMaterialized(IngestionFlows.IntoBalancer(balancer, maxBatch: 2), Keep.Left)
+            .ToMaterialized(IngestionFlows.IntoBalancer(balancer, maxBatch: 1), Keep.Left)
             .Run(materializer);
         await publisher.EnsureSubscriptionAsync();
 
-        var sent = await SendWhileDemanded(publisher, limit: 100);
+        const int inBalancer = 1 + 3 + 4;
+        var sent = await SendWhileDemanded(publisher, atLeast: inBalancer, limit: 100);
 
-        // Demand stopped at a bound: the balancer holds 1 decoding + 3 queued + at most 4 + 2 − 1 unrevealed (a batch
-        // may overshoot by all but one), the stream one batch in the ack sink, one forming, one element in its input buffer.
-        Assert.InRange(sent, 9, 9 + 2 + 2 + 1);
+        // Demand stopped: what the balancer holds plus one element per stream stage at most (input boundary,
+        // batch, the ack sink's buffer, the element at its boundary); nothing queues up in a mailbox.
+        Assert.InRange(sent, inBalancer, inBalancer + 4);
+        await publisher.Probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
         var begin = await barrier.ExpectMsgAsync<BeginStep>();
         Assert.Equal(1, begin.Step);
         var admitted = Assert.Single((await ranks.ExpectMsgAsync<AdmitRequests>()).Requests);
 
-        // The step ends, the request finishes; the balancer reveals one more, has room again, and acks.
+        // The step ends and its request finishes; the balancer reveals one more, has room again, and acks.
         balancer.Tell(new StepBarrierPassed(1, 0.01, 0.0, [new StepCompleted(0, 1, 0.01, 1, admitted.PromptTokens, [admitted.Id])]));
         var more = await publisher.Probe.ExpectMsgAsync<TestPublisher.RequestMore>();
         Assert.True(more.NrOfElements > 0);
         Assert.Equal(2, (await barrier.ExpectMsgAsync<BeginStep>()).Step);
     }
 
-    /// <summary>Send one request per unit of demand until no demand comes within a quiet window.</summary>
-    private static async Task<int> SendWhileDemanded(TestPublisher.Probe<IngestedRequest> publisher, int limit)
+    /// <summary>
+    /// Send one request per unit of demand until, with at least <paramref name="atLeast"/> sent, no demand comes
+    /// within a quiet window (fewer than that fit for sure, so a slow machine's pause is not taken for backpressure).
+    /// </summary>
+    private async Task<int> SendWhileDemanded(TestPublisher.Probe<IngestedRequest> publisher, int atLeast, int limit)
     {
         long demand = 0;
         var sent = 0;
@@ -93,8 +99,13 @@ public sealed class IngestionSpec() : TestKit(TestConfig.Local())
         {
             if (demand == 0)
             {
-                var (got, envelope) = await publisher.Probe.TryReceiveOneAsync(TimeSpan.FromMilliseconds(500));
-                if (!got) break;
+                var quiet = sent >= atLeast ? TimeSpan.FromMilliseconds(500) : Dilated(TimeSpan.FromSeconds(5));
+                var (got, envelope) = await publisher.Probe.TryReceiveOneAsync(quiet);
+                if (!got)
+                {
+                    Assert.True(sent >= atLeast, $"demand stopped after {sent} requests, before the balancer could be full");
+                    break;
+                }
                 demand += ((TestPublisher.RequestMore)envelope.Message).NrOfElements;
             }
             await publisher.UnsafeSendNextAsync(new IngestedRequest(new Request(sent, 100, 1, 1), sent, sent + 1));
