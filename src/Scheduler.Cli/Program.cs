@@ -15,9 +15,17 @@ public static class Program
           run         serve requests on the actor runtime (Akka.Streams → balancer → sharded ranks → barrier); the main job
           simulate    compare placement policies with the deterministic step simulator
           sweep       run policies over a grid of G, B, H and noise with several seeds; CSV and PNG plots
+          calibrate   time real TorchSharp decode steps and fit the affine step-cost model (HOCON, JSON, PNG)
         """;
 
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Results go to the original stdout; anything else that writes to Console.Out (Akka's standard-out
+        // logger) lands on stderr, so --format json output stays parseable.
+        var stdout = Console.Out;
+        Console.SetOut(Console.Error);
+        return Run(args, stdout, Console.Error);
+    }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -34,6 +42,7 @@ public static class Program
                 "run" => RunCommand.Execute(rest, stdout, stderr),
                 "simulate" => SimulateCommand.Execute(rest, stdout, stderr),
                 "sweep" => SweepCommand.Execute(rest, stdout, stderr),
+                "calibrate" => CalibrateCommand.Execute(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see scheduler --help)"),
             };
         }
