@@ -52,3 +52,27 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("--config", run.Stdout);
     }
 }
+
+/// <summary>`scheduler run --engine torch`: real TorchSharp decode on every rank actor.</summary>
+public sealed class TorchEngineRunTests
+{
+    [Fact]
+    public void Real_decode_on_every_rank_keeps_the_placement_of_a_time_independent_policy_and_measures_step_times()
+    {
+        // fcfs backlogged admits by slots alone, so real and virtual step times must give the same steps.
+        string[] common = ["--requests", CliRun.RepoFile("data/fixtures/burst-n20000-seed7.requests.csv"), "--count", "60", "--seed", "5",
+            "--ranks", "2", "--batch", "4", "--arrivals", "backlog", "--policy", "fcfs", "--format", "json", "--quiet"];
+        var torch = CliRun.Of(["run", "--engine", "torch", .. common]);
+        var model = CliRun.Of(["simulate", .. common]);
+
+        Assert.True(torch.ExitCode == 0, torch.Stderr);
+        var t = JsonDocument.Parse(torch.Stdout).RootElement[0];
+        var m = JsonDocument.Parse(model.Stdout).RootElement[0];
+        Assert.Equal(m.GetProperty("steps").GetInt32(), t.GetProperty("steps").GetInt32());
+        Assert.Equal(m.GetProperty("last_admission_step").GetInt32(), t.GetProperty("last_admission_step").GetInt32());
+        Assert.Equal(60, t.GetProperty("requests").GetInt32());
+        Assert.True(t.GetProperty("makespan").GetDouble() > 0);
+        Assert.InRange(t.GetProperty("barrier_idle_fraction_all").GetDouble(), 0.0, 0.999);
+        Assert.NotEqual(m.GetProperty("makespan").GetDouble(), t.GetProperty("makespan").GetDouble());
+    }
+}

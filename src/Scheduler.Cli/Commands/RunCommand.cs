@@ -44,6 +44,8 @@ public static class RunCommand
           --policy-seed N        seed for randomised policies (default 1)
           --engine NAME          cost-model (virtual time from the cost model; default) or torch (real TorchSharp decode:
                                  each rank's step time is its measured CPU time, the barrier takes the max)
+          --plain-baseline       torch engine: replay the same decode steps in a plain loop without actors and print
+                                 the actor run's wall time against it (the runtime's overhead)
           --prefill MODE         torch engine: synthetic (the KV cache arrives filled, as from a prefill tier;
                                  default) or compute (run the prompt through the model at admission)
         {CostModelOption.Help}          --config FILE          HOCON overriding config/scheduler.conf (every key documented there)
@@ -68,12 +70,15 @@ public static class RunCommand
         var prefill = args.Choice("prefill", PrefillMode.Synthetic, ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
         var cost = CostModelOption.Read(args, shape.BatchSize);
         var config = args.String("config");
+        var plainBaseline = args.Flag("plain-baseline");
         var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
         var outDir = args.String("out");
         var resultsPath = args.String("results");
         var quiet = args.Flag("quiet");
         args.EnsureAllUsed();
         if (config is not null && !File.Exists(config)) throw new UsageException($"--config {config}: no such file");
+        if (plainBaseline && (engine != "torch" || input.Workload is null))
+            throw new UsageException("--plain-baseline needs --engine torch and an input read whole (--trace, or --requests with --count)");
 
         var progress = new ProgressReporter(stderr, quiet);
         progress.Line($"input: {input.Description}: {(input.Workload is { } w ? $"{w.Count:N0} requests" : "streamed")}; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}; engine {engine}");
@@ -111,6 +116,12 @@ public static class RunCommand
                 + (result.StepTimeouts > 0 ? $", {result.StepTimeouts} step timeouts" : ""));
             foreach (var dead in result.DeadLetters.Take(10)) stderr.WriteLine($"rejected: {dead}");
             if (outDir is not null) RunFiles.Write(outDir, spec.Text, result.Steps, result.Admissions);
+            if (plainBaseline)
+            {
+                var plain = Engines.PlainTorchReplay.Run(input.Workload!, result.Admissions, shape.Ranks, TorchDecodeOptions.Default with { Prefill = prefill });
+                progress.Line($"{spec.Text}: actor run {result.Timings.RunSeconds:F2} s vs plain loop {plain.WallSeconds:F2} s over the same {plain.Steps:N0} steps " +
+                              $"({plain.Tokens:N0} tokens): overhead ratio {result.Timings.RunSeconds / plain.WallSeconds:F3}");
+            }
             summaries.Add(result.Summary);
         }
         SummaryWriter.Write(stdout, format, summaries);
