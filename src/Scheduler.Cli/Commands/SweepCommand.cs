@@ -26,6 +26,7 @@ public static class SweepCommand
         Input:
           --requests FILE | --trace FILE [--trace-format NAME]   the population to sample from
           --count N              requests per run (default 20000)
+          --count-per-rank N     requests per run = N·G instead, so every G reaches the same steady state
           --seeds LIST           sampling seeds (default 1,2,3)
 
         Grid:
@@ -50,6 +51,7 @@ public static class SweepCommand
         var trace = args.String("trace");
         var formatName = args.String("trace-format");
         var count = args.Int("count", 20000, 1);
+        var countPerRank = args.OptionalInt("count-per-rank", min: 1);
         var seeds = IntList(args, "seeds", "1,2,3", 0);
         var policies = SimulateCommand.ParsePolicies(args.String("policy", DefaultPolicies));
         var ranks = IntList(args, "ranks", "16,32,64,128,256", 1);
@@ -71,17 +73,19 @@ public static class SweepCommand
         foreach (var p in policies) SimulateCommand.CreatePolicy(p, new PolicyDefaults());
         var points = grid.Points();
         var progress = new ProgressReporter(stderr, quiet);
-        progress.Line($"sweep: {points.Count} runs of {count:N0} requests from {source.Source} into {outDir}");
+        progress.Line($"sweep: {points.Count} runs of {(countPerRank is { } pr ? $"{pr:N0}·G" : $"{count:N0}")} requests from {source.Source} into {outDir}");
 
         var workloads = new ConcurrentDictionary<int, Workload>();
-        Workload WorkloadFor(int seed) => workloads.GetOrAdd(seed, s => TraceSampler.Sample(source, count, s).AsBacklog());
+        int CountFor(int ranks) => countPerRank is { } perRank ? perRank * ranks : count;
+        Workload WorkloadFor(int seed, int ranks) =>
+            workloads.GetOrAdd(seed * 1_000_003 + CountFor(ranks), _ => TraceSampler.Sample(source, CountFor(ranks), seed).AsBacklog());
         var results = new RunSummary[points.Count];
         var done = 0;
         Parallel.For(0, points.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
         {
             var point = points[i];
             var policy = PolicyCatalog.Create(PolicySpec.Parse(point.PolicyText), new PolicyDefaults { Seed = point.Seed });
-            results[i] = Simulator.Run(WorkloadFor(point.Seed), policy, new SimulationOptions(new ClusterShape(point.Ranks, point.Batch)) { RecordSteps = false }).Summary;
+            results[i] = Simulator.Run(WorkloadFor(point.Seed, point.Ranks), policy, new SimulationOptions(new ClusterShape(point.Ranks, point.Batch)) { RecordSteps = false }).Summary;
             var n = Interlocked.Increment(ref done);
             progress.Line($"[{n}/{points.Count}] {point.PolicyText} G={point.Ranks} B={point.Batch} seed {point.Seed}: avg imbalance {results[i].AvgImbalance:N0}");
         });
@@ -92,7 +96,7 @@ public static class SweepCommand
         var ratios = Ratios(points, results, baseline);
         WriteRatioCsv(Path.Combine(outDir, "ratio.csv"), ratios);
         WritePlots(outDir, aggregates, ratios, baseline);
-        WriteTrajectories(outDir, grid, points, WorkloadFor(seeds[0]), trajectorySteps);
+        WriteTrajectories(outDir, grid, points, WorkloadFor(seeds[0], ranks[0]), trajectorySteps);
         WriteTables(stdout, aggregates, ratios, baseline);
         progress.Line($"wrote {outDir}/sweep.csv, ratio.csv and plots");
         return 0;

@@ -77,6 +77,9 @@ internal sealed class MarginScore
         var runKeys = _keys.AsSpan(0, runs);
         runKeys.Sort();
         var alphaTotal = ReferenceConstants.BfioAlpha * total;
+        // |F| terms are at most α·D·S + β·(S·D + D·S): a bound on every candidate's rounding either way.
+        var bound = 1e-12 * (alphaTotal * largest + ReferenceConstants.BfioBeta * 2 * total * largest + 1.0);
+        if (TryPickAtPeak(runKeys, alphaTotal, total, bound, sortedCandidates, out var atPeak)) return atPeak;
 
         int best = -1;
         long bestMass = -1, bestPosition = long.MaxValue;
@@ -113,11 +116,90 @@ internal sealed class MarginScore
             else if (f > runnerUp) runnerUp = f;
         }
 
-        // |F| terms are at most α·D·S + β·(S·D + D·S): a bound on every candidate's rounding either way.
-        var bound = 1e-12 * (alphaTotal * largest + ReferenceConstants.BfioBeta * 2 * total * largest + 1.0);
         if (bestScore - runnerUp > 2 * bound) return best;
         FinishBuild();
         return ArgMax(sortedCandidates);
+    }
+
+    /// <summary>
+    /// F is concave in S (a sum of concave pieces): it rises while the weight of margins below S stays under
+    /// αD/β and falls after. So the best candidate has the largest size at or below the peak or the smallest
+    /// above it, and the runner-up is one of those or their next neighbours: four sizes decide, not all of
+    /// them. Gives up (false) when the peak's slope is within rounding of zero or the winner is not clear.
+    /// </summary>
+    private bool TryPickAtPeak(ReadOnlySpan<long> runKeys, double alphaTotal, double total, double bound,
+        ReadOnlySpan<long> candidates, out int pick)
+    {
+        pick = -1;
+        var beta = ReferenceConstants.BfioBeta;
+        var slopeTolerance = 1e-9 * (alphaTotal + beta * total);
+        var peak = long.MaxValue;
+        var through = 0.0;
+        for (var j = 0; j < runKeys.Length; j++)
+        {
+            through += _runWeight[(int)(runKeys[j] & 0xFFFF)];
+            var margin = runKeys[j] >> 16;
+            if (j + 1 < runKeys.Length && runKeys[j + 1] >> 16 == margin) continue;
+            var slopeAfter = alphaTotal - beta * through;
+            if (Math.Abs(slopeAfter) <= slopeTolerance) return false;
+            if (slopeAfter < 0) { peak = margin; break; }
+        }
+
+        // First candidate heavier than the peak.
+        int lo = 0, hi = candidates.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (candidates[mid] >> 32 <= peak) lo = mid + 1; else hi = mid;
+        }
+        Span<int> groups = stackalloc int[4];
+        var count = 0;
+        // Up to two sizes at or below the peak: each group's first entry is its earliest in queue order.
+        var at = lo - 1;
+        for (var k = 0; k < 2 && at >= 0; k++)
+        {
+            var mass = candidates[at] >> 32;
+            while (at > 0 && candidates[at - 1] >> 32 == mass) at--;
+            groups[count++] = at;
+            at--;
+        }
+        // Up to two sizes above it.
+        at = lo;
+        for (var k = 0; k < 2 && at < candidates.Length; k++)
+        {
+            groups[count++] = at;
+            var mass = candidates[at] >> 32;
+            while (at < candidates.Length && candidates[at] >> 32 == mass) at++;
+        }
+        if (count == 0) return false;
+
+        var best = -1;
+        double bestScore = double.NegativeInfinity, runnerUp = double.NegativeInfinity;
+        for (var k = 0; k < count; k++)
+        {
+            var s = (double)(candidates[groups[k]] >> 32);
+            double pw = 0.0, pwm = 0.0;
+            var below = 0;
+            foreach (var key in runKeys)
+            {
+                if (key >> 16 >= (long)s) break;
+                var w = _runWeight[(int)(key & 0xFFFF)];
+                pw += w;
+                pwm += w * _margins[(int)(key & 0xFFFF)];
+                below++;
+            }
+            var f = below == 0 ? alphaTotal * s : alphaTotal * s - beta * (s * pw - pwm);
+            if (f > bestScore)
+            {
+                runnerUp = bestScore;
+                bestScore = f;
+                best = groups[k];
+            }
+            else if (f > runnerUp) runnerUp = f;
+        }
+        if (bestScore - runnerUp <= 2 * bound) return false;
+        pick = best;
+        return true;
     }
 
     private bool IntegralMargins(int len)

@@ -17,7 +17,8 @@ public sealed record SweepGrid(
     /// <summary>Whether a policy family reads a lookahead horizon (h=) and a predictor noise (noise=).</summary>
     public static bool TakesHorizon(PolicySpec policy) => policy.Name.StartsWith("bfio", StringComparison.Ordinal);
 
-    public static bool TakesNoise(PolicySpec policy) => policy.Name == "bfio";
+    public static bool TakesNoise(PolicySpec policy) =>
+        policy.Name == "bfio" && policy.Parameters.TryGetValue("predictor", out var predictor) && predictor == "noisy";
 
     public IReadOnlyList<SweepPoint> Points()
     {
