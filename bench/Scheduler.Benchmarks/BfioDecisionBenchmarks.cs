@@ -68,20 +68,5 @@ public class BfioDecisionBenchmarks
         return p;
     }
 
-    private static Workload LoadBurst()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Scheduler.sln"))) dir = dir.Parent;
-        var path = Path.Combine(dir?.FullName ?? ".", "data", "fixtures", "burst-n20000-seed42.requests.csv");
-        var lines = File.ReadAllLines(path);
-        var requests = new List<Request>(lines.Length);
-        for (var i = 1; i < lines.Length; i++)
-        {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
-            requests.Add(new Request(int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture),
-                int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture)));
-        }
-        return new Workload(requests, path);
-    }
+    private static Workload LoadBurst() => BenchData.BurstFixture();
 }

@@ -56,17 +56,5 @@ public sealed class ReferenceFixture
 
     private static string Directory() => Path.Combine(RepositoryRoot(), "data", "fixtures");
 
-    private static Workload LoadRequests(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var requests = new List<Request>(lines.Length);
-        for (var i = 1; i < lines.Length; i++)
-        {
-            if (lines[i].Length == 0) continue;
-            var f = lines[i].Split(',');
-            requests.Add(new Request(int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[1], CultureInfo.InvariantCulture),
-                int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture)));
-        }
-        return new Workload(requests, path);
-    }
+    private static Workload LoadRequests(string path) => Scheduler.Core.Traces.RequestCsvReader.Read(path);
 }
