@@ -165,3 +165,14 @@ public sealed class CostModelOptionTests : IDisposable
         Assert.Equal(0.02 * affine.GetProperty("steps").GetInt32(), affine.GetProperty("makespan").GetDouble(), 6);
     }
 }
+
+public sealed class ShippedConfigTests
+{
+    [Fact]
+    public void The_shipped_cost_model_file_loads_as_an_affine_model()
+    {
+        var model = Assert.IsType<Scheduler.Core.CostModels.AffineCost>(
+            Commands.CostModelOption.Parse(CliRun.RepoFile("config/cost-model.conf"), 72));
+        Assert.True(model.RankSeconds(16, 32_768) > 0);
+    }
+}

@@ -17,9 +17,11 @@ public static class CostModelOption
                                  (α + β·n + γ·L seconds), or a HOCON file holding scheduler.cost-model (from calibrate)
         """;
 
-    public static IStepCostModel Read(ArgumentReader args, int batchSize)
+    public static IStepCostModel Read(ArgumentReader args, int batchSize, string? configPath = null)
     {
         var raw = args.String("cost-model");
+        // A --config file that carries a scheduler.cost-model block sets the model unless --cost-model is given.
+        if (raw is null && configPath is not null && File.Exists(configPath) && HasCostModel(configPath)) raw = configPath;
         try
         {
             return Parse(raw, batchSize);
@@ -51,6 +53,12 @@ public static class CostModelOption
         if (kind.Equals("reference", StringComparison.OrdinalIgnoreCase)) return ReferenceLinearCost.ForBatch(batchSize);
         if (!kind.Equals("affine", StringComparison.OrdinalIgnoreCase)) throw new FormatException($"scheduler.cost-model.kind = {kind}: expected affine or reference");
         return Affine(block.GetDouble("alpha", double.NaN), block.GetDouble("beta", double.NaN), block.GetDouble("gamma", double.NaN));
+    }
+
+    private static bool HasCostModel(string path)
+    {
+        try { return ConfigurationFactory.ParseString(File.ReadAllText(path)).HasPath("scheduler.cost-model"); }
+        catch (Exception) { return false; }
     }
 
     private static AffineCost Affine(double alpha, double beta, double gamma)

@@ -68,8 +68,8 @@ public static class RunCommand
         var defaults = SimulateCommand.ReadPolicyDefaults(args);
         var engine = args.Choice("engine", "cost-model", ("cost-model", "cost-model"), ("torch", "torch"));
         var prefill = args.Choice("prefill", PrefillMode.Synthetic, ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
-        var cost = CostModelOption.Read(args, shape.BatchSize);
         var config = args.String("config");
+        var cost = CostModelOption.Read(args, shape.BatchSize, config);
         var plainBaseline = args.Flag("plain-baseline");
         var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
         var outDir = args.String("out");
