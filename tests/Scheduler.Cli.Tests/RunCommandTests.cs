@@ -31,7 +31,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var path = Path.Combine(_dir, "mixed.csv");
         File.WriteAllLines(path, ["id,prompt_tokens,output_tokens,predicted_output_tokens", "0,10,5,5", "1,abc,5,5", "2,30,0,3", "3,40,2,2"]);
-        var results = Path.Combine(_dir, "done.csv");
+        var results = Path.Combine(_dir, "not-yet", "done.csv");
 
         var run = CliRun.Of("run", "--requests", path, "--ranks", "2", "--batch", "2", "--policy", "fcfs", "--results", results, "--format", "json", "--quiet");
 

@@ -77,6 +77,11 @@ public static class RunCommand
         var quiet = args.Flag("quiet");
         args.EnsureAllUsed();
         if (config is not null && !File.Exists(config)) throw new UsageException($"--config {config}: no such file");
+        if (resultsPath is not null)
+        {
+            try { Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(resultsPath))!); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new UsageException($"--results {resultsPath}: {e.Message}"); }
+        }
         if (plainBaseline && (engine != "torch" || input.Workload is null))
             throw new UsageException("--plain-baseline needs --engine torch and an input read whole (--trace, or --requests with --count)");
 
