@@ -15,6 +15,7 @@ internal sealed class MarginScore
     private int[] _order = [];
     private double[] _margins = [];
     private long[] _keys = [];
+    private long[] _ordered = [];
     private double[] _runWeight = [];
     private int _length;
     private double _alphaTotal;
@@ -50,36 +51,56 @@ internal sealed class MarginScore
     public int ArgMaxFast(ReadOnlySpan<double> column, ReadOnlySpan<double> envelope, ReadOnlySpan<long> sortedCandidates)
     {
         if (sortedCandidates.Length == 0) return -1;
-        ComputeMargins(column, envelope);
-        var len = _length;
+        var len = column.Length;
         var largest = (double)(sortedCandidates[^1] >> 32);
-        if (len == 0 || largest <= 0 || len > 1 << 16 || !IntegralMargins(len))
+        if (len == 0 || largest <= 0 || len > 1 << 16)
+        {
+            ComputeMargins(column, envelope);
+            FinishBuild();
+            return ArgMax(sortedCandidates);
+        }
+        EnsureCapacity(len);
+        _length = len;
+
+        // One pass: margins, and runs of equal margins over consecutive rows (loads change only at departures),
+        // each run carrying its summed weight. Only margins below the largest candidate ever overflow.
+        var total = 0.0;
+        var runs = 0;
+        var integral = true;
+        var runStart = 0;
+        var runMargin = 0.0;
+        var runWeight = 0.0;
+        for (var t = 0; t < len; t++)
+        {
+            var m = envelope[t] - column[t];
+            if (!(m > 0.0)) m = 0.0;
+            _margins[t] = m;
+            if (t == 0 || m != runMargin)
+            {
+                if (t > 0) CloseRun(runStart, runMargin, runWeight, largest, ref total, ref runs);
+                runStart = t;
+                runMargin = m;
+                runWeight = 0.0;
+                integral &= m < 1L << 46 && m == Math.Floor(m);
+            }
+            runWeight += _decay[t];
+        }
+        CloseRun(runStart, runMargin, runWeight, largest, ref total, ref runs);
+        if (!integral)
         {
             FinishBuild();
             return ArgMax(sortedCandidates);
         }
 
-        // Only margins below the largest candidate ever overflow. Consecutive rows share margins (loads change
-        // only at departures), so order runs of equal margins, each carrying its summed weight.
-        var total = 0.0;
-        var runs = 0;
-        for (var t = 0; t < len;)
-        {
-            var m = _margins[t];
-            var start = t;
-            var weight = 0.0;
-            for (; t < len && _margins[t] == m; t++) weight += _decay[t];
-            total += weight;
-            if (m >= largest) continue;
-            _runWeight[start] = weight;
-            _keys[runs++] = ((long)m << 16) | (long)start;
-        }
-        var runKeys = _keys.AsSpan(0, runs);
-        runKeys.Sort();
+        // Runs are consumed smallest margin first and usually only up to the score's peak: a heap orders
+        // just as many as are read instead of sorting them all.
+        _heapCount = runs;
+        _orderedCount = 0;
+        for (var i = runs / 2 - 1; i >= 0; i--) SiftDown(i);
         var alphaTotal = ReferenceConstants.BfioAlpha * total;
         // |F| terms are at most α·D·S + β·(S·D + D·S): a bound on every candidate's rounding either way.
         var bound = 1e-12 * (alphaTotal * largest + ReferenceConstants.BfioBeta * 2 * total * largest + 1.0);
-        if (TryPickAtPeak(runKeys, alphaTotal, total, bound, sortedCandidates, out var atPeak)) return atPeak;
+        if (TryPickAtPeak(runs, alphaTotal, total, bound, sortedCandidates, out var atPeak)) return atPeak;
 
         int best = -1;
         long bestMass = -1, bestPosition = long.MaxValue;
@@ -92,9 +113,9 @@ internal sealed class MarginScore
             var mass = packed >> 32;
             var position = packed & 0xFFFFFFFFL;
             var s = (double)mass;
-            while (j < runs && (runKeys[j] >> 16) < mass)
+            while (j < runs && (OrderedRun(j) >> 16) < mass)
             {
-                var start = (int)(runKeys[j] & 0xFFFF);
+                var start = (int)(OrderedRun(j) & 0xFFFF);
                 var w = _runWeight[start];
                 pw += w;
                 pwm += w * _margins[start];
@@ -127,7 +148,7 @@ internal sealed class MarginScore
     /// above it, and the runner-up is one of those or their next neighbours: four sizes decide, not all of
     /// them. Gives up (false) when the peak's slope is within rounding of zero or the winner is not clear.
     /// </summary>
-    private bool TryPickAtPeak(ReadOnlySpan<long> runKeys, double alphaTotal, double total, double bound,
+    private bool TryPickAtPeak(int runs, double alphaTotal, double total, double bound,
         ReadOnlySpan<long> candidates, out int pick)
     {
         pick = -1;
@@ -135,11 +156,12 @@ internal sealed class MarginScore
         var slopeTolerance = 1e-9 * (alphaTotal + beta * total);
         var peak = long.MaxValue;
         var through = 0.0;
-        for (var j = 0; j < runKeys.Length; j++)
+        for (var j = 0; j < runs; j++)
         {
-            through += _runWeight[(int)(runKeys[j] & 0xFFFF)];
-            var margin = runKeys[j] >> 16;
-            if (j + 1 < runKeys.Length && runKeys[j + 1] >> 16 == margin) continue;
+            var key = OrderedRun(j);
+            through += _runWeight[(int)(key & 0xFFFF)];
+            var margin = key >> 16;
+            if (j + 1 < runs && OrderedRun(j + 1) >> 16 == margin) continue;
             var slopeAfter = alphaTotal - beta * through;
             if (Math.Abs(slopeAfter) <= slopeTolerance) return false;
             if (slopeAfter < 0) { peak = margin; break; }
@@ -180,8 +202,9 @@ internal sealed class MarginScore
             var s = (double)(candidates[groups[k]] >> 32);
             double pw = 0.0, pwm = 0.0;
             var below = 0;
-            foreach (var key in runKeys)
+            for (var j = 0; j < runs; j++)
             {
+                var key = OrderedRun(j);
                 if (key >> 16 >= (long)s) break;
                 var w = _runWeight[(int)(key & 0xFFFF)];
                 pw += w;
@@ -202,14 +225,44 @@ internal sealed class MarginScore
         return true;
     }
 
-    private bool IntegralMargins(int len)
+    private void CloseRun(int start, double margin, double weight, double largest, ref double total, ref int runs)
     {
-        for (var t = 0; t < len; t++)
+        total += weight;
+        if (margin >= largest) return;
+        _runWeight[start] = weight;
+        _keys[runs++] = ((long)margin << 16) | (long)start;
+    }
+
+    private int _heapCount;
+    private int _orderedCount;
+
+    /// <summary>The j-th smallest run key, popping the heap as far as needed.</summary>
+    private long OrderedRun(int j)
+    {
+        while (_orderedCount <= j)
         {
-            var m = _margins[t];
-            if (!(m < 1L << 46) || m != Math.Floor(m)) return false;
+            var top = _keys[0];
+            _keys[0] = _keys[--_heapCount];
+            SiftDown(0);
+            _ordered[_orderedCount++] = top;
         }
-        return true;
+        return _ordered[j];
+    }
+
+    private void SiftDown(int i)
+    {
+        var n = _heapCount;
+        var item = _keys[i];
+        while (true)
+        {
+            var child = 2 * i + 1;
+            if (child >= n) break;
+            if (child + 1 < n && _keys[child + 1] < _keys[child]) child++;
+            if (_keys[child] >= item) break;
+            _keys[i] = _keys[child];
+            i = child;
+        }
+        _keys[i] = item;
     }
 
     private void FinishBuild()
@@ -349,6 +402,7 @@ internal sealed class MarginScore
         _order = new int[size];
         _margins = new double[size];
         _keys = new long[size];
+        _ordered = new long[size];
         _runWeight = new double[size];
     }
 }
