@@ -37,6 +37,8 @@ public static class PolicyCatalog
             Horizon = spec.GetInt("h", defaults.BfioHorizon),
             NowWeight = spec.GetDouble("w0", new BfioSettings().NowWeight),
             Decay = spec.GetDouble("decay", new BfioSettings().Decay),
+            MassWeight = spec.GetDouble("mass", new BfioSettings().MassWeight),
+            SelectSlack = spec.GetDouble("select", new BfioSettings().SelectSlack),
             Window = spec.GetInt("window", 0),
             AgingSteps = spec.GetInt("aging", new BfioSettings().AgingSteps),
             ReserveAfterSteps = spec.GetInt("reserve", new BfioSettings().ReserveAfterSteps),

@@ -22,6 +22,10 @@ public sealed class BfioPolicy : IPlacementPolicy
     private double[] _envelope = [];
     private double[] _weights = [];
     private double[] _profileScratch = [];
+    private double[] _candidateProfiles = [];   // [i·planned + k]
+    private double[] _keys = [];                // Σ_k w_k a_i(k): weighted projected load per candidate
+    private double[] _sortedKeys = [];
+    private int[] _order = [];
     private int[] _sampled = [];          // the horizon offsets h planned on
     private double[] _sampledWeights = [];
     private int[] _reservedId = [];
@@ -32,8 +36,15 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _ranks;
 
 
+    private readonly Comparison<int> _lighterFirst;
+
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
     {
+        _lighterFirst = (x, y) =>
+        {
+            var c = _sortedKeys[x].CompareTo(_sortedKeys[y]);
+            return c != 0 ? c : x.CompareTo(y);
+        };
         settings.Validate();
         _settings = settings;
         _predictor = predictor;
@@ -87,6 +98,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         var admit = Math.Min(count, totalFree);
 
         var planned = SampleRows(rows, weights);
+        ProjectCandidates(state, count, rows, planned);
+        count = SelectLightest(state, count, admit, planned);
         _problem.Reset(ranks, planned, count);
         _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
         for (var g = 0; g < ranks; g++)
@@ -107,10 +120,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var i = 0; i < count; i++)
         {
             var id = _candidates[i];
-            var profile = _profileScratch.AsSpan(0, rows);
-            _predictor.ProjectCandidate(state, id, profile);
-            var target = _problem.Profile(i);
-            for (var k = 0; k < planned; k++) target[k] = profile[_sampled[k]];
+            _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_problem.Profile(i));
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
             var age = state.Step - _firstSeenStep[id];
             if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
@@ -121,15 +131,17 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         _problem.AdmitCount = admit;
         _problem.Seal();
-        if (_settings.AgingSteps > 0)
+        var massDiscount = 1.0 - _settings.MassWeight;
+        for (var i = 0; i < count; i++)
         {
-            for (var i = 0; i < count; i++)
+            var bonus = -massDiscount * _problem.Reward(i);
+            var age = state.Step - _firstSeenStep[_candidates[i]];
+            if (_settings.AgingSteps > 0 && age > _settings.AgingSteps)
             {
-                var age = state.Step - _firstSeenStep[_candidates[i]];
-                if (age <= _settings.AgingSteps) continue;
                 var ramp = Math.Min(1.0, (double)(age - _settings.AgingSteps) / _settings.AgingSteps);
-                _problem.Bonus(i) = (ranks - 1) * ramp * _problem.Reward(i);
+                bonus += (ranks - 1) * ramp * _problem.Reward(i);
             }
+            _problem.Bonus(i) = bonus;
         }
         _solver.MaxSweeps = _settings.ExchangeSweeps;
         _solver.MaxEvaluations = _settings.ExchangeBudget;
@@ -144,6 +156,69 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         _releasedId = -1;
     }
+
+    /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
+    private void ProjectCandidates(ClusterState state, int count, int rows, int planned)
+    {
+        if (_candidateProfiles.Length < count * planned) _candidateProfiles = new double[Math.Max(count * planned, 2 * _candidateProfiles.Length)];
+        if (_keys.Length < count)
+        {
+            _keys = new double[_candidates.Length];
+            _order = new int[_candidates.Length];
+            _sortedKeys = new double[_candidates.Length];
+        }
+        var profile = _profileScratch.AsSpan(0, rows);
+        for (var i = 0; i < count; i++)
+        {
+            _predictor.ProjectCandidate(state, _candidates[i], profile);
+            var target = _candidateProfiles.AsSpan(i * planned, planned);
+            var key = 0.0;
+            for (var k = 0; k < planned; k++)
+            {
+                target[k] = profile[_sampled[k]];
+                key += _sampledWeights[k] * target[k];
+            }
+            _keys[i] = key;
+        }
+    }
+
+    /// <summary>
+    /// Light-first selection: of the candidates beyond the admit count, only the lightest share
+    /// <see cref="BfioSettings.SelectSlack"/> (by weighted projected load) stay in this call's problem,
+    /// plus every one past its aging grace; the rest wait. Keeps queue order. Returns the new count.
+    /// </summary>
+    private int SelectLightest(ClusterState state, int count, int admit, int planned)
+    {
+        var slack = _settings.SelectSlack;
+        if (slack < 0 || count <= admit) return count;
+        var keep = admit + (int)Math.Ceiling(slack * (count - admit));
+        if (count <= keep) return count;
+        var aged = 0;
+        for (var i = 0; i < count; i++)
+        {
+            _order[i] = i;
+            _sortedKeys[i] = IsAged(state, _candidates[i]) ? double.NegativeInfinity : _keys[i];
+            if (double.IsNegativeInfinity(_sortedKeys[i])) aged++;
+        }
+        keep = Math.Max(keep, Math.Min(count, aged + admit));
+        if (count <= keep) return count;
+        // Lightest first, ties to the older (earlier in the queue).
+        _order.AsSpan(0, count).Sort(_lighterFirst);
+        var kept = _order.AsSpan(0, keep);
+        kept.Sort();
+        for (var k = 0; k < keep; k++)
+        {
+            var i = kept[k];
+            if (i == k) continue;
+            _candidates[k] = _candidates[i];
+            _keys[k] = _keys[i];
+            _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_candidateProfiles.AsSpan(k * planned, planned));
+        }
+        return keep;
+    }
+
+    private bool IsAged(ClusterState state, int id) =>
+        state.Step - _firstSeenStep[id] > _settings.AgingSteps || _releasedId == id;
 
     /// <summary>
     /// Chooses the rows to plan on (all, or h = 0, 1, 2, 4, …, H) into <see cref="_sampled"/> with the summed

@@ -18,6 +18,16 @@ public sealed record BfioSettings
     /// <summary>w_h = Decay^(h−1) for h ≥ 1.</summary>
     public double Decay { get; init; } = 0.7;
 
+    /// <summary>κ: the objective is Σ_h w_h (G·max − κ·ΣL). 1 = imbalance; below 1 the step time (max) weighs more.</summary>
+    public double MassWeight { get; init; } = 1.0;
+
+    /// <summary>
+    /// Light-first selection: only the admit·(1 + slack) candidates of least weighted projected load
+    /// (and every aged one) enter the problem; −1 = all. Lighter admissions keep every rank's load, hence
+    /// the step time, lower while the heavy ones wait for aging.
+    /// </summary>
+    public double SelectSlack { get; init; } = -1;
+
     /// <summary>Candidates considered per call: the queue head, at least Σ free slots (0 = 4·G).</summary>
     public int Window { get; init; }
 
