@@ -35,8 +35,10 @@ public sealed record BfioSettings
     /// Soft aging: after a grace of T = AgingSteps steps in the queue a request earns a bonus
     /// (G−1)·min(1, (a − T)/T)·Σ_h w_h a_i(h), so the share of it allowed above the envelope grows with
     /// its wait a; from a = 2T on it goes anywhere. Scale-free (proportional to its own load). 0 disables.
+    /// The default, half of <see cref="MaxWaitSteps"/>, lets the bonus reach full strength just as the hard
+    /// bound would force the request in: a heavy request may wait for a rank with room for most of the bound.
     /// </summary>
-    public int AgingSteps { get; init; } = 32;
+    public int AgingSteps { get; init; } = 64;
 
     /// <summary>
     /// A request that has waited this many steps and fits on no rank gets a rank held for it (see
