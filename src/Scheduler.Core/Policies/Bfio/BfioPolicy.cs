@@ -34,6 +34,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _reservedCount;
     private int _releasedId = -1;
     private int _ranks;
+    private int _planned;
 
 
     private readonly Comparison<int> _lighterFirst;
@@ -77,12 +78,15 @@ public sealed class BfioPolicy : IPlacementPolicy
         weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
         var w = 1.0;
         for (var h = 1; h < rows; h++) { weights[h] = w; w *= _settings.Decay; }
+        // Only the planned rows of the projection and envelope are filled and read.
+        var planned = SampleRows(rows, weights);
+        var plannedRows = _sampled.AsSpan(0, planned);
         var projection = _projection.AsSpan(0, ranks * rows);
-        for (var g = 0; g < ranks; g++) _predictor.ProjectRank(state, g, projection.Slice(g * rows, rows));
+        for (var g = 0; g < ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
         var envelope = _envelope.AsSpan(0, rows);
         envelope.Fill(double.NegativeInfinity);
         for (var g = 0; g < ranks; g++)
-            for (var h = 0; h < rows; h++)
+            foreach (var h in plannedRows)
                 if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
 
         UpdateReservations(state, queue, rows);
@@ -97,7 +101,6 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         var admit = Math.Min(count, totalFree);
 
-        var planned = SampleRows(rows, weights);
         ProjectCandidates(state, count, rows, planned);
         count = SelectLightest(state, count, admit, planned);
         _problem.Reset(ranks, planned, count);
@@ -225,6 +228,12 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// weights of the rows each stands for into <see cref="_sampledWeights"/>; returns how many.
     /// </summary>
     private int SampleRows(int rows, ReadOnlySpan<double> weights)
+    {
+        _planned = SampleRowsInto(rows, weights);
+        return _planned;
+    }
+
+    private int SampleRowsInto(int rows, ReadOnlySpan<double> weights)
     {
         var planned = 0;
         for (var h = 0; h < rows; h = NextRow(h, rows))
@@ -360,11 +369,12 @@ public sealed class BfioPolicy : IPlacementPolicy
     {
         var over = 0.0;
         var reward = 0.0;
-        for (var h = 0; h < rows; h++)
+        for (var k = 0; k < _planned; k++)
         {
+            var h = _sampled[k];
             var d = _projection[g * rows + h] + profile[h] - _envelope[h];
-            if (d > 0) over += _weights[h] * d;
-            reward += _weights[h] * profile[h];
+            if (d > 0) over += _sampledWeights[k] * d;
+            reward += _sampledWeights[k] * profile[h];
         }
         return _ranks * over - reward;
     }
