@@ -25,6 +25,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private double[] _candidateProfiles = [];   // [i·planned + k]
     private double[] _keys = [];                // Σ_k w_k a_i(k): weighted projected load per candidate
     private double[] _sortedKeys = [];
+    private bool[] _keptFlag = [];
     private int[] _order = [];
     private int[] _sampled = [];          // the horizon offsets h planned on
     private double[] _sampledWeights = [];
@@ -37,19 +38,35 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _planned;
 
 
-    private readonly Comparison<int> _lighterFirst;
-
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
     {
-        _lighterFirst = (x, y) =>
-        {
-            var c = _sortedKeys[x].CompareTo(_sortedKeys[y]);
-            return c != 0 ? c : x.CompareTo(y);
-        };
         settings.Validate();
         _settings = settings;
         _predictor = predictor;
         Name = name ?? "bfio";
+        WarmUp();
+    }
+
+    /// <summary>
+    /// Solves a tiny instance once so the solver's code (greedy, exchanges and the exact finish, which
+    /// only small decisions reach, often the last of a run) is compiled before the first real decision.
+    /// </summary>
+    private void WarmUp()
+    {
+        var problem = new PlacementProblem();
+        problem.Reset(ranks: 2, rows: 2, candidates: 3);
+        problem.Weights[0] = 1.0;
+        problem.Weights[1] = 0.5;
+        for (var g = 0; g < 2; g++)
+        {
+            problem.Free(g) = 1;
+            problem.BaseColumn(g)[0] = problem.BaseColumn(g)[1] = 10.0 * (g + 1);
+        }
+        for (var i = 0; i < 3; i++) problem.Profile(i)[0] = problem.Profile(i)[1] = 5.0 + i;
+        problem.AdmitCount = 2;
+        problem.Seal();
+        Span<int> rankOf = stackalloc int[3];
+        new GreedyExchangeSolver().Solve(problem, rankOf);
     }
 
     public string Name { get; }
@@ -169,6 +186,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             _keys = new double[_candidates.Length];
             _order = new int[_candidates.Length];
             _sortedKeys = new double[_candidates.Length];
+            _keptFlag = new bool[_candidates.Length];
         }
         var profile = _profileScratch.AsSpan(0, rows);
         for (var i = 0; i < count; i++)
@@ -205,23 +223,58 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         keep = Math.Max(keep, Math.Min(count, aged + admit));
         if (count <= keep) return count;
-        // Lightest first, ties to the older (earlier in the queue).
-        _order.AsSpan(0, count).Sort(_lighterFirst);
-        var kept = _order.AsSpan(0, keep);
-        kept.Sort();
-        for (var k = 0; k < keep; k++)
+        // The keep lightest (ties to the older) to the front of _order, then compacted in queue order.
+        // Quickselect inline (compiled with this method on the first call, not at the first filtering
+        // call mid-run): a strict order by (key, index), so the choice is deterministic.
+        var order = _order.AsSpan(0, count);
+        var lo = 0;
+        var hi = count - 1;
+        var nth = keep - 1;
+        while (lo < hi)
         {
-            var i = kept[k];
-            if (i == k) continue;
-            _candidates[k] = _candidates[i];
-            _keys[k] = _keys[i];
-            _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_candidateProfiles.AsSpan(k * planned, planned));
+            var pivot = order[(lo + hi) >> 1];
+            int a = lo, b = hi;
+            while (a <= b)
+            {
+                while (Lighter(order[a], pivot)) a++;
+                while (Lighter(pivot, order[b])) b--;
+                if (a <= b)
+                {
+                    (order[a], order[b]) = (order[b], order[a]);
+                    a++;
+                    b--;
+                }
+            }
+            if (nth <= b) hi = b;
+            else if (nth >= a) lo = a;
+            else break;
+        }
+        var keptFlag = _keptFlag.AsSpan(0, count);
+        keptFlag.Clear();
+        for (var k = 0; k < keep; k++) keptFlag[_order[k]] = true;
+        var next = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (!keptFlag[i]) continue;
+            if (i != next)
+            {
+                _candidates[next] = _candidates[i];
+                _keys[next] = _keys[i];
+                _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_candidateProfiles.AsSpan(next * planned, planned));
+            }
+            next++;
         }
         return keep;
     }
 
-    private bool IsAged(ClusterState state, int id) =>
-        state.Step - _firstSeenStep[id] > _settings.AgingSteps || _releasedId == id;
+    private bool Lighter(int x, int y) => _sortedKeys[x] < _sortedKeys[y] || (_sortedKeys[x] == _sortedKeys[y] && x < y);
+
+    /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>
+    private bool IsAged(ClusterState state, int id)
+    {
+        var age = state.Step - _firstSeenStep[id];
+        return _releasedId == id || age >= _settings.MaxWaitSteps || (_settings.AgingSteps > 0 && age > _settings.AgingSteps);
+    }
 
     /// <summary>
     /// Chooses the rows to plan on (all, or h = 0, 1, 2, 4, …, H) into <see cref="_sampled"/> with the summed

@@ -22,11 +22,13 @@ public sealed record BfioSettings
     public double MassWeight { get; init; } = 1.0;
 
     /// <summary>
-    /// Light-first selection: only the admit·(1 + slack) candidates of least weighted projected load
-    /// (and every aged one) enter the problem; −1 = all. Lighter admissions keep every rank's load, hence
-    /// the step time, lower while the heavy ones wait for aging.
+    /// Light-first selection: of the candidates beyond the admit count, only this share, the lightest by
+    /// weighted projected load, enter the problem (the aged, overdue and released ones always do); −1 = all.
+    /// Step time is the heaviest rank's load, so admitting the lighter requests first keeps every step
+    /// shorter while the heavy ones wait (bounded by aging and the hard bound) for room; keeping half the
+    /// surplus leaves the exchanges enough choice to balance.
     /// </summary>
-    public double SelectSlack { get; init; } = -1;
+    public double SelectSlack { get; init; } = 0.5;
 
     /// <summary>Candidates considered per call: the queue head, at least Σ free slots (0 = 4·G).</summary>
     public int Window { get; init; }
@@ -52,7 +54,7 @@ public sealed record BfioSettings
 
     /// <summary>Exchange work per call at most, in horizon rows evaluated (an exchange costs one per planned
     /// row; 0 = no limit). A count, not a clock, so decisions repeat exactly.</summary>
-    public int ExchangeBudget { get; init; } = 16384;
+    public int ExchangeBudget { get; init; } = 12000;
 
     /// <summary>
     /// Plan on the rows h = 0, 1, 2, 4, 8, …, H only, each weighted with the weights of the rows it stands
@@ -68,6 +70,8 @@ public sealed record BfioSettings
         if (Horizon < 0) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "horizon must be ≥ 0");
         if (!(NowWeight >= 0.0)) throw new ArgumentOutOfRangeException(nameof(NowWeight), NowWeight, "w0 must be ≥ 0");
         if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "decay must lie in (0, 1]");
+        if (!(SelectSlack == -1 || (SelectSlack >= 0.0 && SelectSlack <= 1.0))) throw new ArgumentOutOfRangeException(nameof(SelectSlack), SelectSlack, "select must be -1 or lie in [0, 1]");
+        if (!double.IsFinite(MassWeight)) throw new ArgumentOutOfRangeException(nameof(MassWeight), MassWeight, "mass must be finite");
         if (Window < 0) throw new ArgumentOutOfRangeException(nameof(Window), Window, "window must be ≥ 0");
         if (AgingSteps < 0) throw new ArgumentOutOfRangeException(nameof(AgingSteps), AgingSteps, "aging steps must be ≥ 0");
         if (ReserveAfterSteps < 0) throw new ArgumentOutOfRangeException(nameof(ReserveAfterSteps), ReserveAfterSteps, "must be ≥ 0");
