@@ -26,7 +26,7 @@ public static class PolicyCatalog
         ("random", "uniformly random rank with a free slot (seed=)",
             (s, d) => new RandomPolicy(s.Text, s.GetInt("seed", d.Seed))),
         ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
-            "noise=δ, h=H (default 16), w0, decay, mass (κ in G·max − κ·ΣL, default 1), select (share of the surplus candidates kept, lightest first; -1 = all; default 0.5), " +
+            "noise=δ, h=H (default 16), w0, decay, mass (κ in G·max − κ·ΣL, default 1), select (share of the surplus candidates kept, lightest first; -1 = all; default 0.35), " +
             "window, aging, reserve, maxwait, sweeps, budget (exchange work per call in rows evaluated, 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
             (s, d) => CreateBfio(s, d)),
     ];
