@@ -26,7 +26,8 @@ public static class PolicyCatalog
         ("random", "uniformly random rank with a free slot (seed=)",
             (s, d) => new RandomPolicy(s.Text, s.GetInt("seed", d.Seed))),
         ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
-            "noise=δ, h=H (default 16), w0, decay, window, aging, reserve, maxwait, sweeps, budget (exchange work per call in rows evaluated, 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
+            "noise=δ, h=H (default 16), w0, decay, mass (κ in G·max − κ·ΣL, default 1), select (share of the surplus candidates kept, lightest first; -1 = all; default 0.35), " +
+            "window, aging, reserve, maxwait, sweeps, budget (exchange work per call in rows evaluated, 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
             (s, d) => CreateBfio(s, d)),
     ];
 
@@ -37,6 +38,8 @@ public static class PolicyCatalog
             Horizon = spec.GetInt("h", defaults.BfioHorizon),
             NowWeight = spec.GetDouble("w0", new BfioSettings().NowWeight),
             Decay = spec.GetDouble("decay", new BfioSettings().Decay),
+            MassWeight = spec.GetDouble("mass", new BfioSettings().MassWeight),
+            SelectSlack = spec.GetDouble("select", new BfioSettings().SelectSlack),
             Window = spec.GetInt("window", 0),
             AgingSteps = spec.GetInt("aging", new BfioSettings().AgingSteps),
             ReserveAfterSteps = spec.GetInt("reserve", new BfioSettings().ReserveAfterSteps),

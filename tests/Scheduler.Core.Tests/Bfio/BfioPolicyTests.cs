@@ -27,8 +27,10 @@ public sealed class BfioPolicyTests
         var summary = Run("bfio");
         Assert.True(summary.AvgImbalance < Reference("bfio", "avg_gpu_imbalance") * 2 / 3,
             $"bfio {summary.AvgImbalance:F0} vs bfio-ref {Reference("bfio", "avg_gpu_imbalance"):F0}");
-        Assert.True(summary.Throughput > Reference("bfio-h0", "throughput_tokens_per_sec"),
-            $"throughput {summary.Throughput:F0} vs bfio-ref H=0 {Reference("bfio-h0", "throughput_tokens_per_sec"):F0}");
+        // Issue 3's throughput goal: at least bfio-ref's (H=72). This fixture is one chaotic sample: small
+        // changes move it by ±0.5k tok/s, so read a failure against the resampled-burst average too.
+        Assert.True(summary.Throughput >= Reference("bfio", "throughput_tokens_per_sec"),
+            $"throughput {summary.Throughput:F0} vs bfio-ref {Reference("bfio", "throughput_tokens_per_sec"):F0}");
     }
 
     [Fact]
@@ -37,7 +39,8 @@ public sealed class BfioPolicyTests
         var summary = Run("bfio:predictor=online");
         Assert.True(summary.AvgImbalance < Reference("bfio-h0", "avg_gpu_imbalance"),
             $"bfio online {summary.AvgImbalance:F0} vs bfio-ref H=0 {Reference("bfio-h0", "avg_gpu_imbalance"):F0}");
-        Assert.True(summary.Throughput > Reference("jsq", "throughput_tokens_per_sec"));
+        Assert.True(summary.Throughput >= Reference("bfio", "throughput_tokens_per_sec"),
+            $"bfio online throughput {summary.Throughput:F0} vs bfio-ref {Reference("bfio", "throughput_tokens_per_sec"):F0}");
     }
 
     [Fact]

@@ -22,6 +22,11 @@ public sealed class BfioPolicy : IPlacementPolicy
     private double[] _envelope = [];
     private double[] _weights = [];
     private double[] _profileScratch = [];
+    private double[] _candidateProfiles = [];   // [i·planned + k]
+    private double[] _keys = [];                // Σ_k w_k a_i(k): weighted projected load per candidate
+    private double[] _sortedKeys = [];
+    private bool[] _keptFlag = [];
+    private int[] _order = [];
     private int[] _sampled = [];          // the horizon offsets h planned on
     private double[] _sampledWeights = [];
     private int[] _reservedId = [];
@@ -30,6 +35,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _reservedCount;
     private int _releasedId = -1;
     private int _ranks;
+    private int _planned;
 
 
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
@@ -38,6 +44,29 @@ public sealed class BfioPolicy : IPlacementPolicy
         _settings = settings;
         _predictor = predictor;
         Name = name ?? "bfio";
+        WarmUp();
+    }
+
+    /// <summary>
+    /// Solves a tiny instance once so the solver's code (greedy, exchanges and the exact finish, which
+    /// only small decisions reach, often the last of a run) is compiled before the first real decision.
+    /// </summary>
+    private void WarmUp()
+    {
+        var problem = new PlacementProblem();
+        problem.Reset(ranks: 2, rows: 2, candidates: 3);
+        problem.Weights[0] = 1.0;
+        problem.Weights[1] = 0.5;
+        for (var g = 0; g < 2; g++)
+        {
+            problem.Free(g) = 1;
+            problem.BaseColumn(g)[0] = problem.BaseColumn(g)[1] = 10.0 * (g + 1);
+        }
+        for (var i = 0; i < 3; i++) problem.Profile(i)[0] = problem.Profile(i)[1] = 5.0 + i;
+        problem.AdmitCount = 2;
+        problem.Seal();
+        Span<int> rankOf = stackalloc int[3];
+        new GreedyExchangeSolver().Solve(problem, rankOf);
     }
 
     public string Name { get; }
@@ -66,12 +95,15 @@ public sealed class BfioPolicy : IPlacementPolicy
         weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
         var w = 1.0;
         for (var h = 1; h < rows; h++) { weights[h] = w; w *= _settings.Decay; }
+        // Only the planned rows of the projection and envelope are filled and read.
+        var planned = SampleRows(rows, weights);
+        var plannedRows = _sampled.AsSpan(0, planned);
         var projection = _projection.AsSpan(0, ranks * rows);
-        for (var g = 0; g < ranks; g++) _predictor.ProjectRank(state, g, projection.Slice(g * rows, rows));
+        for (var g = 0; g < ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
         var envelope = _envelope.AsSpan(0, rows);
         envelope.Fill(double.NegativeInfinity);
         for (var g = 0; g < ranks; g++)
-            for (var h = 0; h < rows; h++)
+            foreach (var h in plannedRows)
                 if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
 
         UpdateReservations(state, queue, rows);
@@ -86,7 +118,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         var admit = Math.Min(count, totalFree);
 
-        var planned = SampleRows(rows, weights);
+        ProjectCandidates(state, count, rows, planned);
+        count = SelectLightest(state, count, admit, planned);
         _problem.Reset(ranks, planned, count);
         _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
         for (var g = 0; g < ranks; g++)
@@ -107,10 +140,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var i = 0; i < count; i++)
         {
             var id = _candidates[i];
-            var profile = _profileScratch.AsSpan(0, rows);
-            _predictor.ProjectCandidate(state, id, profile);
-            var target = _problem.Profile(i);
-            for (var k = 0; k < planned; k++) target[k] = profile[_sampled[k]];
+            _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_problem.Profile(i));
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
             var age = state.Step - _firstSeenStep[id];
             if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
@@ -121,15 +151,17 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         _problem.AdmitCount = admit;
         _problem.Seal();
-        if (_settings.AgingSteps > 0)
+        var massDiscount = 1.0 - _settings.MassWeight;
+        for (var i = 0; i < count; i++)
         {
-            for (var i = 0; i < count; i++)
+            var bonus = -massDiscount * _problem.Reward(i);
+            var age = state.Step - _firstSeenStep[_candidates[i]];
+            if (_settings.AgingSteps > 0 && age > _settings.AgingSteps)
             {
-                var age = state.Step - _firstSeenStep[_candidates[i]];
-                if (age <= _settings.AgingSteps) continue;
                 var ramp = Math.Min(1.0, (double)(age - _settings.AgingSteps) / _settings.AgingSteps);
-                _problem.Bonus(i) = (ranks - 1) * ramp * _problem.Reward(i);
+                bonus += (ranks - 1) * ramp * _problem.Reward(i);
             }
+            _problem.Bonus(i) = bonus;
         }
         _solver.MaxSweeps = _settings.ExchangeSweeps;
         _solver.MaxEvaluations = _settings.ExchangeBudget;
@@ -145,11 +177,116 @@ public sealed class BfioPolicy : IPlacementPolicy
         _releasedId = -1;
     }
 
+    /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
+    private void ProjectCandidates(ClusterState state, int count, int rows, int planned)
+    {
+        if (_candidateProfiles.Length < count * planned) _candidateProfiles = new double[Math.Max(count * planned, 2 * _candidateProfiles.Length)];
+        if (_keys.Length < count)
+        {
+            _keys = new double[_candidates.Length];
+            _order = new int[_candidates.Length];
+            _sortedKeys = new double[_candidates.Length];
+            _keptFlag = new bool[_candidates.Length];
+        }
+        var profile = _profileScratch.AsSpan(0, rows);
+        for (var i = 0; i < count; i++)
+        {
+            _predictor.ProjectCandidate(state, _candidates[i], profile);
+            var target = _candidateProfiles.AsSpan(i * planned, planned);
+            var key = 0.0;
+            for (var k = 0; k < planned; k++)
+            {
+                target[k] = profile[_sampled[k]];
+                key += _sampledWeights[k] * target[k];
+            }
+            _keys[i] = key;
+        }
+    }
+
+    /// <summary>
+    /// Light-first selection: of the candidates beyond the admit count, only the lightest share
+    /// <see cref="BfioSettings.SelectSlack"/> (by weighted projected load) stay in this call's problem,
+    /// plus every one past its aging grace; the rest wait. Keeps queue order. Returns the new count.
+    /// </summary>
+    private int SelectLightest(ClusterState state, int count, int admit, int planned)
+    {
+        var slack = _settings.SelectSlack;
+        if (slack < 0 || count <= admit) return count;
+        var keep = admit + (int)Math.Ceiling(slack * (count - admit));
+        if (count <= keep) return count;
+        var aged = 0;
+        for (var i = 0; i < count; i++)
+        {
+            _order[i] = i;
+            _sortedKeys[i] = IsAged(state, _candidates[i]) ? double.NegativeInfinity : _keys[i];
+            if (double.IsNegativeInfinity(_sortedKeys[i])) aged++;
+        }
+        keep = Math.Max(keep, Math.Min(count, aged + admit));
+        if (count <= keep) return count;
+        // The keep lightest (ties to the older) to the front of _order, then compacted in queue order.
+        // Quickselect inline (compiled with this method on the first call, not at the first filtering
+        // call mid-run): a strict order by (key, index), so the choice is deterministic.
+        var order = _order.AsSpan(0, count);
+        var lo = 0;
+        var hi = count - 1;
+        var nth = keep - 1;
+        while (lo < hi)
+        {
+            var pivot = order[(lo + hi) >> 1];
+            int a = lo, b = hi;
+            while (a <= b)
+            {
+                while (Lighter(order[a], pivot)) a++;
+                while (Lighter(pivot, order[b])) b--;
+                if (a <= b)
+                {
+                    (order[a], order[b]) = (order[b], order[a]);
+                    a++;
+                    b--;
+                }
+            }
+            if (nth <= b) hi = b;
+            else if (nth >= a) lo = a;
+            else break;
+        }
+        var keptFlag = _keptFlag.AsSpan(0, count);
+        keptFlag.Clear();
+        for (var k = 0; k < keep; k++) keptFlag[_order[k]] = true;
+        var next = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (!keptFlag[i]) continue;
+            if (i != next)
+            {
+                _candidates[next] = _candidates[i];
+                _keys[next] = _keys[i];
+                _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_candidateProfiles.AsSpan(next * planned, planned));
+            }
+            next++;
+        }
+        return keep;
+    }
+
+    private bool Lighter(int x, int y) => _sortedKeys[x] < _sortedKeys[y] || (_sortedKeys[x] == _sortedKeys[y] && x < y);
+
+    /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>
+    private bool IsAged(ClusterState state, int id)
+    {
+        var age = state.Step - _firstSeenStep[id];
+        return _releasedId == id || age >= _settings.MaxWaitSteps || (_settings.AgingSteps > 0 && age > _settings.AgingSteps);
+    }
+
     /// <summary>
     /// Chooses the rows to plan on (all, or h = 0, 1, 2, 4, …, H) into <see cref="_sampled"/> with the summed
     /// weights of the rows each stands for into <see cref="_sampledWeights"/>; returns how many.
     /// </summary>
     private int SampleRows(int rows, ReadOnlySpan<double> weights)
+    {
+        _planned = SampleRowsInto(rows, weights);
+        return _planned;
+    }
+
+    private int SampleRowsInto(int rows, ReadOnlySpan<double> weights)
     {
         var planned = 0;
         for (var h = 0; h < rows; h = NextRow(h, rows))
@@ -285,11 +422,12 @@ public sealed class BfioPolicy : IPlacementPolicy
     {
         var over = 0.0;
         var reward = 0.0;
-        for (var h = 0; h < rows; h++)
+        for (var k = 0; k < _planned; k++)
         {
+            var h = _sampled[k];
             var d = _projection[g * rows + h] + profile[h] - _envelope[h];
-            if (d > 0) over += _weights[h] * d;
-            reward += _weights[h] * profile[h];
+            if (d > 0) over += _sampledWeights[k] * d;
+            reward += _sampledWeights[k] * profile[h];
         }
         return _ranks * over - reward;
     }

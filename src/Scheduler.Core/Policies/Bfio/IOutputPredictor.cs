@@ -28,6 +28,13 @@ public interface IOutputPredictor
     void ProjectRank(ClusterState state, int rank, Span<double> load);
 
     /// <summary>
+    /// As <see cref="ProjectRank"/>, but only the entries h in <paramref name="rows"/> (ascending) need be
+    /// written; the others may hold anything. The policy plans on a few rows of a long horizon.
+    /// </summary>
+    void ProjectRankRows(ClusterState state, int rank, ReadOnlySpan<int> rows, Span<double> load) =>
+        ProjectRank(state, rank, load);
+
+    /// <summary>
     /// Writes the expected load a queued request would add at h = 0..load.Length−1 if admitted now
     /// (s + h while it is expected to be active).
     /// </summary>

@@ -191,6 +191,32 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         }
     }
 
+    public void ProjectRankRows(ClusterState state, int rank, ReadOnlySpan<int> rows, Span<double> column)
+    {
+        foreach (var h in rows) column[h] = 0.0;
+        foreach (var id in state.ActiveRequests(rank))
+        {
+            var gen = state.Generated(id);
+            var bucket = BucketOf(state.PromptTokens(id));
+            double held = state.PromptTokens(id) + gen;
+            var now = Survival(bucket, gen);
+            if (now <= 1e-12)
+            {
+                foreach (var h in rows) column[h] += held + h;
+                continue;
+            }
+            var inverse = 1.0 / now;
+            var curve = _survival[bucket];
+            var last = _survivalLength[bucket] - 1;
+            foreach (var h in rows)
+            {
+                if (h == 0) { column[0] += held; continue; }
+                var age = gen + h;
+                column[h] += (held + h) * (curve[age < last ? age : last] * inverse);
+            }
+        }
+    }
+
     public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
     {
         double prompt = state.PromptTokens(requestId);
