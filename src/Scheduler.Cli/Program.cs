@@ -56,5 +56,12 @@ public static class Program
             stderr.WriteLine($"error: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
+                                  && Environment.GetEnvironmentVariable("SCHEDULER_DEBUG") is null)
+        {
+            // One line for the user; SCHEDULER_DEBUG=1 lets the exception through with its stack trace.
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 }
