@@ -3,15 +3,7 @@ namespace Scheduler.Core.Metrics;
 /// <summary>Percentiles with linear interpolation between order statistics (NumPy's default).</summary>
 public static class Percentile
 {
-    /// <summary>The q-th percentile (0..100) of values; sorts a copy. NaN for no values.</summary>
-    public static double Of(ReadOnlySpan<double> values, double q)
-    {
-        if (values.Length == 0) return double.NaN;
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return OfSorted(sorted, q);
-    }
-
+    /// <summary>The q-th percentile (0..100) of already sorted values; NaN for none.</summary>
     public static double OfSorted(ReadOnlySpan<double> sorted, double q)
     {
         if (sorted.Length == 0) return double.NaN;

@@ -173,9 +173,6 @@ public sealed class ClusterState
             ? _output[requestId]
             : throw new InvalidOperationException($"request {requestId} has not finished; its output length is unknown");
 
-    /// <summary>True output length for the simulator's own bookkeeping (never for policies).</summary>
-    internal int TrueOutputTokens(int requestId) => _output[requestId];
-
     /// <summary>
     /// R = max over all N requests of max(ô_i − gen_i, 0) (SPEC §3 bfio-ref step 1), in O(active + queue).
     /// </summary>
