@@ -23,6 +23,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private int[] _queueOrigin = []; // each queued entry's position at call start, to keep queue order on ties
     private long[] _sortedCandidates = []; // (prompt << 32 | origin), ascending: the greedy phase's candidates
     private int _queueCount;
+    private bool _sortedValid; // _sortedCandidates mirrors the queue (whole queue within the window)
+    private bool[] _chosenOrigin = [];
     private int[] _sizes = [];
     private int[] _sortedSizes = [];
     private bool[] _chosen = [];
@@ -111,7 +113,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         queue.CopyTo(_queue);
         _queueCount = n;
         for (var i = 0; i < n; i++) _queueOrigin[i] = i;
-        if (n > ReferenceConstants.BfioCandidateWindow) return;
+        _sortedValid = n <= ReferenceConstants.BfioCandidateWindow;
+        if (!_sortedValid) return;
         var sorted = _sortedCandidates.AsSpan(0, n);
         for (var i = 0; i < n; i++) sorted[i] = ((long)state.PromptTokens(queue[i]) << 32) | (uint)i;
         sorted.Sort();
@@ -277,9 +280,17 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         var safe = _score.SafeBound;
 
         var sorted = _sortedSizes.AsSpan(0, window);
-        sizes.CopyTo(sorted);
-        sorted.Sort();
-        sorted.Reverse();
+        if (_sortedValid && window == _queueCount)
+        {
+            // The size-sorted candidates already hold the queue: read the largest off their end.
+            for (var i = 0; i < window; i++) sorted[i] = (int)(_sortedCandidates[window - 1 - i] >> 32);
+        }
+        else
+        {
+            sizes.CopyTo(sorted);
+            sorted.Sort();
+            sorted.Reverse();
+        }
         var kMax = Math.Min(slots, window);
         long capMax = 0;
         for (var i = 0; i < kMax; i++) capMax += sorted[i];
@@ -344,6 +355,18 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
 
     private void RemoveChosen(int window)
     {
+        if (_sortedValid)
+        {
+            if (_chosenOrigin.Length < _sortedCandidates.Length) _chosenOrigin = new bool[_sortedCandidates.Length];
+            for (var r = 0; r < window; r++) if (_chosen[r]) _chosenOrigin[_queueOrigin[r]] = true;
+            var kept = 0;
+            for (var i = 0; i < _queueCount; i++)
+            {
+                var origin = (int)(_sortedCandidates[i] & 0xFFFFFFFFL);
+                if (_chosenOrigin[origin]) { _chosenOrigin[origin] = false; continue; }
+                _sortedCandidates[kept++] = _sortedCandidates[i];
+            }
+        }
         var w = 0;
         for (var r = 0; r < _queueCount; r++)
         {
