@@ -174,18 +174,21 @@ public sealed class ClusterState
             : throw new InvalidOperationException($"request {requestId} has not finished; its output length is unknown");
 
     /// <summary>
-    /// R = max over all N requests of max(ô_i − gen_i, 0) (SPEC §3 bfio-ref step 1), in O(active + queue).
+    /// R = max over all N requests of max(ô_i − gen_i, 0) (SPEC §3 bfio-ref step 1), in O(active + queue),
+    /// or <paramref name="cap"/> as soon as R is known to reach it (callers that clamp R need no more).
     /// </summary>
-    public int MaxPredictedRemaining()
+    public int MaxPredictedRemaining(int cap = int.MaxValue)
     {
         var best = Math.Max(0, _finishedResidualMax);
         if (_pendingMaxTail > _pendingMaxHead) best = Math.Max(best, _predicted[_pendingMax[_pendingMaxHead]]);
+        if (best >= cap) return cap;
         for (var q = 0; q < _queueCount; q++)
         {
             var id = _queue[q];
             var r = _predicted[id] - _generated[id];
             if (r > best) best = r;
         }
+        if (best >= cap) return cap;
         for (var g = 0; g < Ranks; g++)
         {
             foreach (var id in ActiveRequests(g))
@@ -193,6 +196,7 @@ public sealed class ClusterState
                 var r = _predicted[id] - _generated[id];
                 if (r > best) best = r;
             }
+            if (best >= cap) return cap;
         }
         return best;
     }

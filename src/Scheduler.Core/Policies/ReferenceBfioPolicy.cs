@@ -46,7 +46,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     public void Place(ClusterState state)
     {
         if (state.QueueCount == 0) return;
-        var horizon = Math.Min(_horizon, Math.Max(1, state.MaxPredictedRemaining()));
+        var horizon = Math.Min(_horizon, Math.Max(1, state.MaxPredictedRemaining(_horizon)));
         Project(state, horizon);
         LoadQueue(state);
 
