@@ -92,15 +92,15 @@ internal sealed class MarginScore
             return ArgMax(sortedCandidates);
         }
 
-        // Runs are consumed smallest margin first and usually only up to the score's peak: a heap orders
-        // just as many as are read instead of sorting them all.
-        _heapCount = runs;
-        _orderedCount = 0;
-        for (var i = runs / 2 - 1; i >= 0; i--) SiftDown(i);
         var alphaTotal = ReferenceConstants.BfioAlpha * total;
         // |F| terms are at most α·D·S + β·(S·D + D·S): a bound on every candidate's rounding either way.
         var bound = 1e-12 * (alphaTotal * largest + ReferenceConstants.BfioBeta * 2 * total * largest + 1.0);
         if (TryPickAtPeak(runs, alphaTotal, total, bound, sortedCandidates, out var atPeak)) return atPeak;
+
+        // The full walk reads runs smallest margin first: a heap orders them as they are read.
+        _heapCount = runs;
+        _orderedCount = 0;
+        for (var i = runs / 2 - 1; i >= 0; i--) SiftDown(i);
 
         int best = -1;
         long bestMass = -1, bestPosition = long.MaxValue;
@@ -154,18 +154,38 @@ internal sealed class MarginScore
         pick = -1;
         var beta = ReferenceConstants.BfioBeta;
         var slopeTolerance = 1e-9 * (alphaTotal + beta * total);
+
+        // Past the margin of any single row whose weight exceeds αD/β the slope is negative, so the peak lies at
+        // or below the smallest such margin: only runs up to it need ordering (usually a handful).
+        var ceiling = double.PositiveInfinity;
+        for (var t = 0; t < _length && _decay[t] * beta > alphaTotal; t++)
+            if (_margins[t] < ceiling) ceiling = _margins[t];
+        var small = 0;
+        for (var i = 0; i < runs; i++)
+            if (_keys[i] >> 16 <= ceiling) _ordered[small++] = _keys[i];
+        for (var i = 1; i < small; i++)
+        {
+            var key = _ordered[i];
+            var j = i - 1;
+            while (j >= 0 && _ordered[j] > key) { _ordered[j + 1] = _ordered[j]; j--; }
+            _ordered[j + 1] = key;
+        }
+
         var peak = long.MaxValue;
         var through = 0.0;
-        for (var j = 0; j < runs; j++)
+        for (var j = 0; j < small; j++)
         {
-            var key = OrderedRun(j);
+            var key = _ordered[j];
             through += _runWeight[(int)(key & 0xFFFF)];
             var margin = key >> 16;
-            if (j + 1 < runs && OrderedRun(j + 1) >> 16 == margin) continue;
+            if (j + 1 < small && _ordered[j + 1] >> 16 == margin) continue;
             var slopeAfter = alphaTotal - beta * through;
             if (Math.Abs(slopeAfter) <= slopeTolerance) return false;
             if (slopeAfter < 0) { peak = margin; break; }
         }
+        // No turn among the ordered runs: F rises over every candidate only if no run was left out above the
+        // ceiling (a left-out run would hold the turn, so not finding it means rounding got in the way).
+        if (peak == long.MaxValue && small < runs) return false;
 
         // First candidate heavier than the peak.
         int lo = 0, hi = candidates.Length;
@@ -199,16 +219,19 @@ internal sealed class MarginScore
         double bestScore = double.NegativeInfinity, runnerUp = double.NegativeInfinity;
         for (var k = 0; k < count; k++)
         {
-            var s = (double)(candidates[groups[k]] >> 32);
+            var mass = candidates[groups[k]] >> 32;
+            var s = (double)mass;
+            // Sums in any order: the rounding bound covers it.
             double pw = 0.0, pwm = 0.0;
             var below = 0;
             for (var j = 0; j < runs; j++)
             {
-                var key = OrderedRun(j);
-                if (key >> 16 >= (long)s) break;
-                var w = _runWeight[(int)(key & 0xFFFF)];
+                var key = _keys[j];
+                if (key >> 16 >= mass) continue;
+                var start = (int)(key & 0xFFFF);
+                var w = _runWeight[start];
                 pw += w;
-                pwm += w * _margins[(int)(key & 0xFFFF)];
+                pwm += w * _margins[start];
                 below++;
             }
             var f = below == 0 ? alphaTotal * s : alphaTotal * s - beta * (s * pw - pwm);
