@@ -221,18 +221,35 @@ internal sealed class MarginScore
         {
             var mass = candidates[groups[k]] >> 32;
             var s = (double)mass;
-            // Sums in any order: the rounding bound covers it.
+            // Sums in any order: the rounding bound covers it. Below the ceiling the ordered runs hold every
+            // margin that counts, so the walk stops early; above it every run is scanned.
             double pw = 0.0, pwm = 0.0;
             var below = 0;
-            for (var j = 0; j < runs; j++)
+            if (mass <= ceiling || small == runs)
             {
-                var key = _keys[j];
-                if (key >> 16 >= mass) continue;
-                var start = (int)(key & 0xFFFF);
-                var w = _runWeight[start];
-                pw += w;
-                pwm += w * _margins[start];
-                below++;
+                for (var j = 0; j < small; j++)
+                {
+                    var key = _ordered[j];
+                    if (key >> 16 >= mass) break;
+                    var start = (int)(key & 0xFFFF);
+                    var w = _runWeight[start];
+                    pw += w;
+                    pwm += w * _margins[start];
+                    below++;
+                }
+            }
+            else
+            {
+                for (var j = 0; j < runs; j++)
+                {
+                    var key = _keys[j];
+                    if (key >> 16 >= mass) continue;
+                    var start = (int)(key & 0xFFFF);
+                    var w = _runWeight[start];
+                    pw += w;
+                    pwm += w * _margins[start];
+                    below++;
+                }
             }
             var f = below == 0 ? alphaTotal * s : alphaTotal * s - beta * (s * pw - pwm);
             if (f > bestScore)

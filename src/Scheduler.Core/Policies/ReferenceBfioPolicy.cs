@@ -211,15 +211,10 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         else
         {
             remainingSteps = horizon;
+            // The envelope is the row maximum of the projection (AddMass keeps it so), so read it directly.
             for (var t = 1; t <= horizon; t++)
             {
-                var max = double.NegativeInfinity;
-                for (var g = 0; g < state.Ranks; g++)
-                {
-                    var v = _projection[g * _rows + t];
-                    if (v > max) max = v;
-                }
-                if (max <= ReferenceConstants.BfioEpsilon) { remainingSteps = t; break; }
+                if (_envelope[t] <= ReferenceConstants.BfioEpsilon) { remainingSteps = t; break; }
             }
         }
         var clock = state.Clock;
