@@ -63,6 +63,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         if (_projection.Length < rows * ranks) _projection = new double[rows * ranks];
         if (_envelope.Length < rows) _envelope = new double[rows];
         if (_bucket.Length < rows + 1) _bucket = new double[rows + 1];
+        var envelope = _envelope.AsSpan(0, rows);
+        envelope.Fill(double.NegativeInfinity);
 
         for (var g = 0; g < ranks; g++)
         {
@@ -72,6 +74,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             if (state.ActiveCount(g) == 0)
             {
                 column[1..].Clear();
+                RaiseEnvelope(envelope, column);
                 continue;
             }
             _bucket.AsSpan(0, rows).Clear();
@@ -87,17 +90,14 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
                 departed += _bucket[t];
                 column[t] = load - departed;
             }
+            RaiseEnvelope(envelope, column);
         }
-        for (var t = 0; t < rows; t++)
-        {
-            var max = double.NegativeInfinity;
-            for (var g = 0; g < ranks; g++)
-            {
-                var v = _projection[g * rows + t];
-                if (v > max) max = v;
-            }
-            _envelope[t] = max;
-        }
+    }
+
+    private static void RaiseEnvelope(Span<double> envelope, ReadOnlySpan<double> column)
+    {
+        for (var t = 0; t < column.Length; t++)
+            if (column[t] > envelope[t]) envelope[t] = column[t];
     }
 
     private void LoadQueue(ClusterState state)
