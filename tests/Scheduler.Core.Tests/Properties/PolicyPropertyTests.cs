@@ -68,3 +68,26 @@ public sealed class PolicyPropertyTests
         }).QuickCheckThrowOnFailure();
     }
 }
+
+/// <summary>Queues longer than bfio-ref's 1,024-candidate window take its windowed path instead of the sorted one.</summary>
+public sealed class LongQueueTests
+{
+    [Theory]
+    [InlineData("bfio-ref")]
+    [InlineData("bfio-ref:h=0")]
+    [InlineData("bfio")]
+    public void A_queue_longer_than_the_candidate_window_is_served_feasibly_to_the_end(string policyName)
+    {
+        var rng = new Random(11);
+        // Timed arrivals all at t=0: the queue holds all 3,000 at once, three times the window.
+        var requests = Enumerable.Range(0, 3000).Select(i => new Request(i, rng.Next(1, 2000), rng.Next(1, 30), rng.Next(1, 30))).ToArray();
+        var policy = new FeasibilityCheckingPolicy(PolicyCatalog.Create(policyName));
+
+        var result = Simulator.Run(new Workload(requests, "long queue"), policy,
+            new SimulationOptions(new ClusterShape(4, 16)) { Arrivals = ArrivalMode.Trace });
+
+        Assert.Empty(policy.Violations);
+        Assert.Equal(3000, result.FinalState.FinishedCount);
+        Assert.Equal(3000, result.Admissions.Select(a => a.RequestId).Distinct().Count());
+    }
+}
