@@ -27,7 +27,7 @@ public static class PolicyCatalog
             (s, d) => new RandomPolicy(s.Text, s.GetInt("seed", d.Seed))),
         ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
             "noise=δ, h=H (default 16), w0, decay, mass (κ in G·max − κ·ΣL, default 1), select (share of the surplus candidates kept, lightest first; -1 = all; default 0.35), " +
-            "window, aging, reserve, maxwait, sweeps, budget (exchange work per call in rows evaluated, 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
+            "window, aging, reserve (steps an oversize request waits before a rank is held for it; 0 = at once, -1 = never), oversize (share of the envelope a request must overshoot by to count as oversize, default 0.2), maxwait, sweeps, budget (exchange work per call in rows evaluated, 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
             (s, d) => CreateBfio(s, d)),
     ];
 
@@ -43,6 +43,7 @@ public static class PolicyCatalog
             Window = spec.GetInt("window", 0),
             AgingSteps = spec.GetInt("aging", new BfioSettings().AgingSteps),
             ReserveAfterSteps = spec.GetInt("reserve", new BfioSettings().ReserveAfterSteps),
+            OversizeShare = spec.GetDouble("oversize", new BfioSettings().OversizeShare),
             MaxWaitSteps = spec.GetInt("maxwait", new BfioSettings().MaxWaitSteps),
             ExchangeSweeps = spec.GetInt("sweeps", new BfioSettings().ExchangeSweeps),
             ExchangeBudget = spec.GetInt("budget", new BfioSettings().ExchangeBudget),

@@ -60,23 +60,35 @@ public sealed class BfioPolicyTests
         Simulator.Run(fixture.Workload, probe, new SimulationOptions(new ClusterShape(fixture.Ranks, fixture.BatchSize)) { RecordSteps = false });
         Assert.Empty(probe.Violations);
         Assert.InRange(probe.LongestWait, 0, 40);
+        // The fixture has 14,117-token prompts: the rank holds are exercised, not vacuous.
+        Assert.True(probe.MostHolds > 0);
     }
 
-    /// <summary>Checks every call admits min(|queue|, Σ free) and records how long each request waited.</summary>
+    /// <summary>
+    /// Checks every call admits min(|queue|, Σ free) less what rank holds withhold (one request and, where the
+    /// held rank has one, one slot per hold), and records how long each request waited.
+    /// </summary>
     private sealed class WaitProbe(IPlacementPolicy inner) : IPlacementPolicy
     {
         private readonly Dictionary<int, int> _seen = [];
         public string Name => inner.Name;
         public List<string> Violations { get; } = [];
         public int LongestWait { get; private set; }
+        public int MostHolds { get; private set; }
 
         public void Place(ClusterState state)
         {
             foreach (var id in state.Queue) _seen.TryAdd(id, state.Step);
-            var expected = Math.Min(state.QueueCount, state.TotalFreeSlots());
+            var queued = state.QueueCount;
+            var free = state.TotalFreeSlots();
             var before = state.Admissions.Count;
             inner.Place(state);
             var admitted = state.Admissions.Count - before;
+            var holds = inner is BfioPolicy bfio ? bfio.HeldRanks : [];
+            var heldSlots = 0;
+            foreach (var g in holds) if (state.FreeSlots(g) > 0) heldSlots++;
+            MostHolds = Math.Max(MostHolds, holds.Length);
+            var expected = Math.Min(queued - holds.Length, free - heldSlots);
             if (admitted != expected) Violations.Add($"step {state.Step}: admitted {admitted}, expected {expected}");
             for (var k = before; k < state.Admissions.Count; k++)
                 LongestWait = Math.Max(LongestWait, state.Step - _seen[state.Admissions[k].RequestId]);
@@ -90,6 +102,8 @@ public sealed class BfioPolicyTests
         Assert.Equal("noisy", policy.Predictor.Name);
         Assert.Equal(0.3, ((NoisyPredictor)policy.Predictor).Noise);
         Assert.Equal(new BfioSettings { Horizon = 5, Decay = 0.5, NowWeight = 2, AgingSteps = 10, MaxWaitSteps = 20, ReserveAfterSteps = 4 }, policy.Settings);
+        var holds = (BfioPolicy)PolicyCatalog.Create("bfio:reserve=-1;oversize=0.5");
+        Assert.Equal(new BfioSettings { ReserveAfterSteps = -1, OversizeShare = 0.5 }, holds.Settings);
         var fromDefaults = (BfioPolicy)PolicyCatalog.Create(PolicySpec.Parse("bfio"), new PolicyDefaults { Predictor = "online", BfioHorizon = 9 });
         Assert.Equal("online", fromDefaults.Predictor.Name);
         Assert.Equal(9, fromDefaults.Settings.Horizon);

@@ -34,6 +34,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private bool[] _reservedHeld = [];
     private int _reservedCount;
     private int _releasedId = -1;
+    private int _releasedRank = -1;
     private int _ranks;
     private int _planned;
 
@@ -73,6 +74,9 @@ public sealed class BfioPolicy : IPlacementPolicy
     public BfioSettings Settings => _settings;
     public IOutputPredictor Predictor => _predictor;
 
+    /// <summary>Ranks held for an oversize request after the last call (one entry per held request).</summary>
+    public ReadOnlySpan<int> HeldRanks => _reservedRank.AsSpan(0, _reservedCount);
+
     /// <summary>The last call's problem (for tests and diagnostics).</summary>
     internal PlacementProblem LastProblem => _problem;
 
@@ -107,13 +111,28 @@ public sealed class BfioPolicy : IPlacementPolicy
                 if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
 
         UpdateReservations(state, queue, rows);
+        if (_releasedId >= 0 && state.FreeSlots(_releasedRank) > 0)
+        {
+            // The rank was held for this request: it goes there, before anything else is placed.
+            var g = _releasedRank;
+            state.Admit(_releasedId, g);
+            _predictor.OnAdmitted(state, _releasedId);
+            _releasedId = -1;
+            totalFree--;
+            _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
+            foreach (var h in plannedRows)
+                if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
+        }
+        // A held rank keeps one slot free for its request.
+        for (var r = 0; r < _reservedCount; r++)
+            if (state.FreeSlots(_reservedRank[r]) > 0) totalFree--;
 
         var window = _settings.Window > 0 ? _settings.Window : 4 * ranks;
         var count = 0;
         var limit = Math.Max(window, totalFree);
         for (var q = 0; q < queue.Length && count < limit; q++)
         {
-            if (IsHeld(queue[q])) continue;
+            if (IsHeld(queue[q]) || !state.IsQueued(queue[q])) continue;
             _candidates[count++] = queue[q];
         }
         var admit = Math.Min(count, totalFree);
@@ -134,7 +153,7 @@ public sealed class BfioPolicy : IPlacementPolicy
                 var h = _sampled[k];
                 column[k] = held ? Math.Max(full[h], envelope[h]) : full[h];
             }
-            _problem.Free(g) = state.FreeSlots(g);
+            _problem.Free(g) = held ? Math.Max(0, state.FreeSlots(g) - 1) : state.FreeSlots(g);
         }
         var mandatory = 0;
         for (var i = 0; i < count; i++)
@@ -348,12 +367,14 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// Large requests that fit nowhere would otherwise wait until aging forces them in, raising one rank
-    /// far above the rest: G−1 ranks then sit below the envelope for as long as they take to catch up.
-    /// Instead, once such a request has waited <see cref="BfioSettings.ReserveAfterSteps"/>, pick the rank
-    /// closest to fitting it and hold both: the rank takes only the smallest requests while its own
-    /// requests leave, one rank below the envelope instead of G−1, and the request is admitted (made
-    /// mandatory) as soon as it fits there. A held request is not counted as waiting work.
+    /// An oversize request (one that would stand far above every rank, <see cref="BfioSettings.OversizeShare"/>)
+    /// admitted at once lifts one rank high above the rest, and G−1 ranks then idle at every barrier until
+    /// they catch up. Instead, once such a request has waited <see cref="BfioSettings.ReserveAfterSteps"/>,
+    /// hold the rank closest to fitting it: the rank keeps a slot free and looks full to the solver, so it
+    /// takes only what nowhere else can while the others climb and its own requests leave; one rank below
+    /// the envelope instead of G−1 above it. The request is released into that rank as soon as it fits there
+    /// (or is overdue, or nothing else is queued: then holding only delays it while everything drains).
+    /// A held request is not counted as waiting work.
     /// </summary>
     private void UpdateReservations(ClusterState state, ReadOnlySpan<int> queue, int rows)
     {
@@ -369,18 +390,33 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (state.IsQueued(id) && _releasedId < 0)
             {
                 _predictor.ProjectCandidate(state, id, profile);
-                fits = PlacementCost(_reservedRank[r], profile, rows) <= 0.0 || age >= _settings.MaxWaitSteps;
+                fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _settings.MaxWaitSteps;
             }
             if (!state.IsQueued(id) || fits)
             {
-                if (fits) _releasedId = id;
+                if (fits)
+                {
+                    _releasedId = id;
+                    _releasedRank = _reservedRank[r];
+                }
                 _reservedCount--;
                 _reservedId[r] = _reservedId[_reservedCount];
                 _reservedRank[r] = _reservedRank[_reservedCount];
                 _reservedHeld[r] = _reservedHeld[_reservedCount];
             }
         }
-        if (_settings.ReserveAfterSteps <= 0 || _reservedCount >= _reservedId.Length || rows == 0) return;
+        // Holding a rank pays only while the other ranks take new work and climb; with nothing else
+        // queued the held request would only wait while everything drains, so it goes in now.
+        if (_releasedId < 0 && _reservedCount > 0 && queue.Length <= _reservedCount)
+        {
+            _releasedId = _reservedId[0];
+            _releasedRank = _reservedRank[0];
+            _reservedCount--;
+            _reservedId[0] = _reservedId[_reservedCount];
+            _reservedRank[0] = _reservedRank[_reservedCount];
+            _reservedHeld[0] = _reservedHeld[_reservedCount];
+        }
+        if (_settings.ReserveAfterSteps < 0 || _reservedCount >= _reservedId.Length || rows == 0) return;
         // Reserve for the oldest request that has waited long enough and fits on no free rank.
         for (var q = 0; q < queue.Length; q++)
         {
@@ -397,6 +433,9 @@ public sealed class BfioPolicy : IPlacementPolicy
                 if (cost < bestCost) { bestCost = cost; bestRank = g; }
             }
             if (bestRank < 0 || bestCost <= 0.0) continue;
+            // Only an oversize request is worth a held rank: one that would stand far above every rank now.
+            var overshoot = _projection[bestRank * rows] + profile[0] - _envelope[0];
+            if (!(_envelope[0] > 0.0) || overshoot <= _settings.OversizeShare * _envelope[0]) continue;
             _reservedId[_reservedCount] = id;
             _reservedRank[_reservedCount] = bestRank;
             _reservedHeld[_reservedCount] = true;

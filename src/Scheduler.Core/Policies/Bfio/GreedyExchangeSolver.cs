@@ -247,6 +247,20 @@ public sealed class GreedyExchangeSolver
             for (var i = 0; i < _count; i++) min = Math.Min(min, _soa[h * _stride + i]);
             _margin[h] = _count > 0 ? min : 0.0;
         }
+        // Mandatory candidates first, oldest first, each onto the rank where it costs least: they must
+        // go in whatever their size, and the rank with the most free slots may be the worst place for one.
+        for (var i = 0; i < _count && admitted < target && mandatoryLeft > 0; i++)
+        {
+            if (!_p.Mandatory(i)) continue;
+            var g = CheapestRank(i);
+            if (g < 0) break;
+            Assign(i, g);
+            admitted++;
+            _eligible[i] = false;
+            mandatoryLeft--;
+        }
+        if (mandatoryLeft == 0)
+            for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && _rankOf[i] < 0;
         while (admitted < target)
         {
             // Most room = least weighted load: the envelope term of Room is the same for every rank.
@@ -266,6 +280,27 @@ public sealed class GreedyExchangeSolver
             if (_p.Mandatory(pick) && --mandatoryLeft == 0)
                 for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
         }
+    }
+
+    /// <summary>The rank with a free slot where candidate i's greedy cost is least (ties: lowest index), or −1.</summary>
+    private int CheapestRank(int i)
+    {
+        var weights = _p.Weights;
+        var best = -1;
+        var bestCost = Infinity;
+        for (var g = 0; g < _ranks; g++)
+        {
+            if (_free[g] == 0) continue;
+            var over = 0.0;
+            for (var h = 0; h < _rows; h++)
+            {
+                var margin = _top[3 * h] - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
+                var d = _soa[h * _stride + i] - margin;
+                if (d > 0) over += weights[h] * d;
+            }
+            if (over < bestCost) { bestCost = over; best = g; }
+        }
+        return best;
     }
 
     /// <summary>cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i for all candidates at once.</summary>
@@ -373,6 +408,8 @@ public sealed class GreedyExchangeSolver
 
     private void Improve()
     {
+        // The greedy fill raised the envelope: which ranks are critical now.
+        RebuildTop();
         // Candidates by value, descending: replacements on non-critical ranks stop at the first one
         // that is not worth more than the request it would replace.
         for (var i = 0; i < _count; i++) _byValue[i] = i;
