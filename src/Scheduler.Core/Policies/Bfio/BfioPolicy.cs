@@ -74,6 +74,12 @@ public sealed class BfioPolicy : IPlacementPolicy
     public BfioSettings Settings => _settings;
     public IOutputPredictor Predictor => _predictor;
 
+    /// <summary>
+    /// Called after every solve with the call's problem and the objective of the chosen placement (for
+    /// measuring the solver, e.g. its gap to a bound). The problem is reused by the next call: copy what you keep.
+    /// </summary>
+    public Action<PlacementProblem, double>? Solved { get; set; }
+
     /// <summary>Ranks held for an oversize request after the last call (one entry per held request).</summary>
     public ReadOnlySpan<int> HeldRanks => _reservedRank.AsSpan(0, _reservedCount);
 
@@ -184,7 +190,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         _solver.MaxSweeps = _settings.ExchangeSweeps;
         _solver.MaxEvaluations = _settings.ExchangeBudget;
-        _solver.Solve(_problem, _rankOf.AsSpan(0, count));
+        var objective = _solver.Solve(_problem, _rankOf.AsSpan(0, count));
+        Solved?.Invoke(_problem, objective);
 
         for (var i = 0; i < count; i++)
         {
@@ -417,11 +424,18 @@ public sealed class BfioPolicy : IPlacementPolicy
             _reservedHeld[0] = _reservedHeld[_reservedCount];
         }
         if (_settings.ReserveAfterSteps < 0 || _reservedCount >= _reservedId.Length || rows == 0) return;
-        // Reserve for the oldest request that has waited long enough and fits on no free rank.
+        // Reserve for the oldest oversize request that has waited long enough. Its load now is its prompt
+        // (and any tokens generated), so a request that cannot overshoot even the emptiest rank by the
+        // oversize share is passed over before anything is projected.
+        var lowest = double.PositiveInfinity;
+        for (var g = 0; g < ranks; g++)
+            if (!IsReservedRank(g)) lowest = Math.Min(lowest, _projection[g * rows]);
+        var oversizeFrom = (1.0 + _settings.OversizeShare) * _envelope[0] - lowest;
         for (var q = 0; q < queue.Length; q++)
         {
             var id = queue[q];
             if (state.Step - _firstSeenStep[id] < _settings.ReserveAfterSteps) break;
+            if (state.PromptTokens(id) + state.Generated(id) <= oversizeFrom) continue;
             if (id == _releasedId || IsReserved(id)) continue;
             _predictor.ProjectCandidate(state, id, profile);
             var bestRank = -1;
@@ -433,8 +447,9 @@ public sealed class BfioPolicy : IPlacementPolicy
                 if (cost < bestCost) { bestCost = cost; bestRank = g; }
             }
             if (bestRank < 0 || bestCost <= 0.0) continue;
-            // Only an oversize request is worth a held rank: one that would stand far above every rank now.
-            var overshoot = _projection[bestRank * rows] + profile[0] - _envelope[0];
+            // Only an oversize request is worth a held rank: one that would stand far above even the
+            // emptiest rank now.
+            var overshoot = lowest + profile[0] - _envelope[0];
             if (!(_envelope[0] > 0.0) || overshoot <= _settings.OversizeShare * _envelope[0]) continue;
             _reservedId[_reservedCount] = id;
             _reservedRank[_reservedCount] = bestRank;

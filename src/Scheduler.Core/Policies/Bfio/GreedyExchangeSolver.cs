@@ -444,11 +444,15 @@ public sealed class GreedyExchangeSolver
         var critical = _critical[g];
         if (!_p.Mandatory(i))
         {
+            // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i), and the maximum
+            // can fall at most to the next rank's load, and only where g alone holds it: a bound that only
+            // weakens as value_j falls, so the scan in value order stops once no later j can beat the best.
+            var floor = critical ? MaxDropBound(g) : 0.0;
             for (var k = 0; k < _count; k++)
             {
                 var j = _byValue[k];
                 if (_rankOf[j] >= 0) continue;
-                if (!critical && _value[j] <= _value[i]) break;
+                if (floor - (_value[j] - _value[i]) >= bestDelta) break;
                 var d = ChangeCost(g, i, j, -1, -1, -1);
                 if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
             }
@@ -470,6 +474,16 @@ public sealed class GreedyExchangeSolver
         Apply(kind, i, other);
         Exchanges++;
         return true;
+    }
+
+    /// <summary>G·Σ_h w_h (second_h − max_h) over the rows where rank g alone holds the maximum: the most a change on g alone can lower the max term.</summary>
+    private double MaxDropBound(int g)
+    {
+        var weights = _p.Weights;
+        var drop = 0.0;
+        for (var h = 0; h < _rows; h++)
+            if (_topRank[3 * h] == g) drop += weights[h] * (_top[3 * h + 1] - _top[3 * h]);
+        return _g * drop;
     }
 
     private void Apply(int kind, int i, int other)
