@@ -35,6 +35,8 @@ public static class SimulateCommand
           --format F             table, json or csv (default table)
           --out DIR              also write per-step, per-admission and per-request CSV files per policy
           --quiet                no progress on stderr
+          --warmup N             run each policy N times first and discard those runs, so decision times
+                                 exclude just-in-time compilation (as in a long-running server) (default 0)
 
         Policies:
         {string.Join(Environment.NewLine, PolicyCatalog.Describe().Select(d => $"  {d.Name,-18} {d.Summary}"))}
@@ -51,14 +53,21 @@ public static class SimulateCommand
         var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
         var outDir = args.String("out");
         var quiet = args.Flag("quiet");
+        var warmup = args.Int("warmup", 0, 0, 100);
         args.EnsureAllUsed();
 
         var policies = specs.Select(s => CreatePolicy(s, defaults)).ToList();
         var progress = new ProgressReporter(stderr, quiet);
         progress.Line($"input: {input.Description}: {input.Workload!.Count:N0} requests; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}");
         var summaries = new List<RunSummary>(policies.Count);
-        foreach (var policy in policies)
+        for (var p = 0; p < policies.Count; p++)
         {
+            var policy = policies[p];
+            for (var w = 0; w < warmup; w++)
+            {
+                progress.Live($"{policy.Name}: warm-up run {w + 1}/{warmup}");
+                Simulator.Run(input.Workload!, CreatePolicy(specs[p], defaults), new SimulationOptions(shape) { CostModel = cost, Arrivals = input.Arrivals, RecordSteps = false });
+            }
             var options = new SimulationOptions(shape)
             {
                 CostModel = cost,

@@ -44,6 +44,7 @@ public sealed class GreedyExchangeSolver
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
     private long _budgetLeft;
     private double[] _weighted = [];  // Σ_h w_h L_g(h) per rank
+    private ReadOnlySpan<double> _profiles => _p.Profiles; // [i·rows + h], candidate-major
 
 
     private readonly ExactPlacementSolver _exact = new(ExactPolishNodes);
@@ -135,6 +136,13 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
         Ensure(ref _weighted, _ranks);
+        Ensure(ref _xw, _rows);
+        Ensure(ref _xtop, _rows);
+        Ensure(ref _xrest, _rows);
+        Ensure(ref _xout, _rows);
+        Ensure(ref _xenv, _rows);
+        Ensure(ref _xenv2, _rows);
+        Ensure(ref _xenvRank, _rows);
 
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
@@ -184,17 +192,6 @@ public sealed class GreedyExchangeSolver
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
             if (weights[h] > 0 && _top[3 * h] > _top[3 * h + 1]) _critical[_topRank[3 * h]] = true;
-    }
-
-    /// <summary>max over ranks other than <paramref name="a"/> and <paramref name="b"/> at row h.</summary>
-    private double EnvelopeWithout(int h, int a, int b)
-    {
-        for (var k = 0; k < 3; k++)
-        {
-            var r = _topRank[3 * h + k];
-            if (r != a && r != b) return _top[3 * h + k];
-        }
-        return double.NegativeInfinity;
     }
 
     /// <summary>Rank g's loads grew: reinsert it into each row's top three; true if an envelope rose.</summary>
@@ -371,41 +368,6 @@ public sealed class GreedyExchangeSolver
 
     // ---------------------------------------------------------------- exchanges
 
-    /// <summary>
-    /// Objective change if rank a swaps candidate outA for inA (−1 = none) and rank b (−1 = none) swaps
-    /// outB for inB; the admitted set changes only when b = −1 (a replacement).
-    /// </summary>
-    private double ChangeCost(int a, int outA, int inA, int b, int outB, int inB)
-    {
-        _budgetLeft -= _rows;
-        var weights = _p.Weights;
-        var delta = 0.0;
-        for (var h = 0; h < _rows; h++)
-        {
-            var w = weights[h];
-            if (w == 0.0) continue;
-            var da = (inA >= 0 ? _soa[h * _stride + inA] : 0.0) - (outA >= 0 ? _soa[h * _stride + outA] : 0.0);
-            var max = EnvelopeWithout(h, a, b);
-            var la = _load[a * _rows + h] + da;
-            if (la > max) max = la;
-            var dt = da;
-            if (b >= 0)
-            {
-                var db = (inB >= 0 ? _soa[h * _stride + inB] : 0.0) - (outB >= 0 ? _soa[h * _stride + outB] : 0.0);
-                var lb = _load[b * _rows + h] + db;
-                if (lb > max) max = lb;
-                dt += db;
-            }
-            delta += w * (_g * (max - _top[3 * h]) - dt);
-        }
-        if (b < 0)
-        {
-            if (outA >= 0) delta += _p.Bonus(outA);
-            if (inA >= 0) delta -= _p.Bonus(inA);
-        }
-        return delta;
-    }
-
     private void Improve()
     {
         // The greedy fill raised the envelope: which ranks are critical now.
@@ -442,6 +404,7 @@ public sealed class GreedyExchangeSolver
         var bestDelta = -tol;
         int kind = 0, other = -1;
         var critical = _critical[g];
+        PrepareExchanges(i, g);
         if (!_p.Mandatory(i))
         {
             // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i), and the maximum
@@ -453,27 +416,98 @@ public sealed class GreedyExchangeSolver
                 var j = _byValue[k];
                 if (_rankOf[j] >= 0) continue;
                 if (floor - (_value[j] - _value[i]) >= bestDelta) break;
-                var d = ChangeCost(g, i, j, -1, -1, -1);
+                var d = ReplaceCost(j) - (_value[j] - _value[i]);
                 if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
             }
         }
         for (var g2 = 0; g2 < _ranks; g2++)
         {
             if (g2 == g || _free[g2] == 0 || !(critical || _critical[g2])) continue;
-            var d = ChangeCost(g, i, -1, g2, -1, i);
+            var d = MoveCost(g2);
             if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
         }
         for (var j = 0; j < _count; j++)
         {
             var g2 = _rankOf[j];
             if (g2 < 0 || g2 == g || !(critical || _critical[g2])) continue;
-            var d = ChangeCost(g, i, j, g2, j, i);
+            var d = SwapCost(j, g2);
             if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
         }
         if (kind == 0) return false;
         Apply(kind, i, other);
         Exchanges++;
         return true;
+    }
+
+    // Per exchange source (candidate i leaving rank g), per row: the weight, the current maximum, rank g's
+    // load without i, i's load, and the envelope without g (its rank, and the next one without that rank
+    // too). Every exchange of i then costs a few flops per row, whatever it is.
+    private double[] _xw = [], _xtop = [], _xrest = [], _xout = [], _xenv = [], _xenv2 = [];
+    private int[] _xenvRank = [];
+
+    private void PrepareExchanges(int i, int g)
+    {
+        var weights = _p.Weights;
+        for (var h = 0; h < _rows; h++)
+        {
+            var b = 3 * h;
+            _xw[h] = weights[h];
+            _xtop[h] = _top[b];
+            var a = _soa[h * _stride + i];
+            _xout[h] = a;
+            _xrest[h] = _load[g * _rows + h] - a;
+            int k = 0;
+            if (_topRank[b] == g) k = 1;
+            _xenv[h] = _top[b + k];
+            _xenvRank[h] = _topRank[b + k];
+            var k2 = k + 1;
+            if (k2 < 3 && _topRank[b + k2] == g) k2++;
+            _xenv2[h] = k2 < 3 ? _top[b + k2] : double.NegativeInfinity;
+        }
+    }
+
+    /// <summary>G·Σ_h w_h Δmax_h if j takes i's place on g (the caller adds the value difference).</summary>
+    private double ReplaceCost(int j)
+    {
+        _budgetLeft -= _rows;
+        var profile = _profiles.Slice(j * _rows, _rows);
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var max = Math.Max(_xenv[h], _xrest[h] + profile[h]);
+            delta += _xw[h] * (max - _xtop[h]);
+        }
+        return _g * delta;
+    }
+
+    /// <summary>Objective change if i moves from g to rank g2.</summary>
+    private double MoveCost(int g2)
+    {
+        _budgetLeft -= _rows;
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
+            var max = Math.Max(env, Math.Max(_xrest[h], _load[g2 * _rows + h] + _xout[h]));
+            delta += _xw[h] * (max - _xtop[h]);
+        }
+        return _g * delta;
+    }
+
+    /// <summary>Objective change if i (on g) and j (on g2) trade ranks.</summary>
+    private double SwapCost(int j, int g2)
+    {
+        _budgetLeft -= _rows;
+        var profile = _profiles.Slice(j * _rows, _rows);
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
+            var aj = profile[h];
+            var max = Math.Max(env, Math.Max(_xrest[h] + aj, _load[g2 * _rows + h] - aj + _xout[h]));
+            delta += _xw[h] * (max - _xtop[h]);
+        }
+        return _g * delta;
     }
 
     /// <summary>G·Σ_h w_h (second_h − max_h) over the rows where rank g alone holds the maximum: the most a change on g alone can lower the max term.</summary>
