@@ -41,6 +41,8 @@ public sealed class GreedyExchangeSolver
     private double[] _top = [];       // per row, the three largest rank loads
     private int[] _topRank = [];
     private bool[] _critical = [];
+    private bool[] _settled = [];     // don't-look flags of the exchange search
+    private bool[] _wasCritical = [];
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
     private long _budgetLeft;
     private double[] _weighted = [];  // Σ_h w_h L_g(h) per rank
@@ -135,6 +137,8 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _topRank, 3 * _rows);
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
+        Ensure(ref _settled, _count);
+        Ensure(ref _wasCritical, _ranks);
         Ensure(ref _weighted, _ranks);
         Ensure(ref _xw, _rows);
         Ensure(ref _xtop, _rows);
@@ -382,6 +386,9 @@ public sealed class GreedyExchangeSolver
         var sweeps = 0;
         var maxSweeps = MaxSweeps >= 0 ? MaxSweeps : 4 * _count + 16;
         _budgetLeft = MaxEvaluations > 0 ? MaxEvaluations : long.MaxValue;
+        // Don't-look flags: a candidate whose search found nothing is skipped until an exchange touches
+        // its rank or makes its rank critical; those are the changes that open new exchanges for it.
+        _settled.AsSpan(0, _count).Clear();
         while (improved && sweeps++ < maxSweeps && _budgetLeft > 0)
         {
             improved = false;
@@ -391,10 +398,21 @@ public sealed class GreedyExchangeSolver
                 for (var i = 0; i < _count && _budgetLeft > 0; i++)
                 {
                     var g = _rankOf[i];
-                    if (g < 0 || _critical[g] != (pass == 0)) continue;
+                    if (g < 0 || _settled[i] || _critical[g] != (pass == 0)) continue;
                     if (TryImprove(i, g, tol)) improved = true;
+                    else _settled[i] = true;
                 }
             }
+        }
+    }
+
+    /// <summary>After an exchange on ranks a and b (−1 = none): their candidates, and those of ranks that just became critical, are searched again.</summary>
+    private void Unsettle(int a, int b)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            var g = _rankOf[i];
+            if (g >= 0 && (g == a || g == b || (_critical[g] && !_wasCritical[g]))) _settled[i] = false;
         }
     }
 
@@ -522,6 +540,9 @@ public sealed class GreedyExchangeSolver
 
     private void Apply(int kind, int i, int other)
     {
+        var a = _rankOf[i];
+        var b = kind == 2 ? other : kind == 3 ? _rankOf[other] : -1;
+        _critical.AsSpan(0, _ranks).CopyTo(_wasCritical);
         switch (kind)
         {
             case 1:
@@ -547,6 +568,7 @@ public sealed class GreedyExchangeSolver
             }
         }
         RebuildTop();
+        Unsettle(a, b);
     }
 
     private void AssignQuiet(int i, int g)
