@@ -41,6 +41,8 @@ public sealed class GreedyExchangeSolver
     private double[] _top = [];       // per row, the three largest rank loads
     private int[] _topRank = [];
     private bool[] _critical = [];
+    private int[] _onCritical = [];   // candidates admitted to critical ranks
+    private int _onCriticalCount;
     private bool[] _settled = [];     // don't-look flags of the exchange search
     private bool[] _wasCritical = [];
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
@@ -138,6 +140,7 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
         Ensure(ref _settled, _count);
+        Ensure(ref _onCritical, _count);
         Ensure(ref _wasCritical, _ranks);
         Ensure(ref _weighted, _ranks);
         Ensure(ref _xw, _rows);
@@ -147,6 +150,10 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _xenv, _rows);
         Ensure(ref _xenv2, _rows);
         Ensure(ref _xenvRank, _rows);
+        Ensure(ref _replaceAcc, _stride);
+        Ensure(ref _swapAcc, _stride);
+        Ensure(ref _partnerRank, _stride);
+        Ensure(ref _partnerLoad, _rows * _stride);
 
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
@@ -196,6 +203,9 @@ public sealed class GreedyExchangeSolver
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
             if (weights[h] > 0 && _top[3 * h] > _top[3 * h + 1]) _critical[_topRank[3 * h]] = true;
+        _onCriticalCount = 0;
+        for (var j = 0; j < _count; j++)
+            if (_rankOf[j] >= 0 && _critical[_rankOf[j]]) _onCritical[_onCriticalCount++] = j;
     }
 
     /// <summary>Rank g's loads grew: reinsert it into each row's top three; true if an envelope rose.</summary>
@@ -376,6 +386,7 @@ public sealed class GreedyExchangeSolver
     {
         // The greedy fill raised the envelope: which ranks are critical now.
         RebuildTop();
+        _partnersStale = true;
         // Candidates by value, descending: replacements on non-critical ranks stop at the first one
         // that is not worth more than the request it would replace.
         for (var i = 0; i < _count; i++) _byValue[i] = i;
@@ -423,7 +434,25 @@ public sealed class GreedyExchangeSolver
         int kind = 0, other = -1;
         var critical = _critical[g];
         PrepareExchanges(i, g);
-        if (!_p.Mandatory(i))
+        if (critical)
+        {
+            // A critical rank's candidates are the ones with exchanges against every other candidate:
+            // evaluate them all at once, SIMD over candidates.
+            if (!_p.Mandatory(i)) ReplaceCostsAll();
+            SwapCostsAll();
+            if (!_p.Mandatory(i))
+            {
+                for (var k = 0; k < _count; k++)
+                {
+                    var j = _byValue[k];
+                    if (_rankOf[j] >= 0) continue;
+                    _budgetLeft -= _rows;
+                    var d = _g * _replaceAcc[j] - (_value[j] - _value[i]);
+                    if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
+                }
+            }
+        }
+        else if (!_p.Mandatory(i))
         {
             // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i), and the maximum
             // can fall at most to the next rank's load, and only where g alone holds it: a bound that only
@@ -434,22 +463,36 @@ public sealed class GreedyExchangeSolver
                 var j = _byValue[k];
                 if (_rankOf[j] >= 0) continue;
                 if (floor - (_value[j] - _value[i]) >= bestDelta) break;
-                var d = ReplaceCost(j) - (_value[j] - _value[i]);
+                var d = ReplaceCostBelow(j, bestDelta + (_value[j] - _value[i])) - (_value[j] - _value[i]);
                 if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
             }
         }
-        for (var g2 = 0; g2 < _ranks; g2++)
+        if (critical)
         {
-            if (g2 == g || _free[g2] == 0 || !(critical || _critical[g2])) continue;
-            var d = MoveCost(g2);
-            if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
+            for (var g2 = 0; g2 < _ranks; g2++)
+            {
+                if (g2 == g || _free[g2] == 0) continue;
+                var d = MoveCost(g2);
+                if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
+            }
+            for (var j = 0; j < _count; j++)
+            {
+                var g2 = _rankOf[j];
+                if (g2 < 0 || g2 == g) continue;
+                _budgetLeft -= _rows;
+                var d = _g * _swapAcc[j];
+                if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+            }
         }
-        for (var j = 0; j < _count; j++)
+        else
         {
-            var g2 = _rankOf[j];
-            if (g2 < 0 || g2 == g || !(critical || _critical[g2])) continue;
-            var d = SwapCost(j, g2);
-            if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+            // From a rank that holds no maximum, a move only adds load elsewhere and can lower nothing;
+            // a swap can help only with a candidate on a critical rank.
+            foreach (var j in _onCritical.AsSpan(0, _onCriticalCount))
+            {
+                var d = SwapCost(j, _rankOf[j]);
+                if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+            }
         }
         if (kind == 0) return false;
         Apply(kind, i, other);
@@ -484,6 +527,72 @@ public sealed class GreedyExchangeSolver
         }
     }
 
+    // SIMD forms of ReplaceCost and SwapCost for every candidate at once: [j] = Σ_h w_h (max' − max), the
+    // same operations in the same order as the scalar forms. Partner rank loads are laid out per candidate
+    // ([h·stride + j] = L of j's rank at h) and refreshed after each applied exchange.
+    private double[] _replaceAcc = [], _swapAcc = [], _partnerLoad = [], _partnerRank = [];
+    private bool _partnersStale = true;
+
+    private void ReplaceCostsAll()
+    {
+        var width = Vector<double>.Count;
+        var acc = _replaceAcc.AsSpan(0, _stride);
+        acc.Clear();
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = new Vector<double>(_xw[h]);
+            var env = new Vector<double>(_xenv[h]);
+            var rest = new Vector<double>(_xrest[h]);
+            var top = new Vector<double>(_xtop[h]);
+            var profile = _soa.AsSpan(h * _stride, _stride);
+            for (var j = 0; j < _stride; j += width)
+            {
+                var max = Vector.Max(env, rest + new Vector<double>(profile.Slice(j, width)));
+                (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
+            }
+        }
+    }
+
+    private void SwapCostsAll()
+    {
+        RefreshPartners();
+        var width = Vector<double>.Count;
+        var acc = _swapAcc.AsSpan(0, _stride);
+        acc.Clear();
+        var ranks = _partnerRank.AsSpan(0, _stride);
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = new Vector<double>(_xw[h]);
+            var env = new Vector<double>(_xenv[h]);
+            var env2 = new Vector<double>(_xenv2[h]);
+            var envRank = new Vector<double>(_xenvRank[h]);
+            var rest = new Vector<double>(_xrest[h]);
+            var outLoad = new Vector<double>(_xout[h]);
+            var top = new Vector<double>(_xtop[h]);
+            var profile = _soa.AsSpan(h * _stride, _stride);
+            var loads = _partnerLoad.AsSpan(h * _stride, _stride);
+            for (var j = 0; j < _stride; j += width)
+            {
+                var a = new Vector<double>(profile.Slice(j, width));
+                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(ranks.Slice(j, width)), envRank), env2, env);
+                var max = Vector.Max(partner, Vector.Max(rest + a, new Vector<double>(loads.Slice(j, width)) - a + outLoad));
+                (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
+            }
+        }
+    }
+
+    private void RefreshPartners()
+    {
+        if (!_partnersStale) return;
+        _partnersStale = false;
+        for (var j = 0; j < _stride; j++)
+        {
+            var r = j < _count ? _rankOf[j] : -1;
+            _partnerRank[j] = r;
+            for (var h = 0; h < _rows; h++) _partnerLoad[h * _stride + j] = r >= 0 ? _load[r * _rows + h] : 0.0;
+        }
+    }
+
     /// <summary>G·Σ_h w_h Δmax_h if j takes i's place on g (the caller adds the value difference).</summary>
     private double ReplaceCost(int j)
     {
@@ -494,6 +603,24 @@ public sealed class GreedyExchangeSolver
         {
             var max = Math.Max(_xenv[h], _xrest[h] + profile[h]);
             delta += _xw[h] * (max - _xtop[h]);
+        }
+        return _g * delta;
+    }
+
+    /// <summary>
+    /// <see cref="ReplaceCost"/> on a rank that holds no maximum alone, where every row's term is ≥ 0: stops
+    /// (returning +∞) as soon as the partial sum reaches <paramref name="limit"/>, when j cannot beat the best.
+    /// </summary>
+    private double ReplaceCostBelow(int j, double limit)
+    {
+        _budgetLeft -= _rows;
+        var profile = _profiles.Slice(j * _rows, _rows);
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var max = Math.Max(_xenv[h], _xrest[h] + profile[h]);
+            delta += _xw[h] * (max - _xtop[h]);
+            if (_g * delta >= limit) return Infinity;
         }
         return _g * delta;
     }
@@ -569,6 +696,7 @@ public sealed class GreedyExchangeSolver
         }
         RebuildTop();
         Unsettle(a, b);
+        _partnersStale = true;
     }
 
     private void AssignQuiet(int i, int g)
