@@ -14,6 +14,7 @@ public static class Program
         Commands:
           run         serve requests on the actor runtime (Akka.Streams → balancer → sharded ranks → barrier); the main job
           simulate    compare placement policies with the deterministic step simulator
+          gap         optimality gap of bfio's placement solver against a lower bound and the exact optimum
           sweep       run policies over a grid of G, B, H and noise with several seeds; CSV and PNG plots
           calibrate   time real TorchSharp decode steps and fit the affine step-cost model (HOCON, JSON, PNG)
         """;
@@ -41,6 +42,7 @@ public static class Program
             {
                 "run" => RunCommand.Execute(rest, stdout, stderr),
                 "simulate" => SimulateCommand.Execute(rest, stdout, stderr),
+                "gap" => GapCommand.Execute(rest, stdout, stderr),
                 "sweep" => SweepCommand.Execute(rest, stdout, stderr),
                 "calibrate" => CalibrateCommand.Execute(rest, stdout, stderr),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see scheduler --help)"),
