@@ -188,7 +188,50 @@ public sealed class GreedyExchangeSolver
 
     private void RebuildTop()
     {
+        for (var h = 0; h < _rows; h++) RescanTopRow(h);
+        UpdateCritical();
+    }
+
+    /// <summary>
+    /// After an exchange changed ranks a and b (−1 = none) only: a row is rescanned only where one of them
+    /// was among its top three (its load may have fallen below the next); elsewhere they can only enter it.
+    /// </summary>
+    private void RefreshTop(int a, int b)
+    {
         for (var h = 0; h < _rows; h++)
+        {
+            var t = 3 * h;
+            var present = false;
+            for (var k = 0; k < 3; k++)
+                if (_topRank[t + k] == a || (b >= 0 && _topRank[t + k] == b)) present = true;
+            if (present)
+            {
+                RescanTopRow(h);
+                continue;
+            }
+            EnterTop(t, a, _load[a * _rows + h]);
+            if (b >= 0) EnterTop(t, b, _load[b * _rows + h]);
+        }
+        UpdateCritical();
+    }
+
+    /// <summary>Rank g, not among row t/3's top three, enters it if its load v beats the third.</summary>
+    private void EnterTop(int t, int g, double v)
+    {
+        if (!(v > _top[t + 2])) return;
+        var k = 2;
+        while (k > 0 && v > _top[t + k - 1])
+        {
+            _top[t + k] = _top[t + k - 1];
+            _topRank[t + k] = _topRank[t + k - 1];
+            k--;
+        }
+        _top[t + k] = v;
+        _topRank[t + k] = g;
+    }
+
+    private void RescanTopRow(int h)
+    {
         {
             double v1 = double.NegativeInfinity, v2 = double.NegativeInfinity, v3 = double.NegativeInfinity;
             int r1 = -1, r2 = -1, r3 = -1;
@@ -202,6 +245,10 @@ public sealed class GreedyExchangeSolver
             _top[3 * h] = v1; _top[3 * h + 1] = v2; _top[3 * h + 2] = v3;
             _topRank[3 * h] = r1; _topRank[3 * h + 1] = r2; _topRank[3 * h + 2] = r3;
         }
+    }
+
+    private void UpdateCritical()
+    {
         Array.Clear(_critical, 0, _ranks);
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
@@ -491,12 +538,20 @@ public sealed class GreedyExchangeSolver
     private bool[] _inserted = [];
 
     /// <summary>After an exchange on ranks a and b (−1 = none): their candidates, and those of ranks that just became critical, are searched again.</summary>
-    private void Unsettle(int a, int b)
+    private void Unsettle(int a, int b, int moved, int other)
     {
+        // The partner table follows in the same pass: only candidates on a or b, or moved, changed.
+        var partners = !_partnersStale;
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
-            if (g >= 0 && (g == a || g == b || (_critical[g] && !_wasCritical[g]))) _settled[i] = false;
+            var touched = g == a || (b >= 0 && g == b) || i == moved || i == other;
+            if (g >= 0 && (touched || (_critical[g] && !_wasCritical[g]))) _settled[i] = false;
+            if (partners && touched)
+            {
+                _partnerRank[i] = g;
+                for (var h = 0; h < _rows; h++) _partnerLoad[h * _stride + i] = g >= 0 ? _load[g * _rows + h] : 0.0;
+            }
         }
     }
 
@@ -767,9 +822,8 @@ public sealed class GreedyExchangeSolver
                 break;
             }
         }
-        RebuildTop();
-        Unsettle(a, b);
-        _partnersStale = true;
+        RefreshTop(a, b);
+        Unsettle(a, b, i, kind == 2 ? -1 : other);
     }
 
     private void AssignQuiet(int i, int g)
