@@ -47,6 +47,38 @@ public sealed class SolverTests
         return p;
     }
 
+    /// <summary>
+    /// Two light requests and two heavy ones that have waited long (bonus 300 each), two free slots on ranks
+    /// level with a full one (rows: 1). Light ones: imbalance 100. One heavy: 900 − 300 = 600, worse, so no
+    /// single exchange leaves the light solution. Both heavy: the first lifts the maximum, the second fits
+    /// under it: 500 − 600 = −100, the optimum.
+    /// </summary>
+    [Fact]
+    public void The_heuristic_admits_waiting_requests_together_where_each_alone_would_not_pay()
+    {
+        var p = new PlacementProblem();
+        p.Reset(ranks: 3, rows: 1, candidates: 4);
+        p.Weights[0] = 1.0;
+        for (var g = 0; g < 3; g++)
+        {
+            p.BaseColumn(g)[0] = 1000;
+            p.Free(g) = g == 0 ? 0 : 1;
+        }
+        double[] sizes = [100, 100, 500, 500];
+        for (var i = 0; i < 4; i++) p.Profile(i)[0] = sizes[i];
+        p.AdmitCount = 2;
+        p.Seal();
+        p.Bonus(2) = p.Bonus(3) = 300;
+
+        var heuristic = new int[4];
+        var value = new GreedyExchangeSolver { ExactPolish = false }.Solve(p, heuristic);
+        var optimum = new ExactPlacementSolver().Solve(p, new int[4]);
+        Assert.Equal(-100, optimum, 9);
+        Assert.Equal(optimum, value, 9);
+        Assert.Equal(value, p.Evaluate(heuristic), 9);
+        Assert.Equal([-1, -1], heuristic[..2]);
+    }
+
     [Fact]
     public void The_fast_solver_matches_the_exact_optimum_on_every_small_instance()
     {
