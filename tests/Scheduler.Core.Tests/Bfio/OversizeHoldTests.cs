@@ -56,3 +56,18 @@ public sealed class OversizeHoldTests
         Assert.True(policy.HeldRanks.IsEmpty);
     }
 }
+
+/// <summary>The construction-time warm-up runs a twin with a fresh predictor: nothing it sees is learned.</summary>
+public sealed class WarmUpTests
+{
+    [Fact]
+    public void Warming_up_teaches_the_online_predictor_nothing()
+    {
+        var predictor = new OnlineSurvivalPredictor();
+        var policy = new BfioPolicy(new BfioSettings(), predictor);
+        Assert.Equal(0, predictor.FinishedObserved);
+        Assert.Equal("online", policy.Predictor.Name);
+        Assert.NotSame(predictor, predictor.Fresh());
+        Assert.IsType<OnlineSurvivalPredictor>(predictor.Fresh());
+    }
+}

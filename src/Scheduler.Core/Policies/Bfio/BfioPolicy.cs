@@ -1,4 +1,5 @@
 using Scheduler.Core.Model;
+using Scheduler.Core.Simulation;
 
 namespace Scheduler.Core.Policies.Bfio;
 
@@ -40,34 +41,38 @@ public sealed class BfioPolicy : IPlacementPolicy
 
 
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
+        : this(settings, predictor, name, warmUp: true)
+    {
+    }
+
+    private BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name, bool warmUp)
     {
         settings.Validate();
         _settings = settings;
         _predictor = predictor;
         Name = name ?? "bfio";
-        WarmUp();
+        if (warmUp) WarmUp(settings, predictor);
     }
 
     /// <summary>
-    /// Solves a tiny instance once so the solver's code (greedy, exchanges and the exact finish, which
-    /// only small decisions reach, often the last of a run) is compiled before the first real decision.
+    /// Runs a twin (same settings, a fresh predictor, so nothing is learned from made-up requests) through a
+    /// small synthetic run that reaches every code path of a decision: the fill, light-first selection with
+    /// a long queue, aging, a held rank for an oversize prompt, exchanges, the exact finish and the drain.
+    /// Methods are compiled once per process; without this the first real decisions pay for it (several ms,
+    /// far above a decision's own cost), as a server's first requests would.
     /// </summary>
-    private void WarmUp()
+    private static void WarmUp(BfioSettings settings, IOutputPredictor predictor)
     {
-        var problem = new PlacementProblem();
-        problem.Reset(ranks: 2, rows: 2, candidates: 3);
-        problem.Weights[0] = 1.0;
-        problem.Weights[1] = 0.5;
-        for (var g = 0; g < 2; g++)
+        var requests = new Request[96];
+        for (var i = 0; i < requests.Length; i++)
         {
-            problem.Free(g) = 1;
-            problem.BaseColumn(g)[0] = problem.BaseColumn(g)[1] = 10.0 * (g + 1);
+            var prompt = i == 40 ? 20000 : 100 + 97 * (i % 11);
+            var output = 2 + i % 13;
+            requests[i] = new Request(i, prompt, output, output);
         }
-        for (var i = 0; i < 3; i++) problem.Profile(i)[0] = problem.Profile(i)[1] = 5.0 + i;
-        problem.AdmitCount = 2;
-        problem.Seal();
-        Span<int> rankOf = stackalloc int[3];
-        new GreedyExchangeSolver().Solve(problem, rankOf);
+        var twin = new BfioPolicy(settings with { AgingSteps = Math.Min(settings.AgingSteps, 2), MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6) },
+            predictor.Fresh(), null, warmUp: false);
+        Simulator.Run(new Workload(requests, "warm-up"), twin, new SimulationOptions(new ClusterShape(4, 6)) { RecordSteps = false });
     }
 
     public string Name { get; }

@@ -15,6 +15,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
 
     public abstract string Name { get; }
     public bool LooksAhead => true;
+    public abstract IOutputPredictor Fresh();
 
     /// <summary>The estimated output length ô ≥ 1 of request <paramref name="requestId"/>.</summary>
     public abstract int EstimatedOutput(ClusterState state, int requestId);
@@ -68,6 +69,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
 public sealed class OraclePredictor : DeterministicPredictor
 {
     public override string Name => "oracle";
+    public override IOutputPredictor Fresh() => new OraclePredictor();
 
     public override int EstimatedOutput(ClusterState state, int requestId) =>
         Math.Max(1, state.PredictedOutput(requestId));
@@ -91,6 +93,7 @@ public sealed class NoisyPredictor : DeterministicPredictor
 
     public override string Name => "noisy";
     public double Noise => _noise;
+    public override IOutputPredictor Fresh() => new NoisyPredictor(_noise, (int)_seed);
 
     public override int EstimatedOutput(ClusterState state, int requestId)
     {
@@ -116,6 +119,7 @@ public sealed class NoLookaheadPredictor : IOutputPredictor
 {
     public string Name => "none";
     public bool LooksAhead => false;
+    public IOutputPredictor Fresh() => new NoLookaheadPredictor();
     public void BeginCall(ClusterState state) { }
     public void OnAdmitted(ClusterState state, int requestId) { }
 

@@ -15,6 +15,9 @@ public interface IOutputPredictor
     /// <summary>False for the no-lookahead predictor: the policy then plans for h = 0 only.</summary>
     bool LooksAhead { get; }
 
+    /// <summary>A new predictor configured like this one that has learned nothing (for warm-up runs).</summary>
+    IOutputPredictor Fresh();
+
     /// <summary>Called once at the start of every policy call, before any projection.</summary>
     void BeginCall(ClusterState state);
 

@@ -36,6 +36,8 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     private int _maxAge;
 
     /// <param name="shrinkage">Pseudo-observations of the pooled hazard added at every age of every bucket.</param>
+    public IOutputPredictor Fresh() => new OnlineSurvivalPredictor(_shrinkage);
+
     public OnlineSurvivalPredictor(double shrinkage = 20.0)
     {
         if (!(shrinkage >= 0.0)) throw new ArgumentOutOfRangeException(nameof(shrinkage), shrinkage, "shrinkage must be ≥ 0");
