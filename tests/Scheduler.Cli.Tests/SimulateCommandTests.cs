@@ -23,6 +23,28 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Warm_up_runs_are_discarded_and_leave_the_measured_run_unchanged()
+    {
+        var input = SmallRequests();
+        string[] common = ["simulate", "--requests", input, "--ranks", "4", "--batch", "8", "--policy", "bfio,bfio:predictor=online", "--format", "json"];
+        var cold = CliRun.Of([.. common, "--quiet"]);
+        var warm = CliRun.Of([.. common, "--warmup", "2"]);
+
+        Assert.Equal(0, cold.ExitCode);
+        Assert.Equal(0, warm.ExitCode);
+        Assert.Contains("bfio: 2 warm-up run(s) discarded", warm.Stderr);
+        var a = JsonDocument.Parse(cold.Stdout).RootElement;
+        var b = JsonDocument.Parse(warm.Stdout).RootElement;
+        Assert.Equal(2, b.GetArrayLength());
+        // A warm-up run shares nothing with the measured one (fresh policy, so the online predictor starts
+        // from scratch): every placement figure is identical; only the timings may differ.
+        for (var p = 0; p < 2; p++)
+            foreach (var key in new[] { "avg_imbalance", "throughput", "steps", "last_admission_step", "decisions" })
+                Assert.Equal(a[p].GetProperty(key).GetDouble(), b[p].GetProperty(key).GetDouble());
+        Assert.Equal(2, CliRun.Of("simulate", "--warmup", "-1").ExitCode);
+    }
+
+    [Fact]
     public void Json_output_has_one_object_per_policy_with_every_documented_key()
     {
         var run = CliRun.Of("simulate", "--requests", SmallRequests(), "--ranks", "4", "--batch", "8",

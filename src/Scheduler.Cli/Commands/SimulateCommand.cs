@@ -68,6 +68,7 @@ public static class SimulateCommand
                 progress.Live($"{policy.Name}: warm-up run {w + 1}/{warmup}");
                 Simulator.Run(input.Workload!, CreatePolicy(specs[p], defaults), new SimulationOptions(shape) { CostModel = cost, Arrivals = input.Arrivals, RecordSteps = false });
             }
+            if (warmup > 0) progress.Line($"{policy.Name}: {warmup} warm-up run(s) discarded");
             var options = new SimulationOptions(shape)
             {
                 CostModel = cost,
