@@ -722,18 +722,7 @@ public sealed class GreedyExchangeSolver
     }
 
     /// <summary>G·Σ_h w_h Δmax_h if j takes i's place on g (the caller adds the value difference).</summary>
-    private double ReplaceCost(int j)
-    {
-        _budgetLeft -= _rows;
-        var profile = _profiles.Slice(j * _rows, _rows);
-        var delta = 0.0;
-        for (var h = 0; h < _rows; h++)
-        {
-            var max = Math.Max(_xenv[h], _xrest[h] + profile[h]);
-            delta += _xw[h] * (max - _xtop[h]);
-        }
-        return _g * delta;
-    }
+    private double ReplaceCost(int j) => ReplaceCostBelow(j, Infinity);
 
     /// <summary>
     /// <see cref="ReplaceCost"/> on a rank that holds no maximum alone, where every row's term is ≥ 0: stops
