@@ -142,6 +142,9 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _byValue, _count);
         Ensure(ref _settled, _count);
         Ensure(ref _onCritical, _count);
+        Ensure(ref _head, _ranks);
+        Ensure(ref _next, _count);
+        Ensure(ref _prev, _count);
         Ensure(ref _chainBest, _count);
         Ensure(ref _inserted, _count);
         Ensure(ref _wasCritical, _ranks);
@@ -161,6 +164,7 @@ public sealed class GreedyExchangeSolver
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
+        Array.Fill(_head, -1, 0, _ranks);
         var weights = problem.Weights;
         for (var g = 0; g < _ranks; g++)
         {
@@ -254,8 +258,28 @@ public sealed class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++)
             if (weights[h] > 0 && _top[3 * h] > _top[3 * h + 1]) _critical[_topRank[3 * h]] = true;
         _onCriticalCount = 0;
-        for (var j = 0; j < _count; j++)
-            if (_rankOf[j] >= 0 && _critical[_rankOf[j]]) _onCritical[_onCriticalCount++] = j;
+        for (var g = 0; g < _ranks; g++)
+            if (_critical[g])
+                for (var j = _head[g]; j >= 0; j = _next[j]) _onCritical[_onCriticalCount++] = j;
+    }
+
+    // Candidates admitted to each rank, as doubly linked lists, so work after an exchange touches only the
+    // ranks it changed.
+    private int[] _head = [], _next = [], _prev = [];
+
+    private void Link(int i, int g)
+    {
+        _prev[i] = -1;
+        _next[i] = _head[g];
+        if (_head[g] >= 0) _prev[_head[g]] = i;
+        _head[g] = i;
+    }
+
+    private void Unlink(int i, int g)
+    {
+        if (_prev[i] >= 0) _next[_prev[i]] = _next[i];
+        else _head[g] = _next[i];
+        if (_next[i] >= 0) _prev[_next[i]] = _prev[i];
     }
 
     /// <summary>Rank g's loads grew: reinsert it into each row's top three; true if an envelope rose.</summary>
@@ -411,6 +435,7 @@ public sealed class GreedyExchangeSolver
     {
         _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
+        Link(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
@@ -425,6 +450,7 @@ public sealed class GreedyExchangeSolver
     {
         var g = _rankOf[i];
         _rankOf[i] = -1;
+        Unlink(i, g);
         _free[g]++;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] -= _soa[h * _stride + i];
@@ -519,10 +545,12 @@ public sealed class GreedyExchangeSolver
         _chainBest.AsSpan(0, _count).CopyTo(_rankOf);
         _p.BaseLoads.CopyTo(_load);
         _p.FreeSlots.CopyTo(_free);
+        Array.Fill(_head, -1, 0, _ranks);
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
+            Link(i, g);
             _free[g]--;
             for (var h = 0; h < _rows; h++) _load[g * _rows + h] += _soa[h * _stride + i];
         }
@@ -540,19 +568,33 @@ public sealed class GreedyExchangeSolver
     /// <summary>After an exchange on ranks a and b (−1 = none): their candidates, and those of ranks that just became critical, are searched again.</summary>
     private void Unsettle(int a, int b, int moved, int other)
     {
-        // The partner table follows in the same pass: only candidates on a or b, or moved, changed.
+        // The partner table follows in the same pass: only candidates on a or b, or moved out, changed.
         var partners = !_partnersStale;
-        for (var i = 0; i < _count; i++)
+        Touch(a, partners);
+        if (b >= 0) Touch(b, partners);
+        if (partners)
         {
-            var g = _rankOf[i];
-            var touched = g == a || (b >= 0 && g == b) || i == moved || i == other;
-            if (g >= 0 && (touched || (_critical[g] && !_wasCritical[g]))) _settled[i] = false;
-            if (partners && touched)
-            {
-                _partnerRank[i] = g;
-                for (var h = 0; h < _rows; h++) _partnerLoad[h * _stride + i] = g >= 0 ? _load[g * _rows + h] : 0.0;
-            }
+            if (_rankOf[moved] < 0) SetPartner(moved, -1);
+            if (other >= 0 && _rankOf[other] < 0) SetPartner(other, -1);
         }
+        for (var g = 0; g < _ranks; g++)
+            if (_critical[g] && !_wasCritical[g])
+                for (var j = _head[g]; j >= 0; j = _next[j]) _settled[j] = false;
+    }
+
+    private void Touch(int g, bool partners)
+    {
+        for (var j = _head[g]; j >= 0; j = _next[j])
+        {
+            _settled[j] = false;
+            if (partners) SetPartner(j, g);
+        }
+    }
+
+    private void SetPartner(int j, int g)
+    {
+        _partnerRank[j] = g;
+        for (var h = 0; h < _rows; h++) _partnerLoad[h * _stride + j] = g >= 0 ? _load[g * _rows + h] : 0.0;
     }
 
     /// <summary>Applies the best improving replacement, move or swap of admitted candidate i on rank g, if any.</summary>
@@ -818,6 +860,7 @@ public sealed class GreedyExchangeSolver
     private void AssignQuiet(int i, int g)
     {
         _rankOf[i] = g;
+        Link(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
