@@ -13,8 +13,8 @@ namespace Scheduler.Core.Policies.Bfio;
 /// the G·max term: it can help only if one of its two ranks is the unique maximum at some weighted row
 /// ("critical"). A replacement on a non-critical rank cannot lower any maximum, so it helps only if the
 /// newcomer carries more weighted load (plus aging bonus) than the one it replaces.
-/// Greedy costs are computed a rank at a time for all candidates at once (SIMD over candidates) and
-/// cached; a rank's row is recomputed only when its load or the envelope changes.
+/// Greedy costs are computed a rank at a time for all candidates at once (SIMD over candidates), for the
+/// rank about to take its next request; exchanges of candidates on critical ranks are evaluated the same way.
 /// </remarks>
 public sealed class GreedyExchangeSolver
 {
@@ -35,8 +35,6 @@ public sealed class GreedyExchangeSolver
     private double[] _margin = [];
     private double[] _cost = [];      // [g·stride + i]: greedy cost of adding i to rank g
     private int[] _bestOf = [];
-    private double[] _bestCost = [];
-    private bool[] _stale = [];
     private bool[] _eligible = [];
     private double[] _top = [];       // per row, the three largest rank loads
     private int[] _topRank = [];
@@ -133,8 +131,6 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _margin, _rows);
         Ensure(ref _cost, _ranks * _stride);
         Ensure(ref _bestOf, _ranks);
-        Ensure(ref _bestCost, _ranks);
-        Ensure(ref _stale, _ranks);
         Ensure(ref _eligible, _stride);
         Ensure(ref _top, 3 * _rows);
         Ensure(ref _topRank, 3 * _rows);
@@ -282,15 +278,13 @@ public sealed class GreedyExchangeSolver
         if (_next[i] >= 0) _prev[_next[i]] = _prev[i];
     }
 
-    /// <summary>Rank g's loads grew: reinsert it into each row's top three; true if an envelope rose.</summary>
-    private bool RaiseTop(int g)
+    /// <summary>Rank g's loads grew: reinsert it into each row's top three.</summary>
+    private void RaiseTop(int g)
     {
-        var raised = false;
         for (var h = 0; h < _rows; h++)
         {
             var v = _load[g * _rows + h];
             var b = 3 * h;
-            if (v > _top[b]) raised = true;
             var k = 0;
             while (k < 3 && _topRank[b + k] != g) k++;
             if (k == 3)
@@ -307,7 +301,6 @@ public sealed class GreedyExchangeSolver
             _top[b + k] = v;
             _topRank[b + k] = g;
         }
-        return raised;
     }
 
     // ---------------------------------------------------------------- greedy
@@ -414,7 +407,6 @@ public sealed class GreedyExchangeSolver
         var values = _value.AsSpan(0, _stride);
         for (var i = 0; i < _stride; i += width)
             (gv * new Vector<double>(row.Slice(i, width)) - new Vector<double>(values.Slice(i, width))).CopyTo(row.Slice(i, width));
-        _stale[g] = false;
         Rescan(g);
     }
 
@@ -428,7 +420,6 @@ public sealed class GreedyExchangeSolver
         for (var i = 0; i < row.Length; i++)
             if (eligible[i] && row[i] < bestCost) { bestCost = row[i]; best = i; }
         _bestOf[g] = best;
-        _bestCost[g] = bestCost;
     }
 
     private void Assign(int i, int g)
@@ -439,11 +430,7 @@ public sealed class GreedyExchangeSolver
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
-        if (RaiseTop(g))
-        {
-            for (var r = 0; r < _ranks; r++) _stale[r] = true;
-        }
-        else _stale[g] = true;
+        RaiseTop(g);
     }
 
     private void Unassign(int i)
