@@ -8,7 +8,9 @@ namespace Scheduler.Core.Model;
 /// <remarks>Flat arrays, no per-step allocation: the simulator calls into this thousands of times per run.</remarks>
 public sealed class ClusterState
 {
-    private int _count;
+    // Per-slot request data. A slot is an index into these arrays; it holds one request from AddRequest until
+    // Release, then the next request reuses it, so an endless stream needs only as many slots as it holds at once.
+    private int _slotCount;
     private int[] _prompt = [];
     private int[] _output = [];
     private int[] _predicted = [];
@@ -20,12 +22,16 @@ public sealed class ClusterState
     private double[] _start = [];
     private double[] _firstToken = [];
     private double[] _finish = [];
+    private long[] _serial = [];
+    private int[] _queuedStep = [];
+    private int[] _free = [];
+    private int _freeCount;
 
-    // Pending requests form the id range [_nextPending, _count); this deque holds the ids of that range
-    // whose ô is larger than every later one, so its front is the pending maximum (R in bfio-ref).
-    private int[] _pendingMax = [];
-    private int _pendingMaxHead;
-    private int _pendingMaxTail;
+    // Pending requests in arrival order, and the subsequence of them whose ô is larger than every later
+    // one, so its front is the pending maximum (R in bfio-ref).
+    private readonly SlotDeque _pending;
+    private readonly SlotDeque _pendingMax;
+    private double _lastArrival;
 
     private readonly long[] _load;
     private readonly int[] _activeCount;
@@ -33,14 +39,15 @@ public sealed class ClusterState
 
     private int[] _queue;
     private int _queueCount;
-    private int _nextPending;
-    private int _finishedCount;
+    private long _added;
+    private long _finishedCount;
     private int _activeTotal;
     private int _finishedResidualMax;
     private int _admittedThisCall;
     private readonly List<Admission>? _admissions;
-
-    /// <summary>A state holding every request of <paramref name="workload"/> as pending.</summary>
+    private readonly List<Admission> _recentAdmissions;
+    private bool[] _reportMark = [];
+    /// <summary>A state holding every request of <paramref name="workload"/> as pending (slot = request id).</summary>
     public ClusterState(Workload workload, ClusterShape shape, bool recordAdmissions = true)
         : this(shape, workload.Count, recordAdmissions)
     {
@@ -52,37 +59,52 @@ public sealed class ClusterState
     {
         Shape = shape;
         Grow(Math.Max(16, capacityHint));
+        _pending = new SlotDeque(Math.Max(16, capacityHint));
+        _pendingMax = new SlotDeque(16);
         _load = new long[shape.Ranks];
         _activeCount = new int[shape.Ranks];
         _active = new int[shape.Ranks * shape.BatchSize];
         _queue = new int[Math.Max(16, 4 * shape.Ranks)];
         _admissions = recordAdmissions ? new List<Admission>(capacityHint) : null;
+        _recentAdmissions = new List<Admission>(shape.Ranks * shape.BatchSize);
     }
 
     /// <summary>
-    /// Append a request as pending. Ids must be 0, 1, 2, … in order and arrivals must not decrease, so
-    /// pending requests are revealed in id order exactly as the reference does.
+    /// Append a request as pending and return the slot it occupies: the first free slot, else a new one, so
+    /// a state that never releases gives the requests slots 0, 1, 2, … in the order they are added (the
+    /// reference's ids). Arrivals must not decrease, so pending requests are revealed in arrival order.
     /// </summary>
-    public void AddRequest(in Request r)
+    public int AddRequest(in Request r)
     {
-        if (r.Id != _count) throw new ArgumentException($"request id {r.Id} out of order: expected {_count}");
         if (r.PromptTokens <= 0) throw new ArgumentException($"request {r.Id}: prompt_tokens {r.PromptTokens} must be positive");
         if (r.OutputTokens <= 0) throw new ArgumentException($"request {r.Id}: output_tokens {r.OutputTokens} must be positive");
         if (r.PredictedOutputTokens < 0) throw new ArgumentException($"request {r.Id}: predicted_output_tokens must not be negative");
-        if (_count > 0 && r.ArrivalSeconds < _arrival[_count - 1])
-            throw new ArgumentException($"request {r.Id} arrives at {r.ArrivalSeconds}s, before request {_count - 1}");
-        if (_count == _prompt.Length) Grow(_prompt.Length * 2);
-        var i = _count++;
-        _prompt[i] = r.PromptTokens;
-        _output[i] = r.OutputTokens;
-        _predicted[i] = r.PredictedOutputTokens;
-        _arrival[i] = r.ArrivalSeconds;
-        _rankOf[i] = -1;
-        _start[i] = double.NaN;
-        _firstToken[i] = double.NaN;
-        _finish[i] = double.NaN;
-        while (_pendingMaxTail > _pendingMaxHead && _predicted[_pendingMax[_pendingMaxTail - 1]] <= r.PredictedOutputTokens) _pendingMaxTail--;
-        _pendingMax[_pendingMaxTail++] = i;
+        if (_added > 0 && r.ArrivalSeconds < _lastArrival)
+            throw new ArgumentException($"request {r.Id} arrives at {r.ArrivalSeconds}s, before the request added before it ({_lastArrival}s)");
+        int slot;
+        if (_freeCount > 0) slot = _free[--_freeCount];
+        else
+        {
+            if (_slotCount == _prompt.Length) Grow(_prompt.Length * 2);
+            slot = _slotCount++;
+        }
+        _prompt[slot] = r.PromptTokens;
+        _output[slot] = r.OutputTokens;
+        _predicted[slot] = r.PredictedOutputTokens;
+        _arrival[slot] = r.ArrivalSeconds;
+        _generated[slot] = 0;
+        _rankOf[slot] = -1;
+        _phase[slot] = RequestPhase.Pending;
+        _start[slot] = double.NaN;
+        _firstToken[slot] = double.NaN;
+        _finish[slot] = double.NaN;
+        _serial[slot] = _added++;
+        _queuedStep[slot] = -1;
+        _lastArrival = r.ArrivalSeconds;
+        _pending.PushBack(slot);
+        while (_pendingMax.Count > 0 && _predicted[_pendingMax.Back] <= r.PredictedOutputTokens) _pendingMax.PopBack();
+        _pendingMax.PushBack(slot);
+        return slot;
     }
 
     private void Grow(int capacity)
@@ -98,19 +120,37 @@ public sealed class ClusterState
         Array.Resize(ref _start, capacity);
         Array.Resize(ref _firstToken, capacity);
         Array.Resize(ref _finish, capacity);
-        // The deque never holds more than the pending ids; compact it to the front when growing.
-        var live = _pendingMaxTail - _pendingMaxHead;
-        var deque = new int[capacity];
-        Array.Copy(_pendingMax, _pendingMaxHead, deque, 0, live);
-        _pendingMax = deque;
-        _pendingMaxHead = 0;
-        _pendingMaxTail = live;
+        Array.Resize(ref _serial, capacity);
+        Array.Resize(ref _queuedStep, capacity);
+        Array.Resize(ref _free, capacity);
+    }
+
+    /// <summary>
+    /// The request in <paramref name="slot"/> has finished and its result is out: the slot is free for the next
+    /// request. Policies that keep per-request state must have dropped it first (<c>IPlacementPolicy.OnReleased</c>).
+    /// </summary>
+    public void Release(int slot)
+    {
+        if ((uint)slot >= (uint)_slotCount) throw new ArgumentOutOfRangeException(nameof(slot), slot, "no such slot");
+        if (_phase[slot] != RequestPhase.Finished)
+            throw new InvalidOperationException($"slot {slot} is {_phase[slot]}; only a finished request can be released");
+        if (_admissions is not null) throw new InvalidOperationException("a state that records every admission keeps every request; it cannot release slots");
+        _phase[slot] = RequestPhase.Released;
+        _free[_freeCount++] = slot;
     }
 
     public ClusterShape Shape { get; }
     public int Ranks => Shape.Ranks;
     public int BatchSize => Shape.BatchSize;
-    public int RequestCount => _count;
+
+    /// <summary>Slots in use or once used: valid slot indexes are 0 .. SlotCount−1. Without releases, the requests added.</summary>
+    public int SlotCount => _slotCount;
+
+    /// <summary>Slots holding a request (not released).</summary>
+    public int LiveCount => _slotCount - _freeCount;
+
+    /// <summary>Requests ever added.</summary>
+    public long RequestsAdded => _added;
 
     /// <summary>Simulated seconds since t=0.</summary>
     public double Clock { get; private set; }
@@ -121,13 +161,21 @@ public sealed class ClusterState
     /// <summary>The step index of the most recent admission (-1 before any).</summary>
     public int LastAdmissionStep { get; private set; } = -1;
 
-    public int FinishedCount => _finishedCount;
+    /// <summary>Requests that have finished so far (released ones included).</summary>
+    public long FinishedCount => _finishedCount;
     public int ActiveTotal => _activeTotal;
-    public int PendingCount => RequestCount - _nextPending;
-    public bool HasPending => _nextPending < RequestCount;
+    public int PendingCount => _pending.Count;
+    public bool HasPending => _pending.Count > 0;
     public int QueueCount => _queueCount;
-    public bool AllFinished => _finishedCount == RequestCount;
+
+    /// <summary>Every request added has finished.</summary>
+    public bool AllFinished => _finishedCount == _added;
+
+    /// <summary>Every admission so far, in order (empty unless the state records admissions).</summary>
     public IReadOnlyList<Admission> Admissions => (IReadOnlyList<Admission>?)_admissions ?? Array.Empty<Admission>();
+
+    /// <summary>The admissions since the last step: what the ranks must be told before the next one.</summary>
+    public ReadOnlySpan<Admission> RecentAdmissions => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_recentAdmissions);
 
     /// <summary>
     /// The waiting queue in order, as it stood when the policy was called. An entry admitted during the
@@ -164,6 +212,15 @@ public sealed class ClusterState
     public double FirstTokenTime(int requestId) => _firstToken[requestId];
     public double FinishTime(int requestId) => _finish[requestId];
 
+    /// <summary>The true output length, for whoever executes the request (a rank's engine stops there); policies never read it.</summary>
+    internal int TrueOutput(int requestId) => _output[requestId];
+
+    /// <summary>The request's place in the order of arrival (0, 1, 2, …; never reused, unlike its slot).</summary>
+    public long Serial(int requestId) => _serial[requestId];
+
+    /// <summary>The step at which the request joined the waiting queue (−1 while pending).</summary>
+    public int QueuedStep(int requestId) => _queuedStep[requestId];
+
     /// <summary>
     /// The true output length, which only a finished request reveals: a predictor that learns online may
     /// read it, nothing may read it earlier.
@@ -180,7 +237,7 @@ public sealed class ClusterState
     public int MaxPredictedRemaining(int cap = int.MaxValue)
     {
         var best = Math.Max(0, _finishedResidualMax);
-        if (_pendingMaxTail > _pendingMaxHead) best = Math.Max(best, _predicted[_pendingMax[_pendingMaxHead]]);
+        if (_pendingMax.Count > 0) best = Math.Max(best, _predicted[_pendingMax.Front]);
         if (best >= cap) return cap;
         for (var q = 0; q < _queueCount; q++)
         {
@@ -205,33 +262,40 @@ public sealed class ClusterState
     /// holds <paramref name="window"/> or none are left.</summary>
     public void RevealUpTo(int window)
     {
-        while (_queueCount < window && _nextPending < RequestCount)
-            Enqueue(_nextPending++);
+        while (_queueCount < window && _pending.Count > 0)
+            Enqueue(_pending.PopFront());
+    }
+
+    /// <summary>Live service: every pending request joins the queue (the pool is bounded by ingestion, not by a window).</summary>
+    public void RevealAll()
+    {
+        while (_pending.Count > 0) Enqueue(_pending.PopFront());
     }
 
     /// <summary>Timed arrivals: move every pending request that has arrived by <paramref name="clock"/>.</summary>
     public void RevealArrivedBy(double clock)
     {
-        while (_nextPending < RequestCount && _arrival[_nextPending] <= clock)
-            Enqueue(_nextPending++);
+        while (_pending.Count > 0 && _arrival[_pending.Front] <= clock)
+            Enqueue(_pending.PopFront());
     }
 
     /// <summary>The arrival time of the next pending request (+∞ when none is left).</summary>
     public double NextPendingArrival() =>
-        _nextPending < RequestCount ? _arrival[_nextPending] : double.PositiveInfinity;
+        _pending.Count > 0 ? _arrival[_pending.Front] : double.PositiveInfinity;
 
     private void Enqueue(int id)
     {
-        if (_pendingMaxTail > _pendingMaxHead && _pendingMax[_pendingMaxHead] == id) _pendingMaxHead++;
+        if (_pendingMax.Count > 0 && _pendingMax.Front == id) _pendingMax.PopFront();
         if (_queueCount == _queue.Length) Array.Resize(ref _queue, _queue.Length * 2);
         _queue[_queueCount++] = id;
         _phase[id] = RequestPhase.Queued;
+        _queuedStep[id] = Step;
     }
 
     /// <summary>Admit a queued request to a rank with a free slot; L_g grows by s_i + gen_i.</summary>
     public void Admit(int requestId, int rank)
     {
-        if ((uint)requestId >= (uint)RequestCount)
+        if ((uint)requestId >= (uint)_slotCount)
             throw new ArgumentOutOfRangeException(nameof(requestId), requestId, "no such request");
         if ((uint)rank >= (uint)Ranks)
             throw new ArgumentOutOfRangeException(nameof(rank), rank, "no such rank");
@@ -251,11 +315,13 @@ public sealed class ClusterState
         if (double.IsNaN(_start[requestId])) _start[requestId] = Clock;
         LastAdmissionStep = Step;
         _admittedThisCall++;
-        _admissions?.Add(new Admission(Step, requestId, rank));
+        var admission = new Admission(Step, requestId, rank);
+        _admissions?.Add(admission);
+        _recentAdmissions.Add(admission);
     }
 
     /// <summary>Called before a policy runs.</summary>
-    internal void BeginPolicyCall() => _admittedThisCall = 0;
+    public void BeginPolicyCall() => _admittedThisCall = 0;
 
     /// <summary>Drop admitted requests from the queue, keeping the rest in order. Returns how many left it.</summary>
     public int CompactQueue()
@@ -313,7 +379,7 @@ public sealed class ClusterState
         if (_reportMark.Length < _prompt.Length) _reportMark = new bool[_prompt.Length];
         foreach (var id in reportedFinished)
         {
-            if ((uint)id >= (uint)_count || _phase[id] != RequestPhase.Active)
+            if ((uint)id >= (uint)_slotCount || _phase[id] != RequestPhase.Active)
                 throw new InvalidOperationException($"reported finished request {id} is not active");
             if (_reportMark[id]) throw new InvalidOperationException($"request {id} reported finished twice");
             _reportMark[id] = true;
@@ -332,10 +398,9 @@ public sealed class ClusterState
         }
     }
 
-    private bool[] _reportMark = [];
-
     private void GenerateTokens(double duration)
     {
+        _recentAdmissions.Clear();
         Clock += duration;
         Step++;
         for (var g = 0; g < Ranks; g++)

@@ -12,4 +12,10 @@ public interface IPlacementPolicy
     string Name { get; }
 
     void Place(ClusterState state);
+
+    /// <summary>
+    /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
+    /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
+    /// </summary>
+    void OnReleased(ClusterState state, int slot) { }
 }

@@ -5,7 +5,7 @@ namespace Scheduler.Core.Traces;
 /// rows. Fields are plain comma-separated values: neither trace format quotes, so a quoted field
 /// surfaces as a bad value instead of being guessed at.
 /// </summary>
-internal sealed class CsvHeader
+public sealed class CsvHeader
 {
     private readonly string[] _names;
     private readonly Range[] _ranges;

@@ -60,7 +60,7 @@ public sealed class ReferenceFixtureTests
         AssertClose(e, "total_energy", s.TotalEnergy);
         AssertClose(e, "avg_power", s.AvgPower);
         AssertClose(e, "makespan", s.Makespan);
-        AssertClose(e, "avg_latency", s.AvgLatency);
+        AssertClose(e, "avg_latency", s.AvgFinishTime);
         AssertClose(e, "avg_latency_per_token", s.Tpot);
         AssertClose(e, "final_clock", s.FinalClock);
         AssertClose(e, "sum_start_time", s.SumStartTime);

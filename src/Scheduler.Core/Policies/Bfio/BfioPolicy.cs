@@ -16,7 +16,6 @@ public sealed class BfioPolicy : IPlacementPolicy
     private readonly IOutputPredictor _predictor;
     private readonly PlacementProblem _problem = new();
     private readonly GreedyExchangeSolver _solver = new();
-    private int[] _firstSeenStep = [];
     private int[] _candidates = [];
     private int[] _rankOf = [];
     private double[] _projection = [];
@@ -88,6 +87,22 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Ranks held for an oversize request after the last call (one entry per held request).</summary>
     public ReadOnlySpan<int> HeldRanks => _reservedRank.AsSpan(0, _reservedCount);
 
+    /// <summary>A request's age counts from the step it joined the queue (<see cref="ClusterState.QueuedStep"/>),
+    /// so the policy keeps nothing per request but its reservations and what the predictor learns.</summary>
+    public void OnReleased(ClusterState state, int slot)
+    {
+        _predictor.OnReleased(state, slot);
+        for (var r = _reservedCount - 1; r >= 0; r--)
+        {
+            if (_reservedId[r] != slot) continue;
+            _reservedCount--;
+            _reservedId[r] = _reservedId[_reservedCount];
+            _reservedRank[r] = _reservedRank[_reservedCount];
+            _reservedHeld[r] = _reservedHeld[_reservedCount];
+        }
+        if (_releasedId == slot) _releasedId = -1;
+    }
+
     /// <summary>The last call's problem (for tests and diagnostics).</summary>
     internal PlacementProblem LastProblem => _problem;
 
@@ -96,7 +111,6 @@ public sealed class BfioPolicy : IPlacementPolicy
         var queue = state.Queue;
         if (queue.Length == 0) return;
         _predictor.BeginCall(state);
-        TrackArrivals(state, queue);
 
         var totalFree = state.TotalFreeSlots();
         if (totalFree == 0) return;
@@ -172,7 +186,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             var id = _candidates[i];
             _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_problem.Profile(i));
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
-            var age = state.Step - _firstSeenStep[id];
+            var age = state.Step - state.QueuedStep(id);
             if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
             {
                 _problem.Mandatory(i) = true;
@@ -185,7 +199,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var i = 0; i < count; i++)
         {
             var bonus = -massDiscount * _problem.Reward(i);
-            var age = state.Step - _firstSeenStep[_candidates[i]];
+            var age = state.Step - state.QueuedStep(_candidates[i]);
             if (_settings.AgingSteps > 0 && age > _settings.AgingSteps)
             {
                 var ramp = Math.Min(1.0, (double)(age - _settings.AgingSteps) / _settings.AgingSteps);
@@ -303,7 +317,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>
     private bool IsAged(ClusterState state, int id)
     {
-        var age = state.Step - _firstSeenStep[id];
+        var age = state.Step - state.QueuedStep(id);
         return _releasedId == id || age >= _settings.MaxWaitSteps || (_settings.AgingSteps > 0 && age > _settings.AgingSteps);
     }
 
@@ -397,7 +411,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var r = _reservedCount - 1; r >= 0; r--)
         {
             var id = _reservedId[r];
-            var age = state.Step - _firstSeenStep[id];
+            var age = state.Step - state.QueuedStep(id);
             var fits = false;
             if (state.IsQueued(id) && _releasedId < 0)
             {
@@ -439,7 +453,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var q = 0; q < queue.Length; q++)
         {
             var id = queue[q];
-            if (state.Step - _firstSeenStep[id] < _settings.ReserveAfterSteps) break;
+            if (state.Step - state.QueuedStep(id) < _settings.ReserveAfterSteps) break;
             if (state.PromptTokens(id) + state.Generated(id) <= oversizeFrom) continue;
             if (id == _releasedId || IsReserved(id)) continue;
             _predictor.ProjectCandidate(state, id, profile);
@@ -489,22 +503,5 @@ public sealed class BfioPolicy : IPlacementPolicy
             reward += _sampledWeights[k] * profile[h];
         }
         return _ranks * over - reward;
-    }
-
-    private void TrackArrivals(ClusterState state, ReadOnlySpan<int> queue)
-    {
-        if (_firstSeenStep.Length < state.RequestCount)
-        {
-            var old = _firstSeenStep.Length;
-            Array.Resize(ref _firstSeenStep, Math.Max(state.RequestCount, 2 * old));
-            Array.Fill(_firstSeenStep, -1, old, _firstSeenStep.Length - old);
-        }
-        // Queued ids only ever join at the back, so scan back to the first one already seen.
-        for (var q = queue.Length - 1; q >= 0; q--)
-        {
-            var id = queue[q];
-            if (_firstSeenStep[id] >= 0) break;
-            _firstSeenStep[id] = state.Step;
-        }
     }
 }

@@ -97,14 +97,15 @@ public sealed class NoisyPredictor : DeterministicPredictor
 
     public override int EstimatedOutput(ClusterState state, int requestId)
     {
-        var factor = 1.0 + _noise * (2.0 * UnitDraw(_seed, requestId) - 1.0);
+        // Drawn from the request's serial, not its slot: slots are reused, a request's estimate must not change.
+        var factor = 1.0 + _noise * (2.0 * UnitDraw(_seed, state.Serial(requestId)) - 1.0);
         return Math.Max(1, (int)Math.Round(state.PredictedOutput(requestId) * factor, MidpointRounding.AwayFromZero));
     }
 
     /// <summary>SplitMix64 of (seed, id) mapped to [0, 1).</summary>
-    internal static double UnitDraw(ulong seed, int id)
+    internal static double UnitDraw(ulong seed, long id)
     {
-        var z = seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)id + 0x632BE59BD9B4E019UL;
+        var z = seed * 0x9E3779B97F4A7C15UL + (ulong)id + 0x632BE59BD9B4E019UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         z ^= z >> 31;

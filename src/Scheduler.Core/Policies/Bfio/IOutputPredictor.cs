@@ -24,6 +24,10 @@ public interface IOutputPredictor
     /// <summary>Called for every request the policy admits, right after <see cref="ClusterState.Admit"/>.</summary>
     void OnAdmitted(ClusterState state, int requestId);
 
+    /// <summary>The finished request in <paramref name="slot"/> is about to be released (its slot reused): learn
+    /// what there is to learn from it now and drop what is kept about it.</summary>
+    void OnReleased(ClusterState state, int slot) { }
+
     /// <summary>
     /// Writes rank <paramref name="rank"/>'s expected load at h = 0..load.Length−1 (h = 0 is
     /// <see cref="ClusterState.Load"/>) from its active requests.

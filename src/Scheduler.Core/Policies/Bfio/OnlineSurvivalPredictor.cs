@@ -30,8 +30,11 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     private readonly int[] _observations = new int[Buckets];
     private int _refreshCursor;
 
+    // Requests admitted and not yet learned from (by slot), each one's position in that list, and the age
+    // up to which it has been counted as reaching.
     private int[] _inFlight = new int[256];
     private int _inFlightCount;
+    private int[] _inFlightAt = [];
     private int[] _countedAge = [];
     private int _maxAge;
 
@@ -65,10 +68,47 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
 
     public void OnAdmitted(ClusterState state, int requestId)
     {
-        if (_countedAge.Length <= requestId) Array.Resize(ref _countedAge, Math.Max(requestId + 1, 2 * _countedAge.Length));
+        if (_countedAge.Length <= requestId)
+        {
+            var old = _countedAge.Length;
+            var size = Math.Max(requestId + 1, 2 * old);
+            Array.Resize(ref _countedAge, size);
+            Array.Resize(ref _inFlightAt, size);
+            Array.Fill(_inFlightAt, -1, old, size - old);
+        }
         _countedAge[requestId] = 0;
         if (_inFlightCount == _inFlight.Length) Array.Resize(ref _inFlight, 2 * _inFlight.Length);
+        _inFlightAt[requestId] = _inFlightCount;
         _inFlight[_inFlightCount++] = requestId;
+    }
+
+    /// <summary>A finished request leaves before the next call would have learned from it: learn now (counts
+    /// add up in any order, so the curves are the same as if the next call had seen it).</summary>
+    public void OnReleased(ClusterState state, int slot)
+    {
+        if (slot >= _inFlightAt.Length || _inFlightAt[slot] < 0) return;
+        Learn(state, slot);
+        RemoveInFlight(_inFlightAt[slot]);
+    }
+
+    private void Learn(ClusterState state, int id)
+    {
+        var bucket = BucketOf(state.PromptTokens(id));
+        var output = state.FinishedOutputTokens(id);
+        Reach(bucket, _countedAge[id], output);
+        _deaths[bucket][output]++;
+        _deaths[Pooled][output]++;
+        _observations[bucket]++;
+        FinishedObserved++;
+    }
+
+    private void RemoveInFlight(int k)
+    {
+        var id = _inFlight[k];
+        var last = _inFlight[--_inFlightCount];
+        _inFlight[k] = last;
+        _inFlightAt[last] = k;
+        _inFlightAt[id] = -1;
     }
 
     public void BeginCall(ClusterState state)
@@ -76,21 +116,15 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         for (var k = _inFlightCount - 1; k >= 0; k--)
         {
             var id = _inFlight[k];
-            var bucket = BucketOf(state.PromptTokens(id));
             if (state.PhaseOf(id) == RequestPhase.Finished)
             {
-                var output = state.FinishedOutputTokens(id);
-                Reach(bucket, _countedAge[id], output);
-                _deaths[bucket][output]++;
-                _deaths[Pooled][output]++;
-                _observations[bucket]++;
-                FinishedObserved++;
-                _inFlight[k] = _inFlight[--_inFlightCount];
+                Learn(state, id);
+                RemoveInFlight(k);
             }
             else
             {
                 var age = state.Generated(id);
-                Reach(bucket, _countedAge[id], age);
+                Reach(BucketOf(state.PromptTokens(id)), _countedAge[id], age);
                 _countedAge[id] = age;
             }
         }
