@@ -27,7 +27,7 @@ public class BarrierRoundTripBenchmark
     private const int Batch = 72;
     private ActorSystem _system = null!;
     private IActorRef _barrier = null!;
-    private ImmutableArray<int> _admitted;
+    private ImmutableArray<long> _admitted;
     private int _step;
 
     [Params("sharding", "local")]
@@ -58,7 +58,7 @@ public class BarrierRoundTripBenchmark
             for (var i = 0; i < Batch; i++) requests.Add(new RankRequest(id++, 200 + i, int.MaxValue));
             ranks.Tell(new AdmitRequests(g, 0, requests.MoveToImmutable()));
         }
-        _admitted = [.. Enumerable.Repeat(Batch, Ranks)];
+        _admitted = [.. Enumerable.Repeat((long)Batch, Ranks)];
         _barrier = _system.ActorOf(BarrierActor.Props(Ranks, ranks, settings.Barrier), "barrier");
     }
 

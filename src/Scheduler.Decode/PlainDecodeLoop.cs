@@ -77,7 +77,7 @@ public static class PlainDecodeLoop
         Warm(engine);
 
         var requests = options.Requests;
-        var remaining = new Dictionary<int, int>(requests.Count);
+        var remaining = new Dictionary<long, int>(requests.Count);
         var next = 0;
         var steps = 0;
         long tokens = 0;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Scheduler.Decode;
 
 /// <summary>One generated token (named apart from the runtime's own token record, which adapters convert to).</summary>
-public readonly record struct DecodedToken(int RequestId, int TokenId);
+public readonly record struct DecodedToken(long RequestId, int TokenId);
 
 /// <summary>What admission did: the prefill's measured seconds (not part of any step) and the first token (greedy from
 /// the prompt's logits; the prompt's last token under <see cref="PrefillMode.Synthetic"/>).</summary>
@@ -43,9 +43,9 @@ public sealed class TorchDecodeEngine : IDisposable
     private long _kvTokens;
     private bool _disposed;
 
-    private sealed class Sequence(int id, KvCache cache, List<int> tokens)
+    private sealed class Sequence(long id, KvCache cache, List<int> tokens)
     {
-        public int Id { get; } = id;
+        public long Id { get; } = id;
         public KvCache Cache { get; } = cache;
         /// <summary>Prompt then every generated token; the last one is the next step's input.</summary>
         public List<int> Tokens { get; } = tokens;
@@ -75,13 +75,13 @@ public sealed class TorchDecodeEngine : IDisposable
     public int ActiveCount => _active.Count;
 
     /// <summary>The active requests' ids in batch order (the order of a step's tokens).</summary>
-    public IReadOnlyList<int> ActiveRequestIds => _active.ConvertAll(s => s.Id);
+    public IReadOnlyList<long> ActiveRequestIds => _active.ConvertAll(s => s.Id);
 
     /// <summary>Cached tokens over the active requests: Σ(prompt + generated).</summary>
     public long KvTokens => _kvTokens;
 
     /// <summary>Takes a request into the batch: generates its prompt, fills its cache and picks its first token.</summary>
-    public AdmitResult Admit(int requestId, int promptTokens)
+    public AdmitResult Admit(long requestId, int promptTokens)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(promptTokens, 1);
@@ -103,7 +103,7 @@ public sealed class TorchDecodeEngine : IDisposable
                 first = (int)Model.Prefill(prompt, cache).argmax().item<long>();
             else
             {
-                cache.FillSynthetic(promptTokens, requestId);
+                cache.FillSynthetic(promptTokens, unchecked((int)requestId)); // stand-in values only vary with the salt
                 first = prompt[^1];
             }
         }
@@ -126,7 +126,7 @@ public sealed class TorchDecodeEngine : IDisposable
     public StepResult Step() => Step(null);
 
     /// <summary>As <see cref="Step()"/>; hands each request's logits row to <paramref name="logitsSink"/> (tests compare them).</summary>
-    internal StepResult Step(Action<int, float[]>? logitsSink)
+    internal StepResult Step(Action<long, float[]>? logitsSink)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var n = _active.Count;
@@ -168,7 +168,7 @@ public sealed class TorchDecodeEngine : IDisposable
     }
 
     /// <summary>Removes a request and frees its cache; false if it was not active.</summary>
-    public bool Release(int requestId)
+    public bool Release(long requestId)
     {
         var i = IndexOf(requestId);
         if (i < 0) return false;
@@ -180,14 +180,14 @@ public sealed class TorchDecodeEngine : IDisposable
     }
 
     /// <summary>An active request's tokens: its prompt, then every token generated so far (the first by admission).</summary>
-    public IReadOnlyList<int> Tokens(int requestId)
+    public IReadOnlyList<int> Tokens(long requestId)
     {
         var i = IndexOf(requestId);
         if (i < 0) throw new KeyNotFoundException($"request {requestId} is not active");
         return _active[i].Tokens.AsReadOnly();
     }
 
-    private int IndexOf(int requestId)
+    private int IndexOf(long requestId)
     {
         for (var i = 0; i < _active.Count; i++)
             if (_active[i].Id == requestId) return i;

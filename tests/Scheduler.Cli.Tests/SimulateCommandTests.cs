@@ -57,7 +57,7 @@ public sealed class SimulateCommandTests : IDisposable
         string[] keys =
         [
             "policy", "avg_imbalance", "throughput", "qpm", "avg_utilization", "avg_idle_rate", "total_energy", "avg_power",
-            "makespan", "avg_latency", "tpot", "steps", "last_admission_step", "barrier_idle_fraction",
+            "makespan", "avg_finish_time", "tpot", "steps", "last_admission_step", "barrier_idle_fraction",
             "decision_us_median", "decision_us_p99", "wall_s",
         ];
         foreach (var element in array.EnumerateArray())

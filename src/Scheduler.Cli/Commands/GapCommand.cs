@@ -82,7 +82,7 @@ public static class GapCommand
             Arrivals = input.Arrivals,
             RecordSteps = false,
             ProgressEverySteps = 50,
-            Progress = progress.Enabled ? s => progress.Live($"{policy.Name}: step {s.Step:N0}, decisions {probe.Samples.Count:N0}, finished {s.FinishedCount:N0}/{s.RequestCount:N0}") : null,
+            Progress = progress.Enabled ? s => progress.Live($"{policy.Name}: step {s.Step:N0}, decisions {probe.Samples.Count:N0}, finished {s.FinishedCount:N0}/{s.RequestsAdded:N0}") : null,
         };
         var started = Stopwatch.GetTimestamp();
         var result = Simulator.Run(input.Workload!, policy, options);

@@ -74,7 +74,7 @@ public static class SimulateCommand
                 CostModel = cost,
                 Arrivals = input.Arrivals,
                 RecordSteps = true,
-                Progress = progress.Enabled ? s => progress.Live($"{policy.Name}: step {s.Step:N0}, finished {s.FinishedCount:N0}/{s.RequestCount:N0}") : null,
+                Progress = progress.Enabled ? s => progress.Live($"{policy.Name}: step {s.Step:N0}, finished {s.FinishedCount:N0}/{s.RequestsAdded:N0}") : null,
             };
             var result = Simulator.Run(input.Workload!, policy, options);
             progress.Line($"{policy.Name}: {result.Summary.Steps:N0} steps, {result.Summary.WallSeconds:F3} s");

@@ -19,7 +19,7 @@ public static class PlainTorchReplay
         var engines = Enumerable.Range(0, ranks).Select(_ => new TorchDecodeEngine(model, options)).ToArray();
         try
         {
-            var remaining = new Dictionary<int, int>[ranks];
+            var remaining = new Dictionary<long, int>[ranks];
             for (var g = 0; g < ranks; g++) remaining[g] = [];
             var byStep = admissions.GroupBy(a => a.Step).ToDictionary(g => g.Key, g => g.ToList());
             var lastAdmission = admissions.Count == 0 ? 0 : admissions.Max(a => a.Step);

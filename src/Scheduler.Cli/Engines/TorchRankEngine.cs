@@ -13,7 +13,7 @@ namespace Scheduler.Cli.Engines;
 /// </summary>
 public sealed class TorchRankEngine(TorchDecodeEngine engine) : IDecodeEngine
 {
-    private readonly Dictionary<int, (int Output, int Generated)> _progress = [];
+    private readonly Dictionary<long, (int Output, int Generated)> _progress = [];
 
     public string Kind => DecodeEngines.TorchKind;
     public int ActiveCount => engine.ActiveCount;
@@ -35,7 +35,7 @@ public sealed class TorchRankEngine(TorchDecodeEngine engine) : IDecodeEngine
     private DecodeStepResult Step()
     {
         var step = engine.Step();
-        ImmutableArray<int>.Builder? finished = null;
+        ImmutableArray<long>.Builder? finished = null;
         var tokens = ImmutableArray.CreateBuilder<GeneratedToken>(step.Tokens.Length);
         foreach (var token in step.Tokens)
         {
@@ -44,14 +44,14 @@ public sealed class TorchRankEngine(TorchDecodeEngine engine) : IDecodeEngine
             generated++;
             if (generated >= output)
             {
-                (finished ??= ImmutableArray.CreateBuilder<int>()).Add(token.RequestId);
+                (finished ??= ImmutableArray.CreateBuilder<long>()).Add(token.RequestId);
                 _progress.Remove(token.RequestId);
                 engine.Release(token.RequestId);
             }
             else _progress[token.RequestId] = (output, generated);
         }
         var seconds = double.IsNaN(step.CpuSeconds) ? step.ComputeSeconds : step.CpuSeconds;
-        return new DecodeStepResult(seconds, true, finished?.ToImmutable() ?? ImmutableArray<int>.Empty, tokens.MoveToImmutable());
+        return new DecodeStepResult(seconds, true, finished?.ToImmutable() ?? ImmutableArray<long>.Empty, tokens.MoveToImmutable());
     }
 
     public void Dispose() => engine.Dispose();
@@ -60,6 +60,9 @@ public sealed class TorchRankEngine(TorchDecodeEngine engine) : IDecodeEngine
 /// <summary>One <see cref="TorchRankEngine"/> per rank, all sharing one read-only model.</summary>
 public sealed class TorchRankEngineFactory(TorchDecodeOptions options) : IDecodeEngineFactory
 {
+    /// <summary>A request's prompt and output share the model's learned positions: longer ones are refused at admission.</summary>
+    public int? MaxSequenceTokens => _model.Value.Config.MaxPositions;
+
     private readonly Lazy<DecoderModel> _model = new(() => options.WeightsPath is { } path
         ? DecoderModel.Load(path)
         : DecoderModel.Create(options.Model, options.WeightSeed));

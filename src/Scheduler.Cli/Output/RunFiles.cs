@@ -50,7 +50,7 @@ public static class RunFiles
     {
         using var w = new StreamWriter(path);
         w.WriteLine("request_id,rank,arrival_s,start_s,first_token_s,finish_s,prompt_tokens,output_tokens");
-        for (var i = 0; i < state.RequestCount; i++)
+        for (var i = 0; i < state.SlotCount; i++)
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{i},{state.RankOf(i)},{state.ArrivalSeconds(i):R},{state.StartTime(i):R},{state.FirstTokenTime(i):R},{state.FinishTime(i):R},{state.PromptTokens(i)},{state.FinishedOutputTokens(i)}"));
     }

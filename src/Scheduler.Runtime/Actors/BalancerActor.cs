@@ -1,109 +1,173 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Scheduler.Core.Model;
+using Scheduler.Core.Policies;
+using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Hosting;
+using Scheduler.Runtime.Ingestion.Sources;
 using Scheduler.Runtime.Logic;
 using Scheduler.Runtime.Messages;
+using Scheduler.Runtime.Observability;
 using Scheduler.Runtime.Results;
 
 namespace Scheduler.Runtime.Actors;
 
 public enum BalancerPhase
 {
-    /// <summary>Deciding, or waiting for input to decide.</summary>
+    /// <summary>Deciding, or waiting for input (or, live, for arrivals) to decide.</summary>
     Placing,
 
     /// <summary>A step is at the barrier.</summary>
     AwaitingBarrier,
 
-    /// <summary>The run ended (completed or failed); nothing more is done.</summary>
+    /// <summary>The run or service ended (completed, failed, or its unfinished requests were returned).</summary>
     Done,
 }
 
-/// <summary>The balancer's state besides the cluster it places onto: its phase, the ingestion stream waiting
-/// for an ack (null when acknowledged), and how many rank timeouts the barrier reported.</summary>
-public sealed record BalancerState(BalancerPhase Phase, IActorRef? AwaitingAck, int RankTimeouts)
+/// <summary>What a balancer is built from: the cluster, the policy (a fresh instance), how requests arrive (replay
+/// in virtual time, or live on the wall clock), its settings, the longest request (prompt + output) the ranks'
+/// engine can decode (null: no limit), and who hears its events.</summary>
+public sealed record BalancerSetup(
+    ClusterShape Shape,
+    IPlacementPolicy Policy,
+    ArrivalMode Arrivals,
+    BalancerSettings Settings,
+    int? MaxSequenceTokens = null,
+    IServiceObserver? Observer = null)
 {
-    public static readonly BalancerState Initial = new(BalancerPhase.Placing, null, 0);
+    public bool Live => Arrivals == ArrivalMode.Live;
+
+    /// <summary>Replay in timed mode: recorded arrivals are divided by this (2 = twice the request rate).</summary>
+    public double RateScale { get; init; } = 1.0;
 }
 
+/// <summary>Ask the balancer how it stands.</summary>
+public sealed record GetBalancerStatus : INoSerializationVerificationNeeded
+{
+    public static readonly GetBalancerStatus Instance = new();
+}
+
+/// <summary>The balancer's state: steps run, requests held (waiting = received and not on a rank; active = on a rank),
+/// whether its input has ended, and whether it is done.</summary>
+public sealed record BalancerStatus(int Step, int Waiting, int Active, int Held, bool InputComplete, BalancerPhase Phase)
+    : INoSerializationVerificationNeeded;
+
 /// <summary>
-/// Owns the waiting pool and the placement policy: requests stream in (acknowledged only while fewer than
-/// the configured number wait unrevealed), and at each step boundary it reveals and places exactly as the
-/// simulator does (<see cref="PlacementLoop"/>), sends each rank its admissions, and has the barrier run
-/// the step. The barrier's result is applied to the same <see cref="Core.Model.ClusterState"/>, completed
-/// requests go to the result stream, and the run's end or failure goes to the monitor.
+/// Owns the waiting pool and the placement policy. Requests come from ingresses in batches; each is registered
+/// by its id (a redelivery of an id in the service attaches to it) and added to the one step loop
+/// (<see cref="PlacementLoop"/>). At each step boundary the loop places, the balancer tells each rank its
+/// admissions and has the barrier run the step; the barrier's reports are applied to the same cluster state, and
+/// every finished request's result goes back to its ingress, which writes it, acknowledges its deliveries and
+/// answers <see cref="ResultsWritten"/>; only then is the request's slot released.
+/// <para>Replay (<c>scheduler run</c>): virtual time, decisions exactly the simulator's; the whole history is kept
+/// for the summary and the end goes to the monitor as <see cref="RunCompleted"/>. Live (<c>scheduler serve</c>):
+/// wall-clock time, steps back to back while anything decodes, each request stamped on arrival, memory held only
+/// for requests in the service; <see cref="ServiceFinished"/> once the input has ended and every result is written.</para>
 /// </summary>
 public sealed class BalancerActor : UntypedActor
 {
     private readonly PlacementLoop _loop;
+    private readonly BalancerSetup _setup;
     private readonly IActorRef _barrier;
     private readonly IActorRef _ranks;
     private readonly IActorRef _monitor;
-    private readonly IActorRef _results;
-    private readonly BalancerSettings _settings;
+    private readonly IServiceObserver _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private BalancerState _state = BalancerState.Initial;
+    private readonly RequestRegistry _registry = new();
+    private readonly List<IActorRef> _ingresses = [];
+    private readonly HashSet<IActorRef> _completedIngresses = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long[] _admittedThrough;
+    private readonly List<RankRequest>?[] _perRank;
+    private readonly Dictionary<int, List<FinishedRequest>> _finishedByIngress = [];
+    private BalancerPhase _phase = BalancerPhase.Placing;
+    private IActorRef? _awaitingAck;
+    private int _resultsOutstanding;
+    private int _rankTimeouts;
+    private long _stepStarted;
+    private IActorRef? _returnRequester;
+    private int _returnsOutstanding;
+    private int _returnedCount;
 
-    public BalancerActor(PlacementLoop loop, IActorRef barrier, IActorRef rankRegion, IActorRef monitor, IActorRef? results, BalancerSettings settings)
+    public BalancerActor(BalancerSetup setup, IActorRef barrier, IActorRef rankRegion, IActorRef monitor)
     {
-        _loop = loop;
+        _setup = setup;
         _barrier = barrier;
         _ranks = rankRegion;
         _monitor = monitor;
-        _results = results ?? ActorRefs.Nobody;
-        _settings = settings;
+        _observer = setup.Observer ?? NullServiceObserver.Instance;
+        _loop = new PlacementLoop(setup.Shape, setup.Policy, new PlacementLoopOptions
+        {
+            Arrivals = setup.Arrivals,
+            // A live service keeps nothing per request once its result is out; a replay keeps all for its summary.
+            RecordAdmissions = !setup.Live,
+            KeepHistory = !setup.Live,
+            CapacityHint = setup.Live ? setup.Shape.Ranks * setup.Shape.BatchSize * 2 : 1024,
+        });
+        _loop.DecisionObserved = _observer.DecisionTimed;
+        _admittedThrough = new long[setup.Shape.Ranks];
+        _perRank = new List<RankRequest>?[setup.Shape.Ranks];
     }
 
-    public static Props Props(PlacementLoop loop, IActorRef barrier, IActorRef rankRegion, IActorRef monitor, IActorRef? results, BalancerSettings settings) =>
-        Akka.Actor.Props.Create(() => new BalancerActor(loop, barrier, rankRegion, monitor, results, settings));
+    public static Props Props(BalancerSetup setup, IActorRef barrier, IActorRef rankRegion, IActorRef monitor) =>
+        Akka.Actor.Props.Create(() => new BalancerActor(setup, barrier, rankRegion, monitor));
 
-    /// <summary>The loop may hold this many unrevealed requests (never fewer than one reveal window, or a
-    /// backlogged run could not fill its window and would wait forever).</summary>
-    private int MaxUnrevealed => Math.Max(_settings.MaxUnrevealed, _loop.State.Shape.RevealWindow);
+    private ClusterState State => _loop.State;
+
+    /// <summary>Replay holds at most this many received requests it has not yet shown the policy (never fewer than
+    /// one reveal window, or a backlogged run could not fill its window and would wait forever).</summary>
+    private int MaxUnrevealed => Math.Max(_setup.Settings.MaxUnrevealed, _setup.Shape.RevealWindow);
+
+    private double Now => _clock.Elapsed.TotalSeconds;
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
-            case IngestionStarted:
-                Sender.Tell(IngestionAck.Instance);
-                break;
-
             case IngestedBatch batch:
-                if (_state.Phase == BalancerPhase.Done) return;
+                if (_phase == BalancerPhase.Done) return;
                 try
                 {
-                    foreach (var r in batch.Requests) _loop.Add(r);
+                    Take(batch);
                 }
                 catch (Exception ex)
                 {
                     Fail($"request rejected by the cluster state: {ex.Message}");
                     return;
                 }
-                if (_loop.Unrevealed < MaxUnrevealed) Sender.Tell(IngestionAck.Instance);
-                else _state = _state with { AwaitingAck = Sender };
+                if (_setup.Live || _loop.Unrevealed < MaxUnrevealed) Sender.Tell(IngestedBatchAck.Instance);
+                else _awaitingAck = Sender;
                 Drive();
                 break;
 
             case IngestionCompleted:
-                if (_state.Phase == BalancerPhase.Done) return;
-                _loop.CompleteInput();
+                if (_phase == BalancerPhase.Done) return;
+                IngressOf(Sender);
+                _completedIngresses.Add(Sender);
+                if (_completedIngresses.Count == _ingresses.Count) _loop.CompleteInput();
                 Drive();
                 break;
 
             case IngestionFailed failed:
-                Fail($"the input stream failed: {failed.Reason}");
+                // The service goes on with what it holds (its source reported the failure); a replay cannot.
+                if (_setup.Live) _log.Error("ingestion failed: {0}", failed.Reason);
+                else Fail($"the input stream failed: {failed.Reason}");
                 break;
 
             case StepBarrierPassed passed:
                 OnStepPassed(passed);
                 break;
 
+            case ResultsWritten written:
+                OnResultsWritten(written);
+                break;
+
             case RanksMissing missing:
-                _state = _state with { RankTimeouts = _state.RankTimeouts + 1 };
+                _rankTimeouts++;
                 if (missing.GaveUp)
-                    Fail($"rank(s) {string.Join(",", missing.Ranks)} did not complete step {missing.Step} after {missing.Attempt} timeout(s) of {_settings.StepTimeout}");
+                    Fail($"rank(s) {string.Join(",", missing.Ranks)} did not complete step {missing.Step} after {missing.Attempt} timeout(s) of {_setup.Settings.StepTimeout}");
                 break;
 
             case RankFailed failed:
@@ -112,6 +176,19 @@ public sealed class BalancerActor : UntypedActor
 
             case BeginStepRejected rejected:
                 Fail($"the barrier rejected step {rejected.Step}: {rejected.Reason}");
+                break;
+
+            case ReturnUnfinished:
+                ReturnAll();
+                break;
+
+            case RequestsReturned returned:
+                _returnedCount += returned.Count;
+                if (--_returnsOutstanding == 0) _returnRequester?.Tell(new UnfinishedReturned(_returnedCount));
+                break;
+
+            case GetBalancerStatus:
+                Sender.Tell(Status());
                 break;
 
             case CancelRun cancel:
@@ -124,33 +201,135 @@ public sealed class BalancerActor : UntypedActor
         }
     }
 
+    private int IngressOf(IActorRef ingress)
+    {
+        var index = _ingresses.IndexOf(ingress);
+        if (index >= 0) return index;
+        _ingresses.Add(ingress);
+        return _ingresses.Count - 1;
+    }
+
+    private void Take(IngestedBatch batch)
+    {
+        var ingress = IngressOf(Sender);
+        var now = Now;
+        if (_setup.Live) _loop.ClockAt(now);
+        var accepted = 0;
+        List<FinishedRequest>? refused = null;
+        foreach (var ingested in batch.Requests)
+        {
+            var r = ingested.Request;
+            if (_registry.TryFind(r.Id, out var existing))
+            {
+                _registry.AttachDelivery(existing, ingested.DeliveryTag);
+                _observer.DuplicateDelivered();
+                continue;
+            }
+            if (_setup.MaxSequenceTokens is { } limit && (long)r.PromptTokens + r.OutputTokens > limit)
+            {
+                // Refused at admission: it could never complete on these ranks' model.
+                var reason = $"prompt_tokens + output_tokens = {(long)r.PromptTokens + r.OutputTokens} exceeds the model's context of {limit} tokens";
+                (refused ??= []).Add(new FinishedRequest(RequestResult.Failure(r.Id, reason), [ingested.DeliveryTag], -1, -1));
+                _observer.RequestFailed("context");
+                continue;
+            }
+            // Live: arrival is now. Replay: the recorded time, rescaled (a backlog shows it to no one but the
+            // latency figures, as in the simulator).
+            var arrival = _setup.Live ? now : RateScale.Apply(r.ArrivalSeconds, _setup.RateScale);
+            var slot = _loop.Add(new Request((int)Math.Min(State.RequestsAdded, int.MaxValue), r.PromptTokens, r.OutputTokens, r.PredictedOutputTokens, arrival));
+            _registry.Register(slot, r.Id, ingress, ingested.DeliveryTag);
+            accepted++;
+        }
+        if (accepted > 0) _observer.RequestsAccepted(accepted);
+        if (refused is not null)
+        {
+            _resultsOutstanding += refused.Count;
+            Sender.Tell(new RequestsFinished([.. refused]));
+        }
+    }
+
     private void OnStepPassed(StepBarrierPassed passed)
     {
-        if (_state.Phase != BalancerPhase.AwaitingBarrier) return;
-        ImmutableArray<CompletedRequest> finished;
+        if (_phase != BalancerPhase.AwaitingBarrier) return;
+        ReadOnlySpan<int> finished;
+        var wall = Stopwatch.GetElapsedTime(_stepStarted).TotalSeconds;
+        var activeBefore = State.ActiveTotal;
         try
         {
-            finished = _loop.ApplyStep(passed);
+            var ranks = new RankStepReport[passed.Reports.Length];
+            for (var g = 0; g < ranks.Length; g++)
+            {
+                var r = passed.Reports[g];
+                if (r.Rank != g || r.Step != passed.Step)
+                    throw new InvalidOperationException($"step {passed.Step}: report {g} is rank {r.Rank} step {r.Step}");
+                ranks[g] = new RankStepReport(r.ActiveBefore, r.LoadBefore, r.ComputeSeconds, r.Finished.AsMemory());
+            }
+            var advance = _setup.Live ? Math.Max(0.0, Now - State.Clock) : passed.Duration;
+            finished = _loop.ApplyStep(new StepReport(passed.Step, passed.Duration, passed.BarrierIdleSeconds, ranks), advance);
         }
         catch (Exception ex)
         {
             Fail(ex.Message);
             return;
         }
-        if (finished.Length > 0) _results.Tell(new RequestsCompleted(finished));
-        if (_settings.ProgressEverySteps > 0 && _loop.State.Step % _settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
-        _state = _state with { Phase = BalancerPhase.Placing };
+        SendResults(finished);
+        var step = _loop.LastStep;
+        _observer.StepCompleted(new StepObservation(step.Step, wall, passed.Duration, passed.BarrierIdleSeconds, step.Imbalance,
+            activeBefore, State.QueueCount + State.PendingCount, State.Loads, State.ActiveCounts));
+        if (_setup.Settings.ProgressEverySteps > 0 && State.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
+        _phase = BalancerPhase.Placing;
         Drive();
     }
 
-    /// <summary>Advance the loop as far as it goes: to a step at the barrier, a wait for input, or the end.</summary>
+    /// <summary>Each finished request's result to the ingress that delivered it, one message per ingress.</summary>
+    private void SendResults(ReadOnlySpan<int> finished)
+    {
+        if (finished.IsEmpty) return;
+        foreach (var slot in finished)
+        {
+            var arrival = State.ArrivalSeconds(slot);
+            var output = State.FinishedOutputTokens(slot);
+            var queued = State.StartTime(slot) - arrival;
+            var ttft = State.FirstTokenTime(slot) - arrival;
+            var e2e = State.FinishTime(slot) - arrival;
+            var result = new RequestResult(_registry.IdOf(slot), ResultStatus.Completed, State.RankOf(slot), queued, ttft, e2e, output);
+            _observer.RequestCompleted(queued, ttft, e2e, output);
+            var ingress = _registry.IngressOf(slot);
+            if (!_finishedByIngress.TryGetValue(ingress, out var list)) _finishedByIngress[ingress] = list = [];
+            list.Add(new FinishedRequest(result, _registry.TakeDeliveriesForResult(slot), slot, State.Serial(slot)));
+        }
+        foreach (var (ingress, list) in _finishedByIngress)
+        {
+            if (list.Count == 0) continue;
+            _resultsOutstanding += list.Count;
+            _ingresses[ingress].Tell(new RequestsFinished([.. list]));
+            list.Clear();
+        }
+    }
+
+    private void OnResultsWritten(ResultsWritten written)
+    {
+        foreach (var w in written.Results)
+        {
+            _resultsOutstanding--;
+            if (w.Slot < 0 || !_registry.Holds(w.Slot) || State.Serial(w.Slot) != w.Serial) continue;
+            var late = _registry.LateDeliveries(w.Slot);
+            if (!late.IsEmpty) Sender.Tell(new AcknowledgeDeliveries(late));
+            _registry.Remove(w.Slot);
+            if (_setup.Live) _loop.Release(w.Slot);
+        }
+        Drive();
+    }
+
+    /// <summary>Advance the loop as far as it goes: to a step at the barrier, a wait for input or arrivals, or the end.</summary>
     private void Drive()
     {
-        if (_state.Phase == BalancerPhase.Placing)
+        if (_phase == BalancerPhase.Placing)
         {
             LoopAction action;
             try
             {
+                if (_setup.Live) _loop.ClockAt(Now);
                 action = _loop.Advance();
             }
             catch (Exception ex)
@@ -160,32 +339,57 @@ public sealed class BalancerActor : UntypedActor
             }
             switch (action)
             {
-                case LoopAction.RunStep step:
-                    foreach (var admit in step.Admissions) _ranks.Tell(admit, Self);
-                    _barrier.Tell(new BeginStep(step.Step, step.AdmittedThrough), Self);
-                    _state = _state with { Phase = BalancerPhase.AwaitingBarrier };
+                case LoopAction.RunStep:
+                    StartStep();
                     break;
-                case LoopAction.Finished:
+                case LoopAction.Finished when _resultsOutstanding == 0:
                     Finish();
                     return;
             }
         }
-        if (_state.AwaitingAck is { } stream && _loop.Unrevealed < MaxUnrevealed)
+        if (_awaitingAck is { } ingress && _loop.Unrevealed < MaxUnrevealed)
         {
-            stream.Tell(IngestionAck.Instance);
-            _state = _state with { AwaitingAck = null };
+            ingress.Tell(IngestedBatchAck.Instance);
+            _awaitingAck = null;
         }
     }
 
-    private RuntimeProgress Progress()
+    /// <summary>Tell each rank what it was admitted since the last step, then have the barrier run the step.</summary>
+    private void StartStep()
     {
-        var s = _loop.State;
-        return new RuntimeProgress(s.Step, s.RequestCount, s.Admissions.Count, s.FinishedCount, s.QueueCount, s.Clock);
+        var admissions = State.RecentAdmissions;
+        foreach (var a in admissions)
+        {
+            var list = _perRank[a.Rank] ??= new List<RankRequest>(_setup.Shape.BatchSize);
+            list.Add(new RankRequest(State.Serial(a.RequestId), State.PromptTokens(a.RequestId), _loop.OutputOf(a.RequestId)));
+        }
+        for (var g = 0; g < _perRank.Length; g++)
+        {
+            var list = _perRank[g];
+            if (list is null || list.Count == 0) continue;
+            _admittedThrough[g] += list.Count;
+            _ranks.Tell(new AdmitRequests(g, State.Step, [.. list]), Self);
+            list.Clear();
+        }
+        _stepStarted = Stopwatch.GetTimestamp();
+        _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough]), Self);
+        _phase = BalancerPhase.AwaitingBarrier;
     }
+
+    private BalancerStatus Status() => new(State.Step, State.QueueCount + State.PendingCount, State.ActiveTotal, _registry.Count, _loop.InputComplete, _phase);
+
+    private RuntimeProgress Progress() =>
+        new(State.Step, State.RequestsAdded, State.RequestsAdded - State.QueueCount - State.PendingCount, State.FinishedCount, State.QueueCount, State.Clock);
 
     private void Finish()
     {
-        Core.Simulation.RunSummary summary;
+        if (_setup.Live)
+        {
+            _phase = BalancerPhase.Done;
+            _monitor.Tell(new ServiceFinished(State.Step));
+            return;
+        }
+        RunSummary summary;
         try
         {
             summary = _loop.Summarize();
@@ -195,32 +399,57 @@ public sealed class BalancerActor : UntypedActor
             Fail($"the summary could not be computed: {ex.Message}");
             return;
         }
-        _state = _state with { Phase = BalancerPhase.Done };
-        _results.Tell(new Status.Success(Akka.NotUsed.Instance));
+        _phase = BalancerPhase.Done;
         _monitor.Tell(Progress());
-        _monitor.Tell(new RunCompleted(summary, _loop.Steps, _loop.State.Admissions, _loop.CompletedRequests, _state.RankTimeouts));
+        _monitor.Tell(new RunCompleted(summary, _loop.Steps, State.Admissions, State, _rankTimeouts));
+    }
+
+    /// <summary>
+    /// The service stops now: every request it holds that has no result yet goes back to its ingress, which gives
+    /// it back to its source or reports it failed (reason shutdown). Results already on their way are not touched.
+    /// </summary>
+    private void ReturnAll()
+    {
+        _returnRequester = Sender;
+        _phase = BalancerPhase.Done;
+        var byIngress = new Dictionary<int, List<UnfinishedRequest>>();
+        foreach (var slot in _registry.Slots.ToArray())
+        {
+            var phase = State.PhaseOf(slot);
+            if (phase is RequestPhase.Finished or RequestPhase.Released) continue;
+            var ingress = _registry.IngressOf(slot);
+            if (!byIngress.TryGetValue(ingress, out var list)) byIngress[ingress] = list = [];
+            list.Add(new UnfinishedRequest(_registry.IdOf(slot), _registry.AllDeliveries(slot), State.Generated(slot)));
+            _observer.RequestFailed("shutdown");
+        }
+        _returnsOutstanding = byIngress.Count;
+        if (_returnsOutstanding == 0)
+        {
+            Sender.Tell(new UnfinishedReturned(0));
+            return;
+        }
+        foreach (var (ingress, list) in byIngress) _ingresses[ingress].Tell(new ReturnRequests([.. list]));
     }
 
     /// <summary>A restart would start over on a half-advanced loop: report the run failed instead of hanging it.</summary>
     protected override void PreRestart(Exception reason, object message)
     {
-        if (_state.Phase != BalancerPhase.Done)
-            _monitor.Tell(new RunFailed($"the balancer crashed handling {message?.GetType().Name}: {reason.Message}", _loop.State.Step));
+        if (_phase != BalancerPhase.Done)
+            _monitor.Tell(new RunFailed($"the balancer crashed handling {message?.GetType().Name}: {reason.Message}", State.Step));
         base.PreRestart(reason, message);
     }
 
     protected override void PostRestart(Exception reason)
     {
         base.PostRestart(reason);
-        _state = _state with { Phase = BalancerPhase.Done };
+        _phase = BalancerPhase.Done;
     }
 
     private void Fail(string reason)
     {
-        if (_state.Phase == BalancerPhase.Done) return;
-        _log.Error("run failed at step {0}: {1}", _loop.State.Step, reason);
-        _state = _state with { Phase = BalancerPhase.Done };
-        _results.Tell(new Status.Failure(new InvalidOperationException(reason)));
-        _monitor.Tell(new RunFailed(reason, _loop.State.Step));
+        if (_phase == BalancerPhase.Done) return;
+        _log.Error("{0} failed at step {1}: {2}", _setup.Live ? "the service" : "the run", State.Step, reason);
+        _phase = BalancerPhase.Done;
+        _monitor.Tell(new RunFailed(reason, State.Step));
     }
 }

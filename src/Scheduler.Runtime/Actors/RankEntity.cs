@@ -9,7 +9,7 @@ namespace Scheduler.Runtime.Actors;
 /// A rank's bookkeeping: the last step it completed (and its report, to answer a repeated tick), how many
 /// requests it has been admitted, and a tick held back because it overtook admissions still on their way.
 /// </summary>
-public sealed record RankEntityState(int Rank, int LastStep, int AdmittedTotal, StepCompleted? LastReport, Tick? HeldTick, IActorRef? HeldReplyTo)
+public sealed record RankEntityState(int Rank, int LastStep, long AdmittedTotal, StepCompleted? LastReport, Tick? HeldTick, IActorRef? HeldReplyTo)
 {
     public static RankEntityState Initial(int rank) => new(rank, 0, 0, null, null, null);
 }

@@ -5,14 +5,15 @@ using Scheduler.Runtime.Messages;
 namespace Scheduler.Runtime.Engines;
 
 /// <summary>
-/// The <c>cost-model</c> engine: no real decoding. A step takes the virtual time the core's
-/// <see cref="IStepCostModel"/> gives for the rank's request count and load before the step, every active
-/// request generates one token, and a request finishes once it has produced its output length, exactly
-/// as the simulator advances a rank.
+/// The <c>cost-model</c> engine: no real decoding. A step takes the time the core's <see cref="IStepCostModel"/>
+/// gives for the rank's request count and load before the step, every active request generates one token, and a
+/// request finishes once it has produced its output length, exactly as the simulator advances a rank.
+/// <paramref name="timeScale"/> is how much real time a modelled second takes: 0 answers at once (virtual time,
+/// as fast as the runtime goes), 1 sleeps the modelled time as a real rank would compute.
 /// </summary>
-public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16) : IDecodeEngine
+public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16, double timeScale = 0.0) : IDecodeEngine
 {
-    private int[] _id = new int[capacity];
+    private long[] _id = new long[capacity];
     private int[] _prompt = new int[capacity];
     private int[] _output = new int[capacity];
     private int[] _generated = new int[capacity];
@@ -46,15 +47,29 @@ public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16)
     public ValueTask<DecodeStepResult> StepAsync(CancellationToken cancellationToken)
     {
         var seconds = costModel.RankSeconds(_count, _load);
+        var result = DecodeStepResult.Virtual(seconds, Advance());
+        if (timeScale <= 0 || _count + result.Finished.Length == 0) return ValueTask.FromResult(result);
+        return new ValueTask<DecodeStepResult>(Sleep(seconds * timeScale, result, cancellationToken));
+    }
+
+    private static async Task<DecodeStepResult> Sleep(double seconds, DecodeStepResult result, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Every active request one token; those at their output length leave. Returns their ids.</summary>
+    private ImmutableArray<long> Advance()
+    {
         _load += _count;
-        ImmutableArray<int>.Builder? finished = null;
+        ImmutableArray<long>.Builder? finished = null;
         var w = 0;
         for (var r = 0; r < _count; r++)
         {
             var generated = ++_generated[r];
             if (generated >= _output[r])
             {
-                (finished ??= ImmutableArray.CreateBuilder<int>()).Add(_id[r]);
+                (finished ??= ImmutableArray.CreateBuilder<long>()).Add(_id[r]);
                 _load -= _prompt[r] + generated;
                 continue;
             }
@@ -68,7 +83,7 @@ public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16)
             w++;
         }
         _count = w;
-        return ValueTask.FromResult(DecodeStepResult.Virtual(seconds, finished?.ToImmutable() ?? ImmutableArray<int>.Empty));
+        return finished?.ToImmutable() ?? ImmutableArray<long>.Empty;
     }
 
     public void Dispose()
@@ -76,12 +91,12 @@ public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16)
     }
 }
 
-/// <summary>Makes a <see cref="CostModelEngine"/> per rank from one cost model.</summary>
-public sealed record CostModelEngineFactory(IStepCostModel CostModel, int BatchSize) : IDecodeEngineFactory
+/// <summary>Makes a <see cref="CostModelEngine"/> per rank from one cost model and time scale.</summary>
+public sealed record CostModelEngineFactory(IStepCostModel CostModel, int BatchSize, double TimeScale = 0.0) : IDecodeEngineFactory
 {
     public string Kind => DecodeEngines.CostModelKind;
 
-    public IDecodeEngine Create(int rank) => new CostModelEngine(CostModel, BatchSize);
+    public IDecodeEngine Create(int rank) => new CostModelEngine(CostModel, BatchSize, TimeScale);
 }
 
 /// <summary>The engine kinds the runtime knows by name.</summary>

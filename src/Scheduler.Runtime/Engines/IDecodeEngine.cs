@@ -34,11 +34,15 @@ public interface IDecodeEngineFactory
 {
     string Kind { get; }
 
+    /// <summary>The longest request (prompt + output tokens) the engine can decode; null when there is no limit.
+    /// A longer one is refused at admission with that reason rather than failing the ranks' steps.</summary>
+    int? MaxSequenceTokens => null;
+
     IDecodeEngine Create(int rank);
 }
 
 /// <summary>One generated token, for engines that produce real text.</summary>
-public readonly record struct GeneratedToken(int RequestId, int TokenId);
+public readonly record struct GeneratedToken(long RequestId, int TokenId);
 
 /// <summary>
 /// What one decode step did: <see cref="ComputeSeconds"/> of compute (<see cref="Measured"/> tells wall-clock
@@ -47,9 +51,9 @@ public readonly record struct GeneratedToken(int RequestId, int TokenId);
 public sealed record DecodeStepResult(
     double ComputeSeconds,
     bool Measured,
-    ImmutableArray<int> Finished,
+    ImmutableArray<long> Finished,
     ImmutableArray<GeneratedToken> Tokens)
 {
-    public static DecodeStepResult Virtual(double seconds, ImmutableArray<int> finished) =>
+    public static DecodeStepResult Virtual(double seconds, ImmutableArray<long> finished) =>
         new(seconds, false, finished, ImmutableArray<GeneratedToken>.Empty);
 }

@@ -17,7 +17,7 @@ internal sealed class RunMonitor(TaskCompletionSource<object> outcome, IProgress
             case RuntimeProgress p:
                 progress?.Report(p);
                 break;
-            case RunCompleted or RunFailed:
+            case RunCompleted or RunFailed or ServiceFinished:
                 outcome.TrySetResult(message);
                 break;
             default:

@@ -1,35 +1,46 @@
-using Akka;
-using Akka.Streams.Dsl;
 using Scheduler.Core.CostModels;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
 using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Ingestion;
+using Scheduler.Runtime.Ingestion.Sources;
 using Scheduler.Runtime.Results;
 
 namespace Scheduler.Runtime.Hosting;
 
-/// <summary>Where a run's requests come from.</summary>
+/// <summary>Where a replay's requests come from.</summary>
 public abstract record RequestInput
 {
     /// <summary>A workload already read and validated.</summary>
     public sealed record FromWorkload(Workload Workload) : RequestInput;
 
-    /// <summary>Raw request records (<c>id,prompt_tokens,output_tokens,predicted_output_tokens[,arrival_s]</c>),
-    /// parsed and validated in the stream; malformed ones go to the dead-letter sink.</summary>
-    public sealed record FromLines(Source<string, NotUsed> Lines, string SourceName) : RequestInput;
+    /// <summary>Raw records (JSON lines, or a request CSV with its header), parsed and validated in the stream;
+    /// malformed ones are rejected by line.</summary>
+    public sealed record FromLines(IEnumerable<string> Lines, string SourceName) : RequestInput;
 
-    /// <summary>A request CSV file, streamed line by line and validated like <see cref="FromLines"/>.</summary>
+    /// <summary>A file of records, streamed line by line and validated like <see cref="FromLines"/>.</summary>
     public sealed record FromFile(string Path) : RequestInput;
 
-    /// <summary>The seeded synthetic generator.</summary>
+    /// <summary>The seeded synthetic generator (virtual arrivals).</summary>
     public sealed record FromSynthetic(SyntheticWorkload Spec) : RequestInput;
+
+    /// <summary>Any source.</summary>
+    public sealed record FromSource(IRequestSource Source) : RequestInput;
 
     public static RequestInput Of(Workload workload) => new FromWorkload(workload);
 
-    public static RequestInput OfLines(IEnumerable<string> lines, string sourceName) =>
-        new FromLines(Source.From(lines), sourceName);
+    public static RequestInput OfLines(IEnumerable<string> lines, string sourceName) => new FromLines(lines, sourceName);
+
+    public IRequestSource ToSource() => this switch
+    {
+        FromWorkload w => new WorkloadRequestSource(w.Workload),
+        FromLines l => new LinesRequestSource(l.Lines, l.SourceName),
+        FromFile f => new FileRequestSource(f.Path),
+        FromSynthetic s => new WorkloadRequestSource(s.Spec.ToWorkload()),
+        FromSource s => s.Source,
+        _ => throw new ArgumentException($"unknown input {GetType().Name}"),
+    };
 
     public string Describe() => this switch
     {
@@ -37,15 +48,16 @@ public abstract record RequestInput
         FromLines l => l.SourceName,
         FromFile f => f.Path,
         FromSynthetic s => s.Spec.Describe(),
+        FromSource s => s.Source.Name,
         _ => GetType().Name,
     };
 }
 
 /// <summary>
-/// One run of the actor runtime: the input, how requests arrive (backlogged, or at their timestamps on a
+/// One replay on the actor runtime: the input, how requests arrive (backlogged, or at their timestamps on a
 /// virtual clock), the cluster, the placement policy (a fresh instance: policies keep state per run), the
 /// step cost model (reference linear for the batch size unless given), the decode engine, configuration
-/// and where completed requests are written.
+/// and where results are written.
 /// </summary>
 public sealed record RuntimeRunRequest
 {
@@ -71,7 +83,7 @@ public sealed record RuntimeRunRequest
     /// <summary>HOCON text applied over everything else (tests: e.g. a short step timeout).</summary>
     public string? ConfigOverrides { get; init; }
 
-    /// <summary>Write every completed request here (CSV, or JSON lines for .jsonl/.ndjson/.json).</summary>
+    /// <summary>Write every request's result here (JSON lines, or CSV for .csv).</summary>
     public string? ResultsPath { get; init; }
 
     /// <summary>Overrides the format the results path's extension implies.</summary>

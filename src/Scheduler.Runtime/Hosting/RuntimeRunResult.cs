@@ -1,7 +1,6 @@
 using Scheduler.Core.Model;
 using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Ingestion;
-using Scheduler.Runtime.Results;
 
 namespace Scheduler.Runtime.Hosting;
 
@@ -12,16 +11,17 @@ public sealed record RuntimeTimings(double StartupSeconds, double RunSeconds, do
 }
 
 /// <summary>
-/// A finished run: the simulator's summary (same code, same keys; <see cref="RunSummary.Policy"/> is the
-/// policy's name), every admission and step, every completed request, the dead-lettered input records,
-/// the barrier's counters, and the address the run's cluster node was bound to.
+/// A finished replay: the simulator's summary (same code, same keys; <see cref="RunSummary.Policy"/> is the
+/// policy's name, <see cref="RunSummary.Rejected"/> the malformed records), every admission and step, the final
+/// state (every request's times, slot = request index), the rejected records, the barrier's counters, and the
+/// address the run's cluster node was bound to.
 /// </summary>
 public sealed record RuntimeRunResult(
     RunSummary Summary,
     IReadOnlyList<Admission> Admissions,
     IReadOnlyList<StepRecord> Steps,
-    IReadOnlyList<CompletedRequest> Completed,
-    IReadOnlyList<DeadLetterRecord> DeadLetters,
+    ClusterState FinalState,
+    IReadOnlyList<DeadLetter> DeadLetters,
     int StaleCompletions,
     int DuplicateCompletions,
     int StepTimeouts,
@@ -30,12 +30,12 @@ public sealed record RuntimeRunResult(
     string NodeAddress,
     RuntimeTimings Timings);
 
-/// <summary>A run that stopped before every request finished.</summary>
-public sealed class RuntimeRunException(string message, int step, IReadOnlyList<DeadLetterRecord> deadLetters, Exception? inner = null)
+/// <summary>A run that stopped before every request finished, or that had no valid request to run.</summary>
+public sealed class RuntimeRunException(string message, int step, IReadOnlyList<DeadLetter> deadLetters, Exception? inner = null)
     : Exception(message, inner)
 {
     /// <summary>The last step the run completed.</summary>
     public int Step { get; } = step;
 
-    public IReadOnlyList<DeadLetterRecord> DeadLetters { get; } = deadLetters;
+    public IReadOnlyList<DeadLetter> DeadLetters { get; } = deadLetters;
 }

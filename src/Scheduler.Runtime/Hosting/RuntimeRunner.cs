@@ -1,22 +1,17 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using Akka;
+using System.Text.Json;
 using Akka.Actor;
-using Akka.Streams;
-using Akka.Streams.Dsl;
-using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Ingestion;
-using Scheduler.Runtime.Logic;
 using Scheduler.Runtime.Messages;
 using Scheduler.Runtime.Results;
 
 namespace Scheduler.Runtime.Hosting;
 
 /// <summary>
-/// Runs one workload on the actor runtime: an actor system with an embedded single-node cluster, the rank
-/// entities behind a shard region, the barrier, the balancer and the ingestion stream; it returns the same
+/// Replays one workload on the actor runtime: an actor system with an embedded single-node cluster, the rank
+/// entities behind a shard region, the barrier, the balancer and an ingress on the input; it returns the same
 /// summary the simulator computes and shuts the actor system down, whatever happened.
 /// </summary>
 public static class RuntimeRunner
@@ -25,17 +20,17 @@ public static class RuntimeRunner
         RuntimeRunRequest request, IProgress<RuntimeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequestSources.CheckRateScale(request.RateScale);
+        Ingestion.Sources.RateScale.Check(request.RateScale);
         if (request.Input is RequestInput.FromFile file && !File.Exists(file.Path))
             throw new FileNotFoundException($"request file '{file.Path}' does not exist", file.Path);
         var engines = ResolveEngine(request);
         var config = RuntimeConfig.Load(request.ConfigPath, request.ConfigOverrides);
         var settings = RuntimeSettings.FromConfig(config);
-        var resultFormat = request.ResultsFormat ?? (request.ResultsPath is { } rp ? ResultSinks.FormatFor(rp) : ResultFormat.Csv);
+        var source = request.Input.ToSource();
 
         var clock = Stopwatch.StartNew();
         var system = ActorSystem.Create("scheduler", config);
-        var deadLetters = new ConcurrentQueue<DeadLetterRecord>();
+        var deadLetters = new MemoryResultSink("rejected");
         TimeSpan startup = TimeSpan.Zero, running = TimeSpan.Zero;
         try
         {
@@ -45,69 +40,55 @@ public static class RuntimeRunner
             startup = clock.Elapsed;
             var nodeAddress = ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
 
-            var materializer = system.Materializer(namePrefix: "ingest");
             var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
             var monitor = system.ActorOf(RunMonitor.Props(outcome, progress), "monitor");
             var barrier = system.ActorOf(BarrierActor.Props(request.Shape.Ranks, ranks, settings.Barrier), "barrier");
-
-            IActorRef? results = null;
-            Task<Akka.Streams.IO.IOResult>? written = null;
-            if (request.ResultsPath is { } path)
+            var setup = new BalancerSetup(request.Shape, request.Policy, request.Arrivals, settings.Balancer, engines.MaxSequenceTokens)
             {
-                (results, written) = ResultSinks.FromBalancer(settings.ResultBufferSteps)
-                    .SelectMany(batch => batch.Requests)
-                    .ToMaterialized(ResultSinks.ToFile(path, resultFormat), Keep.Both)
-                    .Run(materializer);
-            }
-
-            var capacity = request.Input switch
-            {
-                RequestInput.FromWorkload w => w.Workload.Count,
-                RequestInput.FromSynthetic s => s.Spec.Count,
-                _ => 1024,
+                RateScale = request.RateScale,
             };
-            var loop = new PlacementLoop(request.Shape, request.Policy, request.Arrivals, capacity);
-            var balancer = system.ActorOf(
-                BalancerActor.Props(loop, barrier, ranks, monitor, results, settings.Balancer).WithDispatcher(settings.BalancerDispatcher),
-                "balancer");
+            var balancer = system.ActorOf(BalancerActor.Props(setup, barrier, ranks, monitor).WithDispatcher(settings.BalancerDispatcher), "balancer");
 
-            var deadLetterSink = Sink.ForEach<DeadLetterRecord>(deadLetters.Enqueue).MapMaterializedValue(_ => NotUsed.Instance);
-            Ingestion(request, deadLetterSink)
-                .To(IngestionFlows.IntoBalancer(balancer, settings.MaxBatch))
-                .Run(materializer);
+            IResultSink results = request.ResultsPath is { } path
+                ? StreamResultSink.ToFile(path, request.ResultsFormat ?? ResultLines.FormatFor(path))
+                : new DiscardingResultSink();
+            var resultWriter = system.ActorOf(LineWriterActor.Props(results), "results");
+            var deadLetterWriter = system.ActorOf(LineWriterActor.Props(deadLetters), "dead-letters");
+            // A replay holds every request until its summary anyway: its bound is the balancer's unrevealed window.
+            var ingressSettings = settings.Ingress with { MaxUnacknowledged = int.MaxValue, RequireOrderedArrivals = true };
+            system.ActorOf(IngressActor.Props(source, balancer, resultWriter, deadLetterWriter, results.Format,
+                deadLettersInResults: false, ingressSettings, monitor), "ingress");
 
             using (cancellationToken.Register(() => balancer.Tell(new CancelRun("the run was cancelled"))))
             {
                 var ended = await outcome.Task.ConfigureAwait(false);
                 running = clock.Elapsed - startup;
-                if (ended is RunFailed failed)
+                var rejected = await Flushed(deadLetterWriter, deadLetters, settings.ShutdownTimeout).ConfigureAwait(false);
+                switch (ended)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    throw new RuntimeRunException($"the run failed at step {failed.Step}: {failed.Reason}", failed.Step, [.. deadLetters]);
+                    case RunFailed failed:
+                        await Flushed(resultWriter, null, settings.ShutdownTimeout).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        throw new RuntimeRunException($"the run failed at step {failed.Step}: {failed.Reason}", failed.Step, rejected);
+                    case IngressFault fault:
+                        throw new RuntimeRunException(fault.Reason, 0, rejected);
                 }
 
                 var completed = (RunCompleted)ended;
-                if (written is not null)
-                {
-                    try
-                    {
-                        await written.ConfigureAwait(false);
-                    }
-                    catch (Exception ex)
-                    {
-                        throw new RuntimeRunException($"writing results to '{request.ResultsPath}' failed: {ex.Message}", completed.Summary.Steps, [.. deadLetters], ex);
-                    }
-                }
+                if (completed.FinalState.RequestsAdded == 0)
+                    throw new RuntimeRunException(
+                        rejected.Count > 0 ? $"no valid request in {source.Name}: all {rejected.Count} records were rejected" : $"{source.Name} holds no requests",
+                        0, rejected);
                 var counters = await barrier.Ask<BarrierStatistics>(GetBarrierStatistics.Instance, settings.StartupTimeout, cancellationToken).ConfigureAwait(false);
                 var shutdownStarted = clock.Elapsed;
                 await ShutdownAsync(system, settings.ShutdownTimeout).ConfigureAwait(false);
                 var shutdown = clock.Elapsed - shutdownStarted;
                 return new RuntimeRunResult(
-                    completed.Summary,
+                    completed.Summary with { Rejected = rejected.Count },
                     completed.Admissions,
                     completed.Steps,
-                    completed.Completed,
-                    [.. deadLetters],
+                    completed.FinalState,
+                    rejected,
                     counters.StaleCompletions,
                     counters.DuplicateCompletions,
                     counters.Timeouts,
@@ -121,6 +102,21 @@ public static class RuntimeRunner
         {
             if (!system.WhenTerminated.IsCompleted) await ShutdownAsync(system, settings.ShutdownTimeout).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Flush a writer (so nothing written is cut) and read back the dead letters it holds.</summary>
+    private static async Task<IReadOnlyList<DeadLetter>> Flushed(IActorRef writer, MemoryResultSink? sink, TimeSpan timeout)
+    {
+        try
+        {
+            await writer.Ask<SinkFlushed>(FlushSink.Instance, timeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
+        {
+            // A writer that cannot flush in time has failed already; the run reports its own error.
+        }
+        if (sink is null) return [];
+        return sink.Lines.Select(line => JsonSerializer.Deserialize<DeadLetter>(line)!).ToArray();
     }
 
     /// <summary>The engine factory a request names.</summary>
@@ -141,25 +137,7 @@ public static class RuntimeRunner
         };
     }
 
-    private static Source<IngestedRequest, NotUsed> Ingestion(RuntimeRunRequest request, Sink<DeadLetterRecord, NotUsed> deadLetters)
-    {
-        var scale = request.RateScale;
-        return request.Input switch
-        {
-            RequestInput.FromWorkload w => RequestSources.FromWorkload(w.Workload, scale),
-            RequestInput.FromSynthetic s => RequestSources.Synthetic(s.Spec).Select(r => r with { Request = RequestSources.Scale(r.Request, scale) }),
-            RequestInput.FromLines l => l.Lines
-                .Via(IngestionFlows.ParseRecords(l.SourceName, deadLetters))
-                .Select(r => r with { Request = RequestSources.Scale(r.Request, scale) }),
-            RequestInput.FromFile f => RequestSources.LinesOfFile(f.Path)
-                .MapMaterializedValue(_ => NotUsed.Instance)
-                .Via(IngestionFlows.ParseRecords(f.Path, deadLetters))
-                .Select(r => r with { Request = RequestSources.Scale(r.Request, scale) }),
-            _ => throw new ArgumentException($"unknown input {request.Input.GetType().Name}"),
-        };
-    }
-
-    private static async Task ShutdownAsync(ActorSystem system, TimeSpan timeout)
+    internal static async Task ShutdownAsync(ActorSystem system, TimeSpan timeout)
     {
         // Coordinated shutdown leaves the cluster, stops the shard region and the streams, then terminates.
         var done = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ActorSystemTerminateReason.Instance);

@@ -9,10 +9,18 @@ public sealed record BarrierSettings(TimeSpan StepTimeout, int MaxTimeoutsPerSte
     public BarrierSettings WithMaxTimeoutsPerStep(int count) => this with { MaxTimeoutsPerStep = count };
 }
 
-/// <summary>The balancer's settings (<c>scheduler.runtime.ingest</c>, <c>.progress</c>, <c>.barrier.step-timeout</c> for its messages).</summary>
+/// <summary>The balancer's settings: how many received requests a replay may hold unrevealed
+/// (<c>scheduler.runtime.ingest.max-unrevealed</c>), how often it reports progress, and the barrier's step timeout.</summary>
 public sealed record BalancerSettings(int MaxUnrevealed, int ProgressEverySteps, TimeSpan StepTimeout)
 {
     public BalancerSettings WithMaxUnrevealed(int count) => this with { MaxUnrevealed = count };
+}
+
+/// <summary>An ingress's settings (<c>scheduler.runtime.ingest</c>): the bound on deliveries held unacknowledged,
+/// the most requests in one message to the balancer, and whether arrivals must not decrease (replay).</summary>
+public sealed record IngressSettings(int MaxUnacknowledged, int MaxBatch, bool RequireOrderedArrivals = false)
+{
+    public IngressSettings WithMaxUnacknowledged(int count) => this with { MaxUnacknowledged = count };
 }
 
 /// <summary>Every <c>scheduler.runtime</c> setting, read from HOCON (config/scheduler.conf documents each key).</summary>
@@ -22,53 +30,46 @@ public sealed record RuntimeSettings(
     TimeSpan ShutdownTimeout,
     string RankTypeName,
     int NumberOfShards,
-    int MaxBatch,
     string BalancerDispatcher,
-    int ResultBufferSteps,
     BarrierSettings Barrier,
-    BalancerSettings Balancer)
+    BalancerSettings Balancer,
+    IngressSettings Ingress)
 {
     public static RuntimeSettings FromConfig(Config root)
     {
-        var c = root.GetConfig("scheduler.runtime")
-            ?? throw new ConfigurationException("the configuration has no scheduler.runtime section");
+        var c = new ConfigValues(root, "scheduler.runtime");
+        var stepTimeout = c.Duration("barrier.step-timeout");
         var settings = new RuntimeSettings(
-            JoinSelf: c.GetBoolean("cluster.join-self"),
-            StartupTimeout: c.GetTimeSpan("cluster.startup-timeout"),
-            ShutdownTimeout: c.GetTimeSpan("cluster.shutdown-timeout"),
-            RankTypeName: c.GetString("sharding.type-name"),
-            NumberOfShards: c.GetInt("sharding.number-of-shards"),
-            MaxBatch: c.GetInt("ingest.max-batch"),
-            BalancerDispatcher: c.GetString("balancer.dispatcher"),
-            ResultBufferSteps: c.GetInt("results.buffer-steps"),
-            Barrier: new BarrierSettings(
-                c.GetTimeSpan("barrier.step-timeout"),
-                c.GetInt("barrier.max-timeouts-per-step"),
-                c.GetBoolean("barrier.retick-missing-ranks")),
-            Balancer: new BalancerSettings(
-                c.GetInt("ingest.max-unrevealed"),
-                c.GetInt("progress.every-steps"),
-                c.GetTimeSpan("barrier.step-timeout")));
-        return settings.Validated();
+            JoinSelf: c.Boolean("cluster.join-self"),
+            StartupTimeout: c.Duration("cluster.startup-timeout"),
+            ShutdownTimeout: c.Duration("cluster.shutdown-timeout"),
+            RankTypeName: c.String("sharding.type-name"),
+            NumberOfShards: c.Int("sharding.number-of-shards"),
+            BalancerDispatcher: c.String("balancer.dispatcher"),
+            Barrier: new BarrierSettings(stepTimeout, c.Int("barrier.max-timeouts-per-step"), c.Boolean("barrier.retick-missing-ranks")),
+            Balancer: new BalancerSettings(c.Int("ingest.max-unrevealed"), c.Int("progress.every-steps"), stepTimeout),
+            Ingress: new IngressSettings(c.Int("ingest.max-unacknowledged"), c.Int("ingest.max-batch")));
+        return settings.Validated(c);
     }
 
     public RuntimeSettings WithBarrier(BarrierSettings barrier) => this with { Barrier = barrier, Balancer = Balancer with { StepTimeout = barrier.StepTimeout } };
     public RuntimeSettings WithBalancer(BalancerSettings balancer) => this with { Balancer = balancer };
+    public RuntimeSettings WithIngress(IngressSettings ingress) => this with { Ingress = ingress };
 
-    private RuntimeSettings Validated()
+    private RuntimeSettings Validated(ConfigValues c)
     {
-        static void Require(bool ok, string key, object value, string rule)
+        void Require(bool ok, string key, object value, string rule)
         {
-            if (!ok) throw new ConfigurationException($"scheduler.runtime.{key} = {value}: {rule}");
+            if (!ok) throw c.Invalid(key, value, rule);
         }
         Require(StartupTimeout > TimeSpan.Zero, "cluster.startup-timeout", StartupTimeout, "must be positive");
         Require(ShutdownTimeout > TimeSpan.Zero, "cluster.shutdown-timeout", ShutdownTimeout, "must be positive");
         Require(!string.IsNullOrWhiteSpace(RankTypeName), "sharding.type-name", RankTypeName, "must not be empty");
         Require(NumberOfShards >= 0, "sharding.number-of-shards", NumberOfShards, "must be 0 (one per rank) or positive");
-        Require(MaxBatch > 0, "ingest.max-batch", MaxBatch, "must be positive");
+        Require(Ingress.MaxBatch > 0, "ingest.max-batch", Ingress.MaxBatch, "must be positive");
+        Require(Ingress.MaxUnacknowledged > 0, "ingest.max-unacknowledged", Ingress.MaxUnacknowledged, "must be positive");
         Require(Balancer.MaxUnrevealed > 0, "ingest.max-unrevealed", Balancer.MaxUnrevealed, "must be positive");
         Require(Balancer.ProgressEverySteps >= 0, "progress.every-steps", Balancer.ProgressEverySteps, "must not be negative");
-        Require(ResultBufferSteps > 0, "results.buffer-steps", ResultBufferSteps, "must be positive");
         Require(Barrier.StepTimeout >= TimeSpan.Zero, "barrier.step-timeout", Barrier.StepTimeout, "must not be negative");
         Require(Barrier.MaxTimeoutsPerStep >= 0, "barrier.max-timeouts-per-step", Barrier.MaxTimeoutsPerStep, "must not be negative");
         return this;

@@ -11,7 +11,7 @@ public sealed record BarrierState(
     int Ranks,
     int Step,
     bool Open,
-    ImmutableArray<int> AdmittedThrough,
+    ImmutableArray<long> AdmittedThrough,
     ImmutableArray<StepCompleted?> Reports,
     int Received,
     int Attempt,
@@ -19,7 +19,7 @@ public sealed record BarrierState(
 {
     public static BarrierState Initial(int ranks) =>
         ranks > 0
-            ? new(ranks, 0, false, ImmutableArray.Create(new int[ranks]), ImmutableArray.Create(new StepCompleted?[ranks]), 0, 0, BarrierStatistics.Zero)
+            ? new(ranks, 0, false, ImmutableArray.Create(new long[ranks]), ImmutableArray.Create(new StepCompleted?[ranks]), 0, 0, BarrierStatistics.Zero)
             : throw new ArgumentOutOfRangeException(nameof(ranks), ranks, "a barrier needs at least one rank");
 
     /// <summary>Ranks that have not reported the open step, in rank order.</summary>
@@ -36,7 +36,7 @@ public sealed record BarrierState(
 public abstract record BarrierEvent
 {
     /// <summary>Send <see cref="Tick"/>(step) to these ranks.</summary>
-    public sealed record TickRanks(int Step, ImmutableArray<int> Ranks, ImmutableArray<int> AdmittedThrough) : BarrierEvent;
+    public sealed record TickRanks(int Step, ImmutableArray<int> Ranks, ImmutableArray<long> AdmittedThrough) : BarrierEvent;
 
     /// <summary>Start (or restart) the timeout for this step's attempt.</summary>
     public sealed record ArmTimeout(int Step, int Attempt) : BarrierEvent;

@@ -6,7 +6,7 @@ namespace Scheduler.Runtime.Messages;
 
 /// <summary>The balancer has admitted for step <paramref name="Step"/>: tick every rank.
 /// <paramref name="AdmittedThrough"/>[g] is rank g's cumulative admission count (see <see cref="Tick"/>).</summary>
-public sealed record BeginStep(int Step, ImmutableArray<int> AdmittedThrough) : IBarrierMessage;
+public sealed record BeginStep(int Step, ImmutableArray<long> AdmittedThrough) : IBarrierMessage;
 
 /// <summary>The barrier refused to open <paramref name="Step"/> (a step is still open, or it is out of order).</summary>
 public sealed record BeginStepRejected(int Step, string Reason) : IBarrierMessage;

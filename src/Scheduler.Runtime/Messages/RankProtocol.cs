@@ -4,9 +4,10 @@ namespace Scheduler.Runtime.Messages;
 
 // The rank protocol: the balancer admits requests to a rank, the barrier ticks it, the rank reports the step.
 
-/// <summary>What a rank needs to decode one request: its prompt length and the output length at which it
-/// stops (the true length for the cost-model engine, the generation cap for a real one).</summary>
-public readonly record struct RankRequest(int Id, int PromptTokens, int OutputTokens);
+/// <summary>What a rank needs to decode one request: its serial (unique for the balancer's lifetime, unlike its
+/// slot), its prompt length and the output length at which it stops (the true length for the cost-model engine,
+/// the generation cap for a real one).</summary>
+public readonly record struct RankRequest(long Id, int PromptTokens, int OutputTokens);
 
 /// <summary>The balancer placed <paramref name="Requests"/> on the rank at the policy call that ended
 /// step <paramref name="Step"/>; they decode from the next tick on.</summary>
@@ -17,23 +18,23 @@ public sealed record AdmitRequests(int Rank, int Step, ImmutableArray<RankReques
 /// must have been admitted in total before it steps: admissions come from the balancer and ticks from the
 /// barrier, two senders with no ordering between them, so a rank holds a tick that overtook its admissions.
 /// </summary>
-public sealed record Tick(int Rank, int Step, int AdmittedThrough) : IRankCommand;
+public sealed record Tick(int Rank, int Step, long AdmittedThrough) : IRankCommand;
 
 /// <summary>Ask a rank for its bookkeeping (tests, diagnostics).</summary>
 public sealed record GetRankState(int Rank) : IRankCommand;
 
 /// <summary>A rank's bookkeeping: the last step it completed, how many requests it was admitted in all,
 /// how many are active and its load L_g = Σ(s_i + gen_i).</summary>
-public sealed record RankStateResult(int Rank, int LastCompletedStep, int AdmittedTotal, int Active, long Load)
+public sealed record RankStateResult(int Rank, int LastCompletedStep, long AdmittedTotal, int Active, long Load)
     : IWithRankId, ISchedulerMessage;
 
 /// <summary>
 /// A rank finished step <see cref="Step"/>: its decode took <see cref="ComputeSeconds"/> (virtual or
 /// measured) at <see cref="ActiveBefore"/> requests and load <see cref="LoadBefore"/>, the loads that set
-/// the step, and <see cref="Finished"/> left the rank at the step's end.
+/// the step, and the requests <see cref="Finished"/> (by serial) left the rank at the step's end.
 /// </summary>
 public sealed record StepCompleted(
-    int Rank, int Step, double ComputeSeconds, int ActiveBefore, long LoadBefore, ImmutableArray<int> Finished)
+    int Rank, int Step, double ComputeSeconds, int ActiveBefore, long LoadBefore, ImmutableArray<long> Finished)
     : IWithRankId, IBarrierMessage;
 
 /// <summary>A rank's engine failed the step; the run cannot go on with that rank's state unknown.</summary>

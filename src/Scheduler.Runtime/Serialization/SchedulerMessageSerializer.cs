@@ -38,11 +38,15 @@ public sealed class SchedulerMessageSerializer : SerializerWithStringManifest
         [typeof(RankFailed)] = "barrier.rank-failed",
         [typeof(GetBarrierStatistics)] = "barrier.get-statistics",
         [typeof(BarrierStatistics)] = "barrier.statistics",
-        [typeof(IngestionStarted)] = "ingest.started",
-        [typeof(IngestionAck)] = "ingest.ack",
         [typeof(IngestedBatch)] = "ingest.batch",
+        [typeof(IngestedBatchAck)] = "ingest.batch-ack",
         [typeof(IngestionCompleted)] = "ingest.completed",
         [typeof(IngestionFailed)] = "ingest.failed",
+        [typeof(RequestsFinished)] = "ingest.finished",
+        [typeof(ResultsWritten)] = "ingest.written",
+        [typeof(AcknowledgeDeliveries)] = "ingest.acknowledge",
+        [typeof(ReturnRequests)] = "ingest.return",
+        [typeof(RequestsReturned)] = "ingest.returned",
     };
 
     private static readonly Dictionary<string, Type> TypesByManifest = Manifests.ToDictionary(p => p.Value, p => p.Key);

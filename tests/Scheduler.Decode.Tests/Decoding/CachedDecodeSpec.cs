@@ -25,10 +25,10 @@ public class CachedDecodeSpec(ITestOutputHelper output)
             if (step == 4) engine.Admit(100, 41);  // joins a batch already decoding
             if (step == 6) engine.Release(2);       // leaves mid-way; the others keep their caches
             // Expected logits for every active request from its tokens so far, without any cache.
-            var expected = new Dictionary<int, float[]>();
+            var expected = new Dictionary<long, float[]>();
             foreach (var id in engine.ActiveRequestIds) expected[id] = engine.Model.NextTokenLogits(engine.Tokens(id).ToArray());
 
-            var actual = new Dictionary<int, float[]>();
+            var actual = new Dictionary<long, float[]>();
             var result = engine.Step((id, logits) => actual[id] = logits);
 
             Assert.Equal(expected.Keys.Order(), actual.Keys.Order());

@@ -13,7 +13,7 @@ public class NativeMemorySpec(ITestOutputHelper output)
         var config = new DecoderConfig(Layers: 2, Width: 128, Heads: 4, Vocab: 8192, MaxPositions: 1024);
         using var engine = new TorchDecodeEngine(TorchDecodeOptions.Default.WithModel(config));
         var random = new Random(17);
-        var remaining = new Dictionary<int, int>();
+        var remaining = new Dictionary<long, int>();
         var nextId = 0;
         void Run(int steps)
         {

@@ -23,7 +23,7 @@ public class TorchDecodeEngineSpec
 
         Assert.True(engine.Release(2));
         Assert.Equal(10 + 6 + 7 + 1, engine.KvTokens);
-        Assert.Equal([1, 3], engine.ActiveRequestIds);
+        Assert.Equal([1L, 3L], engine.ActiveRequestIds);
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class TorchDecodeEngineSpec
 
         var result = engine.Step();
 
-        Assert.Equal([7, 3], result.Tokens.Select(t => t.RequestId));
+        Assert.Equal([7L, 3L], result.Tokens.Select(t => t.RequestId));
         Assert.All(result.Tokens, t => Assert.InRange(t.TokenId, 0, DecoderConfig.Tiny.Vocab - 1));
         Assert.True(result.ComputeSeconds > 0);
         Assert.Equal(result.Tokens[0].TokenId, engine.Tokens(7)[^1]);

@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using Akka.Streams.Dsl;
 using Akka.TestKit.Xunit2;
@@ -6,6 +7,8 @@ using Scheduler.Core.Policies;
 using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Ingestion;
+using Scheduler.Runtime.Ingestion.Sources;
+using Scheduler.Runtime.Hosting;
 using Scheduler.Runtime.Messages;
 using Scheduler.Runtime.Tests.Fixtures;
 
@@ -29,10 +32,10 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         var ranks = Sys.ActorOf(LocalRankHost.Props(engines));
         var monitor = CreateTestProbe();
 
-        LocalRuntime.Start(this, Shape, PolicyCatalog.Create(policy), ranks, monitor, RequestSources.FromWorkload(Requests));
+        LocalRuntime.Start(this, Shape, PolicyCatalog.Create(policy), ranks, monitor, new WorkloadRequestSource(Requests));
 
         var completed = await monitor.FishForMessageAsync<RunCompleted>(m => m is RunCompleted, TimeSpan.FromSeconds(30));
-        Assert.Equal(Requests.Count, completed.Completed.Count);
+        Assert.Equal(Requests.Count, completed.FinalState.FinishedCount);
         Assert.All(engines.MaxActive, max => Assert.Equal(Shape.BatchSize, max));
     }
 
@@ -52,7 +55,7 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         var ranks = CreateTestProbe();
         var monitor = CreateTestProbe();
 
-        LocalRuntime.Start(this, Shape, new OverfillingPolicy(), ranks, monitor, RequestSources.FromWorkload(Requests));
+        LocalRuntime.Start(this, Shape, new OverfillingPolicy(), ranks, monitor, new WorkloadRequestSource(Requests));
 
         var failed = await monitor.ExpectMsgAsync<RunFailed>();
         Assert.Contains("rank 0 is full", failed.Reason);
@@ -66,7 +69,7 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         var ranks = Sys.ActorOf(LossyRanks.Props(Sys.ActorOf(LocalRankHost.Props(LocalRuntime.CostEngines(Shape))), rank: 2, step: 5));
         var monitor = CreateTestProbe();
 
-        var runtime = LocalRuntime.Start(this, Shape, PolicyCatalog.Create("jsq"), ranks, monitor, RequestSources.FromWorkload(Requests),
+        var runtime = LocalRuntime.Start(this, Shape, PolicyCatalog.Create("jsq"), ranks, monitor, new WorkloadRequestSource(Requests),
             barrier: new Scheduler.Runtime.Hosting.BarrierSettings(TimeSpan.FromMilliseconds(300), 20, true));
 
         var completed = await monitor.FishForMessageAsync<RunCompleted>(m => m is RunCompleted, TimeSpan.FromSeconds(30));
@@ -78,17 +81,27 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         Assert.Equal(completed.RankTimeouts, statistics.Timeouts);
     }
 
+    /// <summary>Ten requests, then the source fails.</summary>
+    private sealed class FailingSource(Workload workload) : IRequestSource
+    {
+        public string Name => "unplugged";
+        public bool Redelivers => false;
+        public RecordFraming Framing => RecordFraming.Lines;
+
+        public Source<Delivery, NotUsed> Open() =>
+            new WorkloadRequestSource(workload).Open().Take(10).Concat(Source.Failed<Delivery>(new IOException("disk unplugged")));
+    }
+
     [Fact]
     public async Task A_failed_input_stream_fails_the_run_with_its_reason()
     {
         var ranks = Sys.ActorOf(LocalRankHost.Props(LocalRuntime.CostEngines(Shape)));
         var monitor = CreateTestProbe();
-        var input = RequestSources.FromWorkload(Requests).Take(10).Concat(Source.Failed<IngestedRequest>(new IOException("disk unplugged")));
 
-        LocalRuntime.Start(this, Shape, PolicyCatalog.Create("fcfs"), ranks, monitor, input);
+        LocalRuntime.Start(this, Shape, PolicyCatalog.Create("fcfs"), ranks, monitor, new FailingSource(Requests));
 
         var failed = await monitor.FishForMessageAsync<RunFailed>(m => m is RunFailed);
-        Assert.Contains("the input stream failed: disk unplugged", failed.Reason);
+        Assert.Contains("the input stream failed: unplugged: disk unplugged", failed.Reason);
     }
 
     [Fact]
@@ -97,15 +110,15 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         var ranks = CreateTestProbe();
         var barrier = CreateTestProbe();
         var monitor = CreateTestProbe();
-        var loop = new Scheduler.Runtime.Logic.PlacementLoop(Shape, PolicyCatalog.Create("fcfs"), ArrivalMode.Backlog);
-        var balancer = Sys.ActorOf(BalancerActor.Props(loop, barrier, ranks, monitor, null, LocalRuntime.Balancing));
+        var setup = new BalancerSetup(Shape, PolicyCatalog.Create("fcfs"), ArrivalMode.Backlog, LocalRuntime.Balancing);
+        var balancer = Sys.ActorOf(BalancerActor.Props(setup, barrier, ranks, monitor));
 
         // A malformed message (its rank list was never set) makes the handler throw.
         balancer.Tell(new RanksMissing(1, default, 1, true));
 
         var failed = await monitor.ExpectMsgAsync<RunFailed>();
         Assert.Contains("the balancer crashed handling RanksMissing", failed.Reason);
-        balancer.Tell(new IngestedBatch([new IngestedRequest(new Request(0, 10, 1, 1), 0, 1)]));
+        balancer.Tell(new IngestedBatch([new IngestedRequest(new ServiceRequest("0", 10, 1, 1), 0, "x:1")]));
         await barrier.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
@@ -115,12 +128,12 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
         var ranks = Sys.ActorOf(LocalRankHost.Props(LocalRuntime.CostEngines(Shape)));
         var monitor = CreateTestProbe();
 
-        LocalRuntime.Start(this, Shape, PolicyCatalog.Create("fcfs"), ranks, monitor, RequestSources.FromWorkload(Requests));
+        LocalRuntime.Start(this, Shape, PolicyCatalog.Create("fcfs"), ranks, monitor, new WorkloadRequestSource(Requests));
 
         var first = await monitor.ExpectMsgAsync<RuntimeProgress>();
         Assert.Equal(50, first.Step);
         Assert.True(first.Admitted > 0 && first.Received >= first.Admitted);
-        var last = (RuntimeProgress)await monitor.FishForMessageAsync(m => m is RuntimeProgress { Finished: 1500 }, TimeSpan.FromSeconds(30));
+        var last = (RuntimeProgress)await monitor.FishForMessageAsync(m => m is RuntimeProgress { Finished: 1500L }, TimeSpan.FromSeconds(30));
         Assert.Equal(Requests.Count, last.Admitted);
         await monitor.ExpectMsgAsync<RunCompleted>();
     }

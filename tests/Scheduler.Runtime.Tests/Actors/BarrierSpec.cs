@@ -12,7 +12,7 @@ namespace Scheduler.Runtime.Tests.Actors;
 public sealed class BarrierSpec() : TestKit(TestConfig.Local())
 {
     private const int Ranks = 3;
-    private static readonly ImmutableArray<int> Admitted = [0, 0, 0];
+    private static readonly ImmutableArray<long> Admitted = [0, 0, 0];
     private static readonly BarrierSettings NoTimeout = new(TimeSpan.Zero, 0, true);
 
     private static StepCompleted Report(int rank, int step, double seconds = 0.1) => new(rank, step, seconds, 0, 0, []);

@@ -31,7 +31,7 @@ public sealed class RankEntityShardingSpec() : TestKit(TestConfig.Cluster())
         Assert.Contains("/system/sharding/rank/", LastSender.Path.ToString());
         Assert.Equal((3, 1, 2, 150L), (first.Rank, first.Step, first.ActiveBefore, first.LoadBefore));
         Assert.Equal(Cost.RankSeconds(2, 150), first.ComputeSeconds);
-        Assert.Equal<int>([11], first.Finished);
+        Assert.Equal<long>([11], first.Finished);
 
         region.Tell(new Tick(3, 2, 2));
         var second = await ExpectMsgAsync<StepCompleted>();

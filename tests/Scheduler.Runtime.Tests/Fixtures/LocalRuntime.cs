@@ -11,32 +11,41 @@ using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Hosting;
 using Scheduler.Runtime.Ingestion;
-using Scheduler.Runtime.Logic;
+using Scheduler.Runtime.Observability;
+using Scheduler.Runtime.Results;
 using Scheduler.Runtime.Messages;
 
 namespace Scheduler.Runtime.Tests.Fixtures;
 
 /// <summary>The runtime's actors wired by hand in a TestKit system, without a cluster: for specs that need to
-/// watch or disturb what passes between them.</summary>
+/// watch or disturb what passes between them. Results and dead letters go to memory.</summary>
 internal sealed class LocalRuntime
 {
     public required IActorRef Balancer { get; init; }
     public required IActorRef Barrier { get; init; }
-    public required PlacementLoop Loop { get; init; }
+    public required IActorRef Ingress { get; init; }
+    public required MemoryResultSink Results { get; init; }
+    public required MemoryResultSink DeadLetters { get; init; }
 
     public static readonly BalancerSettings Balancing = new(MaxUnrevealed: 4096, ProgressEverySteps: 50, StepTimeout: TimeSpan.FromSeconds(10));
     public static readonly BarrierSettings Barriers = new(TimeSpan.FromSeconds(10), 3, true);
+    public static readonly IngressSettings Ingesting = new(MaxUnacknowledged: int.MaxValue, MaxBatch: 64, RequireOrderedArrivals: true);
 
     public static LocalRuntime Start(
         TestKitBase kit, ClusterShape shape, IPlacementPolicy policy, IActorRef ranks, IActorRef monitor,
-        Source<IngestedRequest, NotUsed> input, ArrivalMode arrivals = ArrivalMode.Backlog,
-        BarrierSettings? barrier = null, BalancerSettings? balancing = null, int maxBatch = 64)
+        IRequestSource source, ArrivalMode arrivals = ArrivalMode.Backlog,
+        BarrierSettings? barrier = null, BalancerSettings? balancing = null, IngressSettings? ingress = null,
+        IServiceObserver? observer = null, int? maxSequenceTokens = null)
     {
-        var loop = new PlacementLoop(shape, policy, arrivals);
         var barrierRef = kit.Sys.ActorOf(BarrierActor.Props(shape.Ranks, ranks, barrier ?? Barriers));
-        var balancer = kit.Sys.ActorOf(BalancerActor.Props(loop, barrierRef, ranks, monitor, null, balancing ?? Balancing));
-        input.To(IngestionFlows.IntoBalancer(balancer, maxBatch)).Run(kit.Sys.Materializer());
-        return new LocalRuntime { Balancer = balancer, Barrier = barrierRef, Loop = loop };
+        var setup = new BalancerSetup(shape, policy, arrivals, balancing ?? Balancing, maxSequenceTokens, observer);
+        var balancer = kit.Sys.ActorOf(BalancerActor.Props(setup, barrierRef, ranks, monitor));
+        var results = new MemoryResultSink("results");
+        var deadLetters = new MemoryResultSink("dead-letters");
+        var ingressRef = kit.Sys.ActorOf(IngressActor.Props(source, balancer, kit.Sys.ActorOf(LineWriterActor.Props(results)),
+            kit.Sys.ActorOf(LineWriterActor.Props(deadLetters)), ResultFormat.JsonLines, deadLettersInResults: false,
+            ingress ?? (arrivals == ArrivalMode.Live ? Ingesting with { MaxUnacknowledged = 10_000, RequireOrderedArrivals = false } : Ingesting), monitor));
+        return new LocalRuntime { Balancer = balancer, Barrier = barrierRef, Ingress = ingressRef, Results = results, DeadLetters = deadLetters };
     }
 
     public static IDecodeEngineFactory CostEngines(ClusterShape shape) =>

@@ -32,7 +32,7 @@ public static class RunAssert
         Close(nameof(RunSummary.TotalEnergy), expected.TotalEnergy, actual.TotalEnergy);
         Close(nameof(RunSummary.AvgPower), expected.AvgPower, actual.AvgPower);
         Close(nameof(RunSummary.Makespan), expected.Makespan, actual.Makespan);
-        Close(nameof(RunSummary.AvgLatency), expected.AvgLatency, actual.AvgLatency);
+        Close(nameof(RunSummary.AvgFinishTime), expected.AvgFinishTime, actual.AvgFinishTime);
         Close(nameof(RunSummary.Tpot), expected.Tpot, actual.Tpot);
         Close(nameof(RunSummary.FinalClock), expected.FinalClock, actual.FinalClock);
         Close(nameof(RunSummary.SumStartTime), expected.SumStartTime, actual.SumStartTime);

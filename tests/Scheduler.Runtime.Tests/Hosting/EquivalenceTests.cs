@@ -37,7 +37,7 @@ public sealed class EquivalenceTests
         RunAssert.SameAdmissions(simulated.Admissions, run.Admissions);
         RunAssert.SameMetrics(simulated.Summary, run.Summary);
         RunAssert.SameSteps(simulated.Steps, run.Steps);
-        Assert.Equal(fixture.Workload.Count, run.Completed.Count);
+        Assert.Equal(fixture.Workload.Count, run.FinalState.FinishedCount);
         Assert.Empty(run.DeadLetters);
         Assert.Equal(0, run.StepTimeouts);
     }

@@ -56,7 +56,7 @@ public sealed partial class RuntimeConfigTests
             var settings = RuntimeSettings.FromConfig(RuntimeConfig.Load(path));
 
             Assert.Equal(TimeSpan.FromSeconds(2), settings.Barrier.StepTimeout);
-            Assert.Equal(16, settings.MaxBatch);
+            Assert.Equal(16, settings.Ingress.MaxBatch);
             Assert.Equal(4096, settings.Balancer.MaxUnrevealed);
         }
         finally
@@ -77,7 +77,40 @@ public sealed partial class RuntimeConfigTests
     [Fact]
     public void A_missing_config_file_is_reported_by_name()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => RuntimeConfig.Load("/nonexistent/scheduler.conf"));
+        var error = Assert.Throws<ConfigurationException>(() => RuntimeConfig.Load("/nonexistent/scheduler.conf"));
         Assert.Contains("/nonexistent/scheduler.conf", error.Message);
+    }
+
+    [Theory]
+    [InlineData("scheduler.runtime.barrier.step-timout = 2s", "unknown key 'scheduler.runtime.barrier.step-timout' (did you mean 'scheduler.runtime.barrier.step-timeout'?)")]
+    [InlineData("scheduler { runtime { ingest { max-bach = 3 } } }", "unknown key 'scheduler.runtime.ingest.max-bach' (did you mean 'scheduler.runtime.ingest.max-batch'?)")]
+    [InlineData("scheduler.runtim.ingest.max-batch = 3", "unknown key 'scheduler.runtim.ingest.max-batch' (did you mean 'scheduler.runtime'?)")]
+    [InlineData("scheduler { runtime { ", "not valid HOCON: '{' on line 1 is never closed")]
+    [InlineData("scheduler.runtime.barrier { step-timeout = 2s }\n}", "not valid HOCON: '}' on line 2 closes nothing")]
+    [InlineData("scheduler.runtime.ingest.max-batch = [1, 2", "not valid HOCON: '[' on line 1 is never closed")]
+    public void A_misspelt_key_or_malformed_file_is_an_error_naming_the_file_and_the_key(string text, string message)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"scheduler-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(path, text);
+        try
+        {
+            var error = Assert.Throws<ConfigurationException>(() => RuntimeConfig.Load(path));
+            Assert.Equal($"config file '{path}': {message}", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("scheduler.runtime.ingest.max-batch = lots", "scheduler.runtime.ingest.max-batch = lots: not an integer")]
+    [InlineData("scheduler.runtime.barrier.step-timeout = soon", "scheduler.runtime.barrier.step-timeout = soon: not a duration (e.g. 500ms, 10s, 2m)")]
+    [InlineData("scheduler.runtime.cluster.join-self = maybe", "scheduler.runtime.cluster.join-self = maybe: not on or off")]
+    [InlineData("scheduler.runtime.ingest.max-unacknowledged = 0", "scheduler.runtime.ingest.max-unacknowledged = 0: must be positive")]
+    public void A_bad_value_is_an_error_naming_the_key(string text, string message)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => RuntimeSettings.FromConfig(RuntimeConfig.Load(overrides: text)));
+        Assert.Equal(message, error.Message);
     }
 }

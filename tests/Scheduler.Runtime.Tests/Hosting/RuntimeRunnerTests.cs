@@ -88,7 +88,7 @@ public sealed class RuntimeRunnerTests
     {
         var fixture = ReferenceFixture.Small.Value;
         var lines = File.ReadLines(fixture.RequestsPath).Take(2001).ToList();
-        lines.Insert(10, "9a,100,10,10");
+        lines.Insert(10, "9a,100,ten,10");
         lines.Insert(500, "499,100,-3,10");
         lines.Insert(1500, "1497,100,3");
         var valid = new Workload(fixture.Workload.Requests.Take(2000), "first 2000");
@@ -103,14 +103,52 @@ public sealed class RuntimeRunnerTests
 
         RunAssert.SameAdmissions(simulated.Admissions, run.Admissions);
         RunAssert.SameMetrics(simulated.Summary, run.Summary);
-        Assert.Equal([11L, 501L, 1501L], run.DeadLetters.Select(d => d.Line));
+        Assert.Equal(["requests.csv:11", "requests.csv:501", "requests.csv:1501"], run.DeadLetters.Select(d => d.Position));
+        Assert.Contains("output_tokens 'ten' is not an integer", run.DeadLetters[0].Reason);
         Assert.Contains("output_tokens -3 must be positive", run.DeadLetters[1].Reason);
+        Assert.Contains("too few fields", run.DeadLetters[2].Reason);
+        Assert.Equal(3, run.Summary.Rejected);
+    }
+
+    [Fact]
+    public async Task Columns_are_read_by_header_name_whatever_their_order_and_a_byte_order_mark_is_ignored()
+    {
+        var fixture = ReferenceFixture.Small.Value;
+        var requests = fixture.Workload.Requests.Take(500).ToList();
+        // Output before prompt, an extra column, a BOM: read by position, prompt and output would swap.
+        var lines = new List<string> { "\uFEFFoutput_tokens,comment,prompt_tokens,predicted_output_tokens,id" };
+        lines.AddRange(requests.Select(r => $"{r.OutputTokens},x,{r.PromptTokens},{r.PredictedOutputTokens},{r.Id}"));
+        var simulated = Simulator.Run(new Workload(requests, "first 500"), PolicyCatalog.Create("fcfs"), new SimulationOptions(fixture.Shape));
+
+        var run = await RuntimeRunner.RunAsync(new RuntimeRunRequest
+        {
+            Input = RequestInput.OfLines(lines, "reordered.csv"),
+            Shape = fixture.Shape,
+            Policy = PolicyCatalog.Create("fcfs"),
+        });
+
+        Assert.Empty(run.DeadLetters);
+        RunAssert.SameMetrics(simulated.Summary, run.Summary);
+    }
+
+    [Fact]
+    public async Task An_input_whose_every_record_is_rejected_fails_with_the_reasons()
+    {
+        var error = await Assert.ThrowsAsync<RuntimeRunException>(() => RuntimeRunner.RunAsync(new RuntimeRunRequest
+        {
+            Input = RequestInput.OfLines(["id,prompt_tokens,output_tokens", "a,0,5", "b,10,x"], "bad.csv"),
+            Shape = Shape,
+            Policy = PolicyCatalog.Create("fcfs"),
+        }));
+
+        Assert.Contains("all 2 records were rejected", error.Message);
+        Assert.Equal(["bad.csv:2", "bad.csv:3"], error.DeadLetters.Select(d => d.Position));
     }
 
     [Theory]
-    [InlineData("completed.csv")]
-    [InlineData("completed.jsonl")]
-    public async Task Every_completed_request_is_written_to_the_results_file(string name)
+    [InlineData("results.csv")]
+    [InlineData("results.jsonl")]
+    public async Task Every_request_has_one_result_in_the_results_file(string name)
     {
         var workload = Timed(500, count: 800);
         var path = Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}-{name}");
@@ -125,19 +163,21 @@ public sealed class RuntimeRunnerTests
                 ResultsPath = path,
             });
 
+            var format = ResultLines.FormatFor(path);
             var lines = File.ReadAllLines(path);
-            var rows = ResultSinks.FormatFor(path) == ResultFormat.Csv ? lines[1..] : lines;
+            var rows = format == ResultFormat.Csv ? lines[1..] : lines;
             Assert.Equal(workload.Count, rows.Length);
-            Assert.Equal(run.Completed.Count, rows.Length);
-            var byId = run.Completed.ToDictionary(c => c.RequestId);
+            var state = run.FinalState;
+            var seen = new HashSet<int>();
             foreach (var row in rows)
             {
-                var (id, rank, finished) = Parse(row, ResultSinks.FormatFor(path));
-                Assert.Equal(byId[id].Rank, rank);
-                Assert.Equal(byId[id].FinishedSeconds, finished);
-                Assert.True(byId[id].AdmittedSeconds >= byId[id].ArrivalSeconds && byId[id].FirstTokenSeconds <= finished);
+                var (id, status, rank, e2e) = Parse(row, format);
+                Assert.True(seen.Add(id), $"request {id} has two results");
+                Assert.Equal("completed", status);
+                Assert.Equal(state.RankOf(id), rank);
+                Assert.Equal(state.FinishTime(id) - state.ArrivalSeconds(id), e2e, 9);
             }
-            if (ResultSinks.FormatFor(path) == ResultFormat.Csv) Assert.Equal(ResultSinks.CsvHeader, lines[0]);
+            if (format == ResultFormat.Csv) Assert.Equal(ResultLines.CsvHeader, lines[0]);
         }
         finally
         {
@@ -145,15 +185,16 @@ public sealed class RuntimeRunnerTests
         }
     }
 
-    private static (int Id, int Rank, double Finished) Parse(string row, ResultFormat format)
+    private static (int Id, string Status, int Rank, double E2e) Parse(string row, ResultFormat format)
     {
         if (format == ResultFormat.JsonLines)
         {
             var json = JsonDocument.Parse(row).RootElement;
-            return (json.GetProperty("request_id").GetInt32(), json.GetProperty("rank").GetInt32(), json.GetProperty("finished_s").GetDouble());
+            return (int.Parse(json.GetProperty("id").GetString()!, CultureInfo.InvariantCulture), json.GetProperty("status").GetString()!,
+                json.GetProperty("rank").GetInt32(), json.GetProperty("e2e_s").GetDouble());
         }
         var f = row.Split(',');
-        return (int.Parse(f[0], CultureInfo.InvariantCulture), int.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[8], CultureInfo.InvariantCulture));
+        return (int.Parse(f[0], CultureInfo.InvariantCulture), f[1], int.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[5], CultureInfo.InvariantCulture));
     }
 
     private sealed class Collect<T> : IProgress<T>
@@ -179,7 +220,7 @@ public sealed class RuntimeRunnerTests
         var reports = progress.Reports.ToList();
         Assert.True(reports.Count >= run.Summary.Steps / 10);
         Assert.Equal(Enumerable.Range(1, reports.Count - 1).Select(i => i * 10), reports.SkipLast(1).Select(r => r.Step));
-        Assert.Equal((run.Summary.Steps, 1000, 1000, 1000), (reports[^1].Step, reports[^1].Received, reports[^1].Admitted, reports[^1].Finished));
+        Assert.Equal((run.Summary.Steps, 1000L, 1000L, 1000L), (reports[^1].Step, reports[^1].Received, reports[^1].Admitted, reports[^1].Finished));
         Assert.True(reports.Zip(reports.Skip(1)).All(p => p.First.Finished <= p.Second.Finished));
     }
 

@@ -7,9 +7,9 @@ namespace Scheduler.Runtime.Tests.Logic;
 /// <summary>The barrier's bookkeeping as pure functions, without an actor system.</summary>
 public sealed class BarrierLogicTests
 {
-    private static readonly ImmutableArray<int> NoAdmissions = [0, 0, 0];
+    private static readonly ImmutableArray<long> NoAdmissions = [0, 0, 0];
 
-    private static StepCompleted Report(int rank, int step, double seconds, params int[] finished) =>
+    private static StepCompleted Report(int rank, int step, double seconds, params long[] finished) =>
         new(rank, step, seconds, 0, 0, [.. finished]);
 
     private static BarrierState Opened(int step = 1)
@@ -32,7 +32,7 @@ public sealed class BarrierLogicTests
         Assert.Equal(1, state.Step);
         var tick = Assert.IsType<BarrierEvent.TickRanks>(events[0]);
         Assert.Equal<int>([0, 1, 2], tick.Ranks);
-        Assert.Equal<int>([2, 0, 1], tick.AdmittedThrough);
+        Assert.Equal<long>([2, 0, 1], tick.AdmittedThrough);
         Assert.Equal(new BarrierEvent.ArmTimeout(1, 0), events[1]);
     }
 

@@ -1,7 +1,9 @@
 using Akka.Serialization;
 using Akka.TestKit.Xunit2;
 using Scheduler.Core.Model;
+using Scheduler.Runtime.Ingestion;
 using Scheduler.Runtime.Messages;
+using Scheduler.Runtime.Results;
 using Scheduler.Runtime.Serialization;
 using Scheduler.Runtime.Tests.Fixtures;
 
@@ -26,11 +28,16 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         new RankFailed(9, 1, "engine crashed"),
         GetBarrierStatistics.Instance,
         new BarrierStatistics(9, 8, 1, 2, 3),
-        IngestionStarted.Instance,
-        IngestionAck.Instance,
-        new IngestedBatch([new IngestedRequest(new Request(0, 100, 10, 12, 0.25), 41, 2), new IngestedRequest(new Request(1, 5, 1, 0), 42, 3)]),
+        new IngestedBatch([new IngestedRequest(new ServiceRequest("a-0", 100, 10, 12, 0.25), 41, "f:2"), new IngestedRequest(new ServiceRequest("ü 1", 5, 1, 0), 42, "f:3")]),
+        IngestedBatchAck.Instance,
         IngestionCompleted.Instance,
         new IngestionFailed("disk unplugged"),
+        new RequestsFinished([new FinishedRequest(new RequestResult("a-0", ResultStatus.Completed, 3, 0.5, 0.75, 2.5, 10), [41, 43], 7, 1234),
+            new FinishedRequest(RequestResult.Failure("x", "too long"), [44], -1, -1)]),
+        new ResultsWritten([new WrittenResult(7, 1234)]),
+        new AcknowledgeDeliveries([45, 46]),
+        new ReturnRequests([new UnfinishedRequest("b", [47], 12)]),
+        new RequestsReturned(1),
     ];
 
     [Theory]

@@ -1,0 +1,81 @@
+using System.Collections.Immutable;
+
+namespace Scheduler.Runtime.Logic;
+
+/// <summary>
+/// What the balancer knows of each request it holds, by slot: the producer's id, the ingress that delivered it and
+/// its deliveries there (the first and any redelivery of the same id that attached to it), and whether its result
+/// has gone out. Ids in the service map to their slot, so a redelivery is recognised and never scheduled twice.
+/// Entries are dropped when the slot is released: the registry holds only what is in the service.
+/// </summary>
+public sealed class RequestRegistry
+{
+    private string?[] _id = new string?[64];
+    private int[] _ingress = new int[64];
+    private List<long>?[] _tags = new List<long>?[64];
+    private int[] _tagsSent = new int[64];
+    private readonly Dictionary<string, int> _slotOfId = new(StringComparer.Ordinal);
+
+    /// <summary>Requests held (registered and not yet removed).</summary>
+    public int Count => _slotOfId.Count;
+
+    public bool TryFind(string id, out int slot) => _slotOfId.TryGetValue(id, out slot);
+
+    public void Register(int slot, string id, int ingress, long deliveryTag)
+    {
+        if (slot >= _id.Length) Grow(Math.Max(slot + 1, 2 * _id.Length));
+        if (_id[slot] is not null) throw new InvalidOperationException($"slot {slot} still holds request '{_id[slot]}'");
+        _id[slot] = id;
+        _ingress[slot] = ingress;
+        (_tags[slot] ??= new List<long>(1)).Clear();
+        _tags[slot]!.Add(deliveryTag);
+        _tagsSent[slot] = 0;
+        _slotOfId.Add(id, slot);
+    }
+
+    public string IdOf(int slot) => _id[slot] ?? throw new InvalidOperationException($"slot {slot} holds no request");
+
+    public int IngressOf(int slot) => _ingress[slot];
+
+    /// <summary>A redelivery of the request in <paramref name="slot"/>: acknowledged with it, never scheduled.</summary>
+    public void AttachDelivery(int slot, long deliveryTag) => _tags[slot]!.Add(deliveryTag);
+
+    /// <summary>The result goes out now: the deliveries it acknowledges (every one so far).</summary>
+    public ImmutableArray<long> TakeDeliveriesForResult(int slot)
+    {
+        var tags = _tags[slot]!;
+        _tagsSent[slot] = tags.Count;
+        return [.. tags];
+    }
+
+    /// <summary>Deliveries that attached after the result went out; they are acknowledged once it is written.</summary>
+    public ImmutableArray<long> LateDeliveries(int slot)
+    {
+        var tags = _tags[slot]!;
+        var sent = _tagsSent[slot];
+        return sent >= tags.Count ? ImmutableArray<long>.Empty : [.. tags.GetRange(sent, tags.Count - sent)];
+    }
+
+    /// <summary>Every delivery of the request (shutdown: given back or reported together).</summary>
+    public ImmutableArray<long> AllDeliveries(int slot) => [.. _tags[slot]!];
+
+    public bool Holds(int slot) => slot < _id.Length && _id[slot] is not null;
+
+    public void Remove(int slot)
+    {
+        if (_id[slot] is { } id) _slotOfId.Remove(id);
+        _id[slot] = null;
+        _tags[slot]?.Clear();
+    }
+
+    /// <summary>The slots of every request held.</summary>
+    public IEnumerable<int> Slots => _slotOfId.Values;
+
+    private void Grow(int size)
+    {
+        Array.Resize(ref _id, size);
+        Array.Resize(ref _ingress, size);
+        Array.Resize(ref _tags, size);
+        Array.Resize(ref _tagsSent, size);
+    }
+}
