@@ -1,69 +1,66 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Akka.Configuration;
 using Scheduler.Cli.CommandLine;
-using Scheduler.Cli.Commands;
 using Scheduler.Core.Traces;
 
 namespace Scheduler.Cli;
 
 public static class Program
 {
-    private const string Usage = """
-        scheduler — place LLM decode requests on data-parallel ranks so no rank idles at the step barrier
-
-        Usage: scheduler <command> [options]     (scheduler <command> --help for its options)
-
-        Commands:
-          run         serve requests on the actor runtime (Akka.Streams → balancer → sharded ranks → barrier); the main job
-          simulate    compare placement policies with the deterministic step simulator
-          gap         optimality gap of bfio's placement solver against a lower bound and the exact optimum
-          sweep       run policies over a grid of G, B, H and noise with several seeds; CSV and PNG plots
-          calibrate   time real TorchSharp decode steps and fit the affine step-cost model (HOCON, JSON, PNG)
-        """;
-
     public static int Main(string[] args)
     {
         // Results go to the original stdout; anything else that writes to Console.Out (Akka's standard-out
         // logger) lands on stderr, so --format json output stays parseable.
         var stdout = Console.Out;
         Console.SetOut(Console.Error);
-        return Run(args, stdout, Console.Error);
+        return Run(args, new CliConsole(stdout, Console.Error)
+        {
+            ErrorIsTerminal = !Console.IsErrorRedirected,
+            HelpWidth = Console.IsOutputRedirected ? CliConsole.DefaultHelpWidth : Math.Clamp(Console.WindowWidth, 60, 160),
+        });
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The CLI in-process, writing to <paramref name="stdout"/> and <paramref name="stderr"/> (neither a terminal).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, new CliConsole(stdout, stderr));
+
+    /// <summary>
+    /// Parses and runs one command line. Exit codes: 0 done; 2 bad input (the command line, a --config file, a
+    /// malformed input file), reported as one line; 1 a failure while running (IO, a failed run), one line too.
+    /// </summary>
+    public static int Run(string[] args, CliConsole console)
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        var parse = SchedulerCommandLine.Create(console).Parse(args);
+        if (parse.Action is ParseErrorAction)
         {
-            stdout.WriteLine(Usage);
-            return 0;
+            console.Error.WriteLine($"error: {SchedulerCommandLine.Describe(parse)}");
+            return 2;
         }
         try
         {
-            var rest = new ArgumentReader(args.Skip(1));
-            return args[0] switch
+            return parse.Invoke(new InvocationConfiguration
             {
-                "run" => RunCommand.Execute(rest, stdout, stderr),
-                "simulate" => SimulateCommand.Execute(rest, stdout, stderr),
-                "gap" => GapCommand.Execute(rest, stdout, stderr),
-                "sweep" => SweepCommand.Execute(rest, stdout, stderr),
-                "calibrate" => CalibrateCommand.Execute(rest, stdout, stderr),
-                _ => throw new UsageException($"unknown command '{args[0]}' (see scheduler --help)"),
-            };
+                Output = console.Out,
+                Error = console.Error,
+                // Exceptions come here, to be mapped to one line and an exit code below.
+                EnableDefaultExceptionHandler = false,
+                // Ctrl+C ends the process as it always has; the commands have no cancellation to wait for.
+                ProcessTerminationTimeout = null,
+            });
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or TraceFormatException or ConfigurationException)
         {
-            stderr.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-        catch (TraceFormatException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
+            console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return 2;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
                                   && Environment.GetEnvironmentVariable("SCHEDULER_DEBUG") is null)
         {
             // One line for the user; SCHEDULER_DEBUG=1 lets the exception through with its stack trace.
-            stderr.WriteLine($"error: {e.Message}");
+            console.Error.WriteLine($"error: {OneLine(e.Message)}");
             return 1;
         }
     }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Akka.Configuration;
 using Scheduler.Cli.CommandLine;
@@ -10,16 +11,22 @@ namespace Scheduler.Cli.Commands;
 /// paper's C + t_len·L), <c>affine:alpha=A;beta=B;gamma=C</c>, or a HOCON file with a
 /// <c>scheduler.cost-model</c> block (what <c>scheduler calibrate</c> writes).
 /// </summary>
-public static class CostModelOption
+/// <param name="configOverridesDefault">The command takes --config, whose scheduler.cost-model block (if any) replaces the default.</param>
+public sealed class CostModelOption(bool configOverridesDefault = false) : IOptionGroup
 {
-    public const string Help = """
-          --cost-model SPEC      step time per rank: reference (C + t_len·L, default), affine:alpha=A;beta=B;gamma=C
-                                 (α + β·n + γ·L seconds), or a HOCON file holding scheduler.cost-model (from calibrate)
-        """;
+    public Option<string> CostModel { get; } = CliOption.Text("--cost-model",
+        "step time per rank: reference (C + t_len·L), affine:alpha=A;beta=B;gamma=C (α + β·n + γ·L seconds), " +
+        "or a HOCON file holding scheduler.cost-model (from calibrate)" +
+        (configOverridesDefault ? "; without it, a --config file's scheduler.cost-model block applies" : ""),
+        "reference", helpName: "SPEC", check: spec => Parse(spec, batchSize: 1));
 
-    public static IStepCostModel Read(ArgumentReader args, int batchSize, string? configPath = null)
+    public IEnumerable<Option> Options => [CostModel];
+
+    /// <param name="configPath">A --config file: its scheduler.cost-model block, if any, applies unless --cost-model is given.</param>
+    public IStepCostModel Read(ParseResult parse, int batchSize, string? configPath = null)
     {
-        var raw = args.String("cost-model");
+        // Given on the command line, not just the default: only then does it win over the --config file.
+        var raw = parse.GetResult(CostModel) is { Implicit: false } ? parse.GetValue(CostModel) : null;
         // A --config file that carries a scheduler.cost-model block sets the model unless --cost-model is given.
         if (raw is null && configPath is not null && File.Exists(configPath) && HasCostModel(configPath)) raw = configPath;
         try

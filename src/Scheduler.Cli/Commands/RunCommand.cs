@@ -1,8 +1,7 @@
+using System.CommandLine;
 using Scheduler.Cli.CommandLine;
 using Scheduler.Cli.Output;
-using Scheduler.Core.CostModels;
 using Scheduler.Core.Model;
-using Scheduler.Core.Policies;
 using Scheduler.Core.Simulation;
 using Scheduler.Decode;
 using Scheduler.Runtime.Hosting;
@@ -14,69 +13,76 @@ namespace Scheduler.Cli.Commands;
 /// <c>scheduler run</c>: the product's shape — an Akka.Streams ingestion graph into the balancer actor, which
 /// places requests on sharded rank actors stepped by the barrier actor, on an embedded single-node cluster.
 /// </summary>
-public static class RunCommand
+public sealed class RunCommand : SchedulerCommand
 {
     public const string DefaultPolicies = "fcfs,bfio-ref,bfio";
     public const string DefaultTrace = DataPaths.AzureConversationTrace;
     public const int DefaultRanks = 8;
     public const int DefaultBatch = 32;
     public const int DefaultCount = 4000;
-
-    public static string Help => $"""
-        scheduler run — serve requests with the actor runtime: stream ingestion → balancer → sharded ranks, barrier-stepped
-
-        Usage: scheduler run [options]
-        With no options: {DefaultCount:N0} requests sampled from the shipped Azure conversation trace replayed at their
-        timestamps (virtual time, rate ×{DefaultRateScale}), on an embedded single-node cluster of {DefaultRanks} ranks of batch
-        {DefaultBatch}, policies {DefaultPolicies} one after the other, summary side by side.
-
-        Input (a --requests file is streamed: each record is validated in the ingestion graph, a malformed one is
-        rejected with its line and reason and the run goes on):
-        {WorkloadOptions.Help}
-        Cluster, engine and policies:
-          --ranks G              data-parallel ranks, one sharded rank actor each (default {DefaultRanks})
-          --batch B              active requests per rank (default {DefaultBatch})
-          --policy LIST          comma-separated policies, each run on its own actor system (default {DefaultPolicies})
-          --horizon H            BF-IO lookahead in steps (bfio-ref default 72; bfio default 16)
-          --predictor NAME       bfio's output-length predictor: oracle, noisy, none, online (default oracle)
-          --noise D              relative noise δ of the noisy predictor (default 0.2)
-          --stale S              production baselines read load snapshots S simulated seconds old (default 0)
-          --policy-seed N        seed for randomised policies (default 1)
-          --engine NAME          cost-model (virtual time from the cost model; default) or torch (real TorchSharp decode:
-                                 each rank's step time is its measured CPU time, the barrier takes the max)
-          --plain-baseline       torch engine: replay the same decode steps in a plain loop without actors and print
-                                 the actor run's wall time against it (the runtime's overhead)
-          --prefill MODE         torch engine: synthetic (the KV cache arrives filled, as from a prefill tier;
-                                 default) or compute (run the prompt through the model at admission)
-        {CostModelOption.Help}          --config FILE          HOCON overriding config/scheduler.conf (every key documented there)
-
-        Output:
-          --format F             table, json or csv (default table), same keys as simulate
-          --out DIR              per-step, per-admission and per-request CSV files per policy
-          --results FILE         completed requests as CSV (or JSON lines for .jsonl); the policy name is added when several run
-          --quiet                no progress on stderr
-        """;
-
     public const double DefaultRateScale = 100;
 
-    public static int Execute(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    private readonly WorkloadOptions _input = new(new WorkloadDefaults(DefaultTrace, DefaultCount, ArrivalMode.Trace, DefaultRateScale), streamRequestFile: true);
+    private readonly ClusterShapeOptions _shape = new(DefaultRanks, DefaultBatch, maxRanks: 100_000, ranksNote: ", one sharded rank actor each");
+    private readonly PolicyOptions _policies = new(DefaultPolicies, "comma-separated policies, each run on its own actor system");
+    private readonly Option<Choice<string>> _engine = CliOption.Choice("--engine",
+        "cost-model (virtual time from the cost model) or torch (real TorchSharp decode: each rank's step time is its measured " +
+        "CPU time, the barrier takes the max)",
+        "cost-model", ("cost-model", "cost-model"), ("torch", "torch"));
+    private readonly Option<bool> _plainBaseline = CliOption.Flag("--plain-baseline",
+        "torch engine: replay the same decode steps in a plain loop without actors and print the actor run's wall time " +
+        "against it (the runtime's overhead)");
+    private readonly Option<Choice<PrefillMode>> _prefill = CliOption.Choice("--prefill",
+        "torch engine: synthetic (the KV cache arrives filled, as from a prefill tier) or compute (run the prompt through " +
+        "the model at admission)",
+        "synthetic", ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
+    private readonly CostModelOption _cost = new(configOverridesDefault: true);
+    private readonly ConfigFileOption _config = new();
+    private readonly Option<Choice<OutputFormat>> _format = OutputOptions.Format(OutputFormat.Table, OutputFormat.Json, OutputFormat.Csv);
+    private readonly Option<string> _out = CliOption.Text("--out", "per-step, per-admission and per-request CSV files per policy", helpName: "DIR");
+    private readonly Option<string> _results = CliOption.Text("--results",
+        "completed requests as CSV (or JSON lines for .jsonl); the policy name is added when several run", helpName: "FILE");
+    private readonly Option<bool> _quiet = OutputOptions.Quiet();
+
+    public RunCommand() : base("run",
+        "serve requests on the actor runtime (Akka.Streams → balancer → sharded ranks → barrier); the main job")
     {
-        if (args.Flag("help")) { stdout.WriteLine(Help); return 0; }
-        var input = WorkloadOptions.Read(args, new WorkloadDefaults(DefaultTrace, DefaultCount, ArrivalMode.Trace, DefaultRateScale), streamRequestFile: true);
-        var shape = new ClusterShape(args.Int("ranks", DefaultRanks, 1, 100_000), args.Int("batch", DefaultBatch, 1, 1_000_000));
-        var specs = SimulateCommand.ParsePolicies(args.String("policy", DefaultPolicies));
-        var defaults = SimulateCommand.ReadPolicyDefaults(args);
-        var engine = args.Choice("engine", "cost-model", ("cost-model", "cost-model"), ("torch", "torch"));
-        var prefill = args.Choice("prefill", PrefillMode.Synthetic, ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
-        var config = args.String("config");
-        var cost = CostModelOption.Read(args, shape.BatchSize, config);
-        var plainBaseline = args.Flag("plain-baseline");
-        var format = args.Choice("format", OutputFormat.Table, ("table", OutputFormat.Table), ("json", OutputFormat.Json), ("csv", OutputFormat.Csv));
-        var outDir = args.String("out");
-        var resultsPath = args.String("results");
-        var quiet = args.Flag("quiet");
-        args.EnsureAllUsed();
-        if (config is not null && !File.Exists(config)) throw new UsageException($"--config {config}: no such file");
+        this.Add(_input);
+        this.Add(_shape);
+        this.Add(_policies);
+        Options.Add(_engine);
+        Options.Add(_plainBaseline);
+        Options.Add(_prefill);
+        this.Add(_cost);
+        this.Add(_config);
+        Options.Add(_format);
+        Options.Add(_out);
+        Options.Add(_results);
+        Options.Add(_quiet);
+    }
+
+    public override string HelpNotes => $"""
+        With no options: {DefaultCount:N0} requests sampled from the shipped Azure conversation trace (data/{DefaultTrace})
+        replayed at their timestamps (virtual time, rate ×{DefaultRateScale}), on an embedded single-node cluster of
+        {DefaultRanks} ranks of batch {DefaultBatch}, policies {DefaultPolicies} one after the other, summary side by side.
+        The summary has the same keys as simulate's.
+        """;
+
+    public override int Execute(ParseResult parse, CliConsole console)
+    {
+        var input = _input.Read(parse);
+        var shape = _shape.Read(parse);
+        var specs = _policies.ReadSpecs(parse);
+        var defaults = _policies.ReadDefaults(parse);
+        var engine = parse.GetValue(_engine).Value;
+        var prefill = parse.GetValue(_prefill).Value;
+        var config = _config.Read(parse);
+        var cost = _cost.Read(parse, shape.BatchSize, config);
+        var plainBaseline = parse.GetValue(_plainBaseline);
+        var format = parse.GetValue(_format).Value;
+        var outDir = parse.GetValue(_out);
+        var resultsPath = parse.GetValue(_results);
+        var stderr = console.Error;
         if (resultsPath is not null)
         {
             try { Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(resultsPath))!); }
@@ -85,12 +91,12 @@ public static class RunCommand
         if (plainBaseline && (engine != "torch" || input.Workload is null))
             throw new UsageException("--plain-baseline needs --engine torch and an input read whole (--trace, or --requests with --count)");
 
-        var progress = new ProgressReporter(stderr, quiet);
+        var progress = new ProgressReporter(console, parse.GetValue(_quiet));
         progress.Line($"input: {input.Description}: {(input.Workload is { } w ? $"{w.Count:N0} requests" : "streamed")}; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}; engine {engine}");
         var summaries = new List<RunSummary>(specs.Count);
         foreach (var spec in specs)
         {
-            var policy = SimulateCommand.CreatePolicy(spec, defaults);
+            var policy = PolicyOptions.CreatePolicy(spec, defaults);
             var request = new RuntimeRunRequest
             {
                 Input = input.StreamedFile is { } file ? new RequestInput.FromFile(file) : RequestInput.Of(input.Workload!),
@@ -105,7 +111,11 @@ public static class RunCommand
                 ConfigPath = config,
                 ResultsPath = resultsPath is null ? null : specs.Count == 1 ? resultsPath : WithPolicySuffix(resultsPath, spec.Text),
             };
-            var live = progress.Enabled ? new Progress<RuntimeProgress>(p => progress.Live($"{spec.Text}: step {p.Step:N0}, admitted {p.Admitted:N0}, finished {p.Finished:N0}")) : null;
+            var label = $"run {spec.Text}";
+            long? total = input.Workload?.Count;
+            var live = progress.Enabled
+                ? new DirectProgress<RuntimeProgress>(p => progress.Update(label, $"step {p.Step:N0}, admitted {p.Admitted:N0}", p.Finished, total))
+                : null;
             RuntimeRunResult result;
             try
             {
@@ -129,7 +139,7 @@ public static class RunCommand
             }
             summaries.Add(result.Summary);
         }
-        SummaryWriter.Write(stdout, format, summaries);
+        SummaryWriter.Write(console.Out, format, summaries);
         return 0;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Scheduler.Cli.CommandLine;
@@ -13,66 +14,74 @@ using Scheduler.Core.Traces;
 namespace Scheduler.Cli.Commands;
 
 /// <summary><c>scheduler sweep</c>: a grid of simulations over G, B, H and δ with several seeds, as CSV and PNG plots.</summary>
-public static class SweepCommand
+public sealed class SweepCommand : SchedulerCommand
 {
     public const string DefaultPolicies = "fcfs,bfio";
 
-    public static string Help => $"""
-        scheduler sweep — run policies over a grid of ranks, batch sizes, horizons and noise, with several seeds
+    private readonly InputFileOptions _files = new();
+    private readonly Option<int> _count = CliOption.Int("--count", "requests per run", 20000, 1);
+    private readonly Option<int?> _countPerRank = CliOption.OptionalInt("--count-per-rank",
+        "requests per run = N·G instead of --count, so every G reaches the same steady state", min: 1);
+    private readonly Option<ValueList<int>> _seeds = CliOption.IntList("--seeds", "sampling seeds", "1,2,3", 0);
+    private readonly Option<string> _policies = PolicyOptions.PolicyList(DefaultPolicies,
+        "policies; BF-IO policies also sweep --horizons (and bfio --noise)");
+    private readonly Option<ValueList<int>> _ranks = CliOption.IntList("--ranks", "G values", "16,32,64,128,256", 1);
+    private readonly Option<ValueList<int>> _batches = CliOption.IntList("--batch", "B values", "72", 1);
+    private readonly Option<ValueList<int>> _horizons = CliOption.IntList("--horizons", "BF-IO horizons H", "16", 0);
+    private readonly Option<ValueList<double>> _noises = CliOption.DoubleList("--noise", "predictor noise δ for bfio", "0", 0.0);
+    private readonly Option<string> _baseline = CliOption.Text("--baseline", "the policy ratios are taken against", "fcfs", helpName: "NAME");
+    private readonly Option<string> _out = CliOption.Text("--out", "sweep.csv, ratio.csv and PNG plots", Path.Combine("out", "sweep"), helpName: "DIR");
+    private readonly Option<int> _trajectorySteps = CliOption.Int("--trajectory-steps", "steps shown in the per-rank load trajectory plots", 300, 1);
+    private readonly Option<int> _parallel = CliOption.Int("--parallel", "simulations run at once; the default is this machine's processor count",
+        Environment.ProcessorCount, 1, 256);
+    private readonly Option<bool> _quiet = OutputOptions.Quiet();
 
-        Usage: scheduler sweep [options]
-        Each seed samples --count requests with replacement from the input (default: the shipped burst fixture).
+    public SweepCommand() : base("sweep", "run policies over a grid of G, B, H and noise with several seeds; CSV and PNG plots")
+    {
+        this.Add(_files);
+        Options.Add(_count);
+        Options.Add(_countPerRank);
+        Options.Add(_seeds);
+        Options.Add(_policies);
+        Options.Add(_ranks);
+        Options.Add(_batches);
+        Options.Add(_horizons);
+        Options.Add(_noises);
+        Options.Add(_baseline);
+        Options.Add(_out);
+        Options.Add(_trajectorySteps);
+        Options.Add(_parallel);
+        Options.Add(_quiet);
+    }
 
-        Input:
-          --requests FILE | --trace FILE [--trace-format NAME]   the population to sample from
-          --count N              requests per run (default 20000)
-          --count-per-rank N     requests per run = N·G instead, so every G reaches the same steady state
-          --seeds LIST           sampling seeds (default 1,2,3)
-
-        Grid:
-          --policy LIST          policies (default {DefaultPolicies}); BF-IO policies also sweep --horizons (and bfio --noise)
-          --ranks LIST           G values (default 16,32,64,128,256)
-          --batch LIST           B values (default 72)
-          --horizons LIST        BF-IO horizons H (default 16)
-          --noise LIST           predictor noise δ for bfio (default 0)
-          --baseline NAME        the policy ratios are taken against (default fcfs)
-
-        Output:
-          --out DIR              sweep.csv, ratio.csv and PNG plots (default out/sweep)
-          --trajectory-steps N   steps shown in the per-rank load trajectory plots (default 300)
-          --parallel N           simulations run at once (default: processor count)
-          --quiet                no progress on stderr
+    public override string HelpNotes => $"""
+        Each seed samples --count requests with replacement from the input (default: the shipped burst fixture,
+        data/{DataPaths.DefaultRequests}).
         """;
 
-    public static int Execute(ArgumentReader args, TextWriter stdout, TextWriter stderr)
+    public override int Execute(ParseResult parse, CliConsole console)
     {
-        if (args.Flag("help")) { stdout.WriteLine(Help); return 0; }
-        var requests = args.String("requests");
-        var trace = args.String("trace");
-        var formatName = args.String("trace-format");
-        var count = args.Int("count", 20000, 1);
-        var countPerRank = args.OptionalInt("count-per-rank", min: 1);
-        var seeds = IntList(args, "seeds", "1,2,3", 0);
-        var policies = SimulateCommand.ParsePolicies(args.String("policy", DefaultPolicies));
-        var ranks = IntList(args, "ranks", "16,32,64,128,256", 1);
-        var batches = IntList(args, "batch", "72", 1);
-        var horizons = IntList(args, "horizons", "16", 0);
-        var noises = DoubleList(args, "noise", "0");
-        var baseline = args.String("baseline", "fcfs");
-        var outDir = args.String("out", Path.Combine("out", "sweep"));
-        var trajectorySteps = args.Int("trajectory-steps", 300, 1);
-        var parallel = args.Int("parallel", Environment.ProcessorCount, 1, 256);
-        var quiet = args.Flag("quiet");
-        args.EnsureAllUsed();
-        if (requests is not null && trace is not null) throw new UsageException("give either --requests or --trace, not both");
+        var (requests, trace, format) = _files.Read(parse);
+        var count = parse.GetValue(_count);
+        var countPerRank = parse.GetValue(_countPerRank);
+        var seeds = parse.GetValue(_seeds)!.Values;
+        var policies = PolicyOptions.ParsePolicies(parse.GetValue(_policies)!);
+        var ranks = parse.GetValue(_ranks)!.Values;
+        var batches = parse.GetValue(_batches)!.Values;
+        var horizons = parse.GetValue(_horizons)!.Values;
+        var noises = parse.GetValue(_noises)!.Values;
+        var baseline = parse.GetValue(_baseline)!;
+        var outDir = parse.GetValue(_out)!;
+        var trajectorySteps = parse.GetValue(_trajectorySteps);
+        var parallel = parse.GetValue(_parallel);
 
         var source = trace is not null
-            ? TraceReader.Read(trace, formatName is null ? null : ParseFormat(formatName))
-            : TraceReader.Read(requests ?? DataPaths.Resolve(DataPaths.DefaultRequests), TraceFormat.RequestCsv);
+            ? TraceReader.Read(trace, format)
+            : TraceReader.Read(requests ?? DataPaths.Resolve(DataPaths.DefaultRequests), format ?? TraceFormat.RequestCsv);
         var grid = new SweepGrid(policies, ranks, batches, horizons, noises, seeds);
-        foreach (var p in policies) SimulateCommand.CreatePolicy(p, new PolicyDefaults());
+        foreach (var p in policies) PolicyOptions.CreatePolicy(p, new PolicyDefaults());
         var points = grid.Points();
-        var progress = new ProgressReporter(stderr, quiet);
+        var progress = new ProgressReporter(console, parse.GetValue(_quiet));
         progress.Line($"sweep: {points.Count} runs of {(countPerRank is { } pr ? $"{pr:N0}·G" : $"{count:N0}")} requests from {source.Source} into {outDir}");
 
         var workloads = new ConcurrentDictionary<int, Workload>();
@@ -97,43 +106,9 @@ public static class SweepCommand
         WriteRatioCsv(Path.Combine(outDir, "ratio.csv"), ratios);
         WritePlots(outDir, aggregates, ratios, baseline);
         WriteTrajectories(outDir, grid, points, WorkloadFor(seeds[0], ranks[0]), trajectorySteps);
-        WriteTables(stdout, aggregates, ratios, baseline);
+        WriteTables(console.Out, aggregates, ratios, baseline);
         progress.Line($"wrote {outDir}/sweep.csv, ratio.csv and plots");
         return 0;
-    }
-
-    private static TraceFormat ParseFormat(string name)
-    {
-        try { return TraceReader.Parse(name); }
-        catch (ArgumentException e) { throw new UsageException(e.Message); }
-    }
-
-    private static IReadOnlyList<int> IntList(ArgumentReader args, string name, string fallback, int min)
-    {
-        var raw = args.String(name, fallback);
-        var values = new List<int>();
-        foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min)
-                throw new UsageException($"--{name} {raw}: '{part}' is not an integer ≥ {min}");
-            values.Add(v);
-        }
-        if (values.Count == 0) throw new UsageException($"--{name} needs at least one value");
-        return values;
-    }
-
-    private static IReadOnlyList<double> DoubleList(ArgumentReader args, string name, string fallback)
-    {
-        var raw = args.String(name, fallback);
-        var values = new List<double>();
-        foreach (var part in raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || !double.IsFinite(v))
-                throw new UsageException($"--{name} {raw}: '{part}' is not a number ≥ 0");
-            values.Add(v);
-        }
-        if (values.Count == 0) throw new UsageException($"--{name} needs at least one value");
-        return values;
     }
 
     /// <summary>Mean over seeds per (policy text, G, B).</summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Scheduler.Cli.CommandLine;
 using Scheduler.Core.Model;
 using Scheduler.Core.Simulation;
@@ -5,58 +6,60 @@ using Scheduler.Core.Traces;
 
 namespace Scheduler.Cli.Commands;
 
-/// <summary>What a command reads when the user names no input, and its default arrival mode.</summary>
-public sealed record WorkloadDefaults(string DefaultInput, int? DefaultCount, ArrivalMode Arrivals, double RateScale)
+/// <summary>
+/// The input options of simulate, gap and run: a request CSV or a trace (optionally sampled), and how requests
+/// arrive. Each command gives its own defaults; help states them.
+/// </summary>
+public sealed class WorkloadOptions : IOptionGroup
 {
-    /// <summary>simulate: the reference's burst fixture, backlogged.</summary>
-    public static WorkloadDefaults Reference { get; } = new(DataPaths.DefaultRequests, null, ArrivalMode.Backlog, 1.0);
-}
+    private readonly WorkloadDefaults _defaults;
+    private readonly bool _streamRequestFile;
+    private readonly InputFileOptions _files;
 
-/// <summary>The input options shared by simulate and run: a request CSV or a trace (optionally sampled),
-/// and how requests arrive.</summary>
-public sealed record WorkloadOptions(Workload? Workload, ArrivalMode Arrivals, string Description)
-{
-    /// <summary>A request CSV to stream record by record (the runtime validates each in its ingestion graph,
-    /// so a malformed record is dead-lettered instead of failing the whole input); null when
-    /// <see cref="Workload"/> holds the input.</summary>
-    public string? StreamedFile { get; init; }
-
-    /// <summary>Timestamps are divided by this (applied to <see cref="Workload"/> already; the runtime applies it to a streamed file).</summary>
-    public double RateScale { get; init; } = 1.0;
-
-    public const string Help = """
-          --requests FILE        request CSV (id,prompt_tokens,output_tokens,predicted_output_tokens[,arrival_s])
-          --trace FILE           a trace: Azure CSV, reference JSON, Mooncake JSONL or request CSV (format detected)
-          --trace-format NAME    force the trace format: azure, reference-json, mooncake, requests
-          --count N              sample N requests from the trace with replacement (default: use it whole)
-          --seed S               sampling seed (default 42)
-          --arrivals MODE        backlog (all at t=0, reveal window 4G, the reference setting) or trace
-                                 (requests arrive at their timestamps) (default backlog)
-          --rate-scale X         trace arrivals at X times the recorded rate (default 1)
-        """;
-
-    public static WorkloadOptions Read(ArgumentReader args, WorkloadDefaults defaults, bool streamRequestFile = false)
+    /// <param name="streamRequestFile">A --requests file read whole (no --count) is streamed record by record (run).</param>
+    public WorkloadOptions(WorkloadDefaults defaults, bool streamRequestFile = false)
     {
-        var requests = args.String("requests");
-        var trace = args.String("trace");
-        var formatName = args.String("trace-format");
-        var count = args.OptionalInt("count", min: 1);
-        var seed = args.Int("seed", 42);
-        var arrivals = args.Choice("arrivals", defaults.Arrivals, ("backlog", ArrivalMode.Backlog), ("trace", ArrivalMode.Trace));
-        var rateScale = args.Double("rate-scale", defaults.RateScale, 0.0, exclusiveMin: true);
+        _defaults = defaults;
+        _streamRequestFile = streamRequestFile;
+        _files = new InputFileOptions(streamRequestFile
+            ? "; streamed: a malformed record is rejected with its line and reason and the run goes on"
+            : "");
+        Count = CliOption.OptionalInt("--count",
+            "sample N requests from the input with replacement (default: use it whole" +
+            (defaults.DefaultCount is { } n ? $"; {n:N0} from data/{defaults.DefaultInput} when no input is named)" : ")"),
+            min: 1);
+        Arrivals = CliOption.Choice("--arrivals",
+            "backlog (all at t=0, reveal window 4G, the reference setting) or trace (requests arrive at their timestamps)",
+            defaults.Arrivals == ArrivalMode.Backlog ? "backlog" : "trace",
+            ("backlog", ArrivalMode.Backlog), ("trace", ArrivalMode.Trace));
+        RateScale = CliOption.Double("--rate-scale", "trace arrivals at X times the recorded rate", defaults.RateScale, 0.0, exclusiveMin: true);
+    }
+
+    public Option<int?> Count { get; }
+    public Option<int> Seed { get; } = CliOption.Int("--seed", "sampling seed", 42, helpName: "S");
+    public Option<Choice<ArrivalMode>> Arrivals { get; }
+    public Option<double> RateScale { get; }
+
+    public IEnumerable<Option> Options => [.. _files.Options, Count, Seed, Arrivals, RateScale];
+
+    public WorkloadInput Read(ParseResult parse)
+    {
+        var (requests, trace, format) = _files.Read(parse);
+        var count = parse.GetValue(Count);
+        var seed = parse.GetValue(Seed);
+        var arrivals = parse.GetValue(Arrivals).Value;
+        var rateScale = parse.GetValue(RateScale);
         var usedDefault = requests is null && trace is null;
         if (usedDefault)
         {
             // The command's shipped default input, in the format its extension says.
-            trace = DataPaths.Resolve(defaults.DefaultInput);
-            count ??= defaults.DefaultCount;
+            trace = DataPaths.Resolve(_defaults.DefaultInput);
+            count ??= _defaults.DefaultCount;
         }
-        if (requests is not null && trace is not null) throw new UsageException("give either --requests or --trace, not both");
-        if (streamRequestFile && requests is not null && count is null)
+        if (_streamRequestFile && requests is not null && count is null)
         {
-            if (formatName is not null) throw new UsageException("--trace-format applies to --trace only");
             if (!File.Exists(requests)) throw new UsageException($"--requests {requests}: no such file");
-            return new WorkloadOptions(null, arrivals, requests) { StreamedFile = requests, RateScale = rateScale };
+            return new WorkloadInput(null, arrivals, requests) { StreamedFile = requests, RateScale = rateScale };
         }
 
         Workload workload;
@@ -65,13 +68,11 @@ public sealed record WorkloadOptions(Workload? Workload, ArrivalMode Arrivals, s
         {
             if (trace is not null)
             {
-                var format = formatName is null ? (TraceFormat?)null : TraceReader.Parse(formatName);
                 workload = TraceReader.Read(trace, format);
-                description = usedDefault ? $"data/{defaults.DefaultInput} (default)" : trace;
+                description = usedDefault ? $"data/{_defaults.DefaultInput} (default)" : trace;
             }
             else
             {
-                if (formatName is not null) throw new UsageException("--trace-format applies to --trace only");
                 workload = TraceReader.Read(requests!, TraceFormat.RequestCsv);
                 description = requests!;
             }
@@ -88,6 +89,6 @@ public sealed record WorkloadOptions(Workload? Workload, ArrivalMode Arrivals, s
             workload = TraceSampler.RescaleArrivals(workload, rateScale);
             description += $", rate ×{rateScale}";
         }
-        return new WorkloadOptions(workload, arrivals, description);
+        return new WorkloadInput(workload, arrivals, description);
     }
 }
