@@ -14,10 +14,12 @@ public static class Program
         // logger) lands on stderr, so --format json output stays parseable.
         var stdout = Console.Out;
         Console.SetOut(Console.Error);
+        using var interrupt = InterruptSignal.FromProcess();
         return Run(args, new CliConsole(stdout, Console.Error)
         {
             ErrorIsTerminal = !Console.IsErrorRedirected,
             HelpWidth = Console.IsOutputRedirected ? CliConsole.DefaultHelpWidth : Math.Clamp(Console.WindowWidth, 60, 160),
+            Interrupt = interrupt,
         });
     }
 
@@ -44,7 +46,7 @@ public static class Program
                 Error = console.Error,
                 // Exceptions come here, to be mapped to one line and an exit code below.
                 EnableDefaultExceptionHandler = false,
-                // Ctrl+C ends the process as it always has; the commands have no cancellation to wait for.
+                // Ctrl+C ends the process at once, unless the running command claimed it (CliConsole.Interrupt).
                 ProcessTerminationTimeout = null,
             });
         }

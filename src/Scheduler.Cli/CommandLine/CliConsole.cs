@@ -19,4 +19,7 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error)
 
     /// <summary>Help wraps its option descriptions at this many columns.</summary>
     public int HelpWidth { get; init; } = DefaultHelpWidth;
+
+    /// <summary>SIGINT/SIGTERM for commands that stop gracefully; never raised in-process unless a test raises it.</summary>
+    public InterruptSignal Interrupt { get; init; } = InterruptSignal.None();
 }

@@ -39,9 +39,10 @@ public sealed class RunCommand : SchedulerCommand
     private readonly CostModelOption _cost = new(configOverridesDefault: true);
     private readonly ConfigFileOption _config = new();
     private readonly Option<Choice<OutputFormat>> _format = OutputOptions.Format(OutputFormat.Table, OutputFormat.Json, OutputFormat.Csv);
-    private readonly Option<string> _out = CliOption.Text("--out", "per-step, per-admission and per-request CSV files per policy", helpName: "DIR");
+    private readonly Option<string> _out = CliOption.Text("--out",
+        "per-step, per-admission and per-request CSV files per policy (the same files and columns as simulate's)", helpName: "DIR");
     private readonly Option<string> _results = CliOption.Text("--results",
-        "completed requests as CSV (or JSON lines for .jsonl); the policy name is added when several run", helpName: "FILE");
+        "one result per request as it completes: JSON lines (CSV for .csv), the service's format; the policy name is added when several run", helpName: "FILE");
     private readonly Option<bool> _quiet = OutputOptions.Quiet();
 
     public RunCommand() : base("run",
@@ -117,20 +118,33 @@ public sealed class RunCommand : SchedulerCommand
                 ? new DirectProgress<RuntimeProgress>(p => progress.Update(label, $"step {p.Step:N0}, admitted {p.Admitted:N0}", p.Finished, total))
                 : null;
             RuntimeRunResult result;
+            using var claim = console.Interrupt.Claim();
             try
             {
-                result = RuntimeRunner.RunAsync(request, live).GetAwaiter().GetResult();
+                result = RuntimeRunner.RunAsync(request, live, console.Interrupt.Token).GetAwaiter().GetResult();
             }
             catch (RuntimeRunException e)
             {
+                Rejections(stderr, e.DeadLetters);
                 stderr.WriteLine($"error: {spec.Text}: {e.Message}");
-                return 1;
+                return e.NoValidInput ? 2 : 1;
+            }
+            catch (OperationCanceledException) when (console.Interrupt.Token.IsCancellationRequested)
+            {
+                // The results file holds whole lines: the writer flushed what it had before the actor system stopped.
+                stderr.WriteLine($"{spec.Text}: interrupted by {console.Interrupt.Received?.ToString() ?? "a signal"}; " +
+                                 (request.ResultsPath is { } written ? $"results so far are in {written}" : "no results were asked for"));
+                return 130;
             }
             progress.Line($"{spec.Text}: {result.Summary.Steps:N0} steps, startup {result.Timings.StartupSeconds:F2} s, run {result.Timings.RunSeconds:F2} s"
                 + (result.DeadLetters.Count > 0 ? $", {result.DeadLetters.Count} malformed records rejected" : "")
                 + (result.StepTimeouts > 0 ? $", {result.StepTimeouts} step timeouts" : ""));
-            foreach (var dead in result.DeadLetters.Take(10)) stderr.WriteLine($"rejected: {dead}");
-            if (outDir is not null) RunFiles.Write(outDir, spec.Text, result.Steps, result.Admissions);
+            Rejections(stderr, result.DeadLetters);
+            if (outDir is not null)
+            {
+                RunFiles.Write(outDir, spec.Text, result.Steps, result.Admissions);
+                RunFiles.WriteRequests(Path.Combine(outDir, $"{RunFiles.FileSafe(spec.Text)}.requests.csv"), result.FinalState);
+            }
             if (plainBaseline)
             {
                 var plain = Engines.PlainTorchReplay.Run(input.Workload!, result.Admissions, shape.Ranks, TorchDecodeOptions.Default with { Prefill = prefill });
@@ -141,6 +155,14 @@ public sealed class RunCommand : SchedulerCommand
         }
         SummaryWriter.Write(console.Out, format, summaries);
         return 0;
+    }
+
+    /// <summary>The first rejected records with their position and reason, then how many there were in all.</summary>
+    private static void Rejections(TextWriter stderr, IReadOnlyList<Scheduler.Runtime.Ingestion.DeadLetter> rejected)
+    {
+        const int shown = 10;
+        foreach (var dead in rejected.Take(shown)) stderr.WriteLine($"rejected: {dead}");
+        if (rejected.Count > shown) stderr.WriteLine($"rejected: … and {rejected.Count - shown:N0} more ({rejected.Count:N0} in all)");
     }
 
     private static string WithPolicySuffix(string path, string policy)

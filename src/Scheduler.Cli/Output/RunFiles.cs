@@ -14,7 +14,7 @@ public static class RunFiles
         WriteRequests(Path.Combine(directory, $"{FileSafe(result.Summary.Policy)}.requests.csv"), result.FinalState);
     }
 
-    /// <summary>The step and admission files of one run (the runtime writes completed requests itself).</summary>
+    /// <summary>The step and admission files of one run.</summary>
     public static void Write(string directory, string policy, IReadOnlyList<StepRecord> steps, IReadOnlyList<Admission> admissions)
     {
         Directory.CreateDirectory(directory);
@@ -46,12 +46,20 @@ public static class RunFiles
         foreach (var a in admissions) w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{a.Step},{a.RequestId},{a.Rank}"));
     }
 
+    /// <summary>The per-request columns simulate and run both write: where each request ran and its times, absolute
+    /// (seconds since t=0) and from its arrival (the service's result fields).</summary>
+    public const string RequestsHeader = "id,rank,prompt_tokens,output_tokens,arrival_s,admitted_s,first_token_s,finished_s,queued_s,ttft_s,e2e_s";
+
     public static void WriteRequests(string path, ClusterState state)
     {
         using var w = new StreamWriter(path);
-        w.WriteLine("request_id,rank,arrival_s,start_s,first_token_s,finish_s,prompt_tokens,output_tokens");
+        w.WriteLine(RequestsHeader);
         for (var i = 0; i < state.SlotCount; i++)
+        {
+            var arrival = state.ArrivalSeconds(i);
+            var (start, first, finish) = (state.StartTime(i), state.FirstTokenTime(i), state.FinishTime(i));
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{i},{state.RankOf(i)},{state.ArrivalSeconds(i):R},{state.StartTime(i):R},{state.FirstTokenTime(i):R},{state.FinishTime(i):R},{state.PromptTokens(i)},{state.FinishedOutputTokens(i)}"));
+                $"{i},{state.RankOf(i)},{state.PromptTokens(i)},{state.FinishedOutputTokens(i)},{arrival:R},{start:R},{first:R},{finish:R},{start - arrival:R},{first - arrival:R},{finish - arrival:R}"));
+        }
     }
 }

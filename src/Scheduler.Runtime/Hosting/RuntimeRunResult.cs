@@ -34,6 +34,9 @@ public sealed record RuntimeRunResult(
 public sealed class RuntimeRunException(string message, int step, IReadOnlyList<DeadLetter> deadLetters, Exception? inner = null)
     : Exception(message, inner)
 {
+    /// <summary>The input held no valid request (a fault of the input, not of the run).</summary>
+    public bool NoValidInput { get; init; }
+
     /// <summary>The last step the run completed.</summary>
     public int Step { get; } = step;
 

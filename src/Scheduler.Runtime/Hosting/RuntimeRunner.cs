@@ -29,45 +29,40 @@ public static class RuntimeRunner
         var source = request.Input.ToSource();
 
         var clock = Stopwatch.StartNew();
-        var system = ActorSystem.Create("scheduler", config);
+        using var host = SchedulerHosting.CreateBuilder(config, settings, engines).Build();
         var deadLetters = new MemoryResultSink("rejected");
         TimeSpan startup = TimeSpan.Zero, running = TimeSpan.Zero;
         try
         {
-            if (settings.JoinSelf) await RankCluster.JoinSelfAsync(system, settings.StartupTimeout, cancellationToken).ConfigureAwait(false);
-            var ranks = await RankCluster.StartRankRegionAsync(system, settings, engines).ConfigureAwait(false);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            var (system, registry) = SchedulerHosting.Actors(host.Services);
+            var ranks = await registry.GetAsync<RankRegion>(cancellationToken).ConfigureAwait(false);
             await RankCluster.AwaitRanksAsync(ranks, request.Shape.Ranks, settings.StartupTimeout, cancellationToken).ConfigureAwait(false);
             startup = clock.Elapsed;
             var nodeAddress = ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
 
             var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
             var monitor = system.ActorOf(RunMonitor.Props(outcome, progress), "monitor");
-            var barrier = system.ActorOf(BarrierActor.Props(request.Shape.Ranks, ranks, settings.Barrier), "barrier");
             var setup = new BalancerSetup(request.Shape, request.Policy, request.Arrivals, settings.Balancer, engines.MaxSequenceTokens)
             {
                 RateScale = request.RateScale,
             };
-            var balancer = system.ActorOf(BalancerActor.Props(setup, barrier, ranks, monitor).WithDispatcher(settings.BalancerDispatcher), "balancer");
-
             IResultSink results = request.ResultsPath is { } path
                 ? StreamResultSink.ToFile(path, request.ResultsFormat ?? ResultLines.FormatFor(path))
                 : new DiscardingResultSink();
-            var resultWriter = system.ActorOf(LineWriterActor.Props(results), "results");
-            var deadLetterWriter = system.ActorOf(LineWriterActor.Props(deadLetters), "dead-letters");
             // A replay holds every request until its summary anyway: its bound is the balancer's unrevealed window.
-            var ingressSettings = settings.Ingress with { MaxUnacknowledged = int.MaxValue, RequireOrderedArrivals = true };
-            system.ActorOf(IngressActor.Props(source, balancer, resultWriter, deadLetterWriter, results.Format,
-                deadLettersInResults: false, ingressSettings, monitor), "ingress");
+            var ingress = settings.Ingress with { MaxUnacknowledged = int.MaxValue, RequireOrderedArrivals = true };
+            var pipeline = SchedulerPipeline.Start(system, registry, ranks, settings, setup, source, results, deadLetters, ingress, monitor);
 
-            using (cancellationToken.Register(() => balancer.Tell(new CancelRun("the run was cancelled"))))
+            using (cancellationToken.Register(() => pipeline.Balancer.Tell(new CancelRun("the run was cancelled"))))
             {
                 var ended = await outcome.Task.ConfigureAwait(false);
                 running = clock.Elapsed - startup;
-                var rejected = await Flushed(deadLetterWriter, deadLetters, settings.ShutdownTimeout).ConfigureAwait(false);
+                var rejected = await Flushed(pipeline.DeadLetterWriter, deadLetters, settings.ShutdownTimeout).ConfigureAwait(false);
                 switch (ended)
                 {
                     case RunFailed failed:
-                        await Flushed(resultWriter, null, settings.ShutdownTimeout).ConfigureAwait(false);
+                        await Flushed(pipeline.ResultWriter, null, settings.ShutdownTimeout).ConfigureAwait(false);
                         cancellationToken.ThrowIfCancellationRequested();
                         throw new RuntimeRunException($"the run failed at step {failed.Step}: {failed.Reason}", failed.Step, rejected);
                     case IngressFault fault:
@@ -78,10 +73,10 @@ public static class RuntimeRunner
                 if (completed.FinalState.RequestsAdded == 0)
                     throw new RuntimeRunException(
                         rejected.Count > 0 ? $"no valid request in {source.Name}: all {rejected.Count} records were rejected" : $"{source.Name} holds no requests",
-                        0, rejected);
-                var counters = await barrier.Ask<BarrierStatistics>(GetBarrierStatistics.Instance, settings.StartupTimeout, cancellationToken).ConfigureAwait(false);
+                        0, rejected) { NoValidInput = true };
+                var counters = await pipeline.Barrier.Ask<BarrierStatistics>(GetBarrierStatistics.Instance, settings.StartupTimeout, cancellationToken).ConfigureAwait(false);
                 var shutdownStarted = clock.Elapsed;
-                await ShutdownAsync(system, settings.ShutdownTimeout).ConfigureAwait(false);
+                await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
                 var shutdown = clock.Elapsed - shutdownStarted;
                 return new RuntimeRunResult(
                     completed.Summary with { Rejected = rejected.Count },
@@ -100,7 +95,8 @@ public static class RuntimeRunner
         }
         finally
         {
-            if (!system.WhenTerminated.IsCompleted) await ShutdownAsync(system, settings.ShutdownTimeout).ConfigureAwait(false);
+            // Coordinated shutdown (Akka.Hosting's stop) leaves the cluster, stops the region, the streams and the writers.
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -135,19 +131,5 @@ public static class RuntimeRunner
                 "the torch engine is not built into Scheduler.Runtime: pass its IDecodeEngineFactory as RuntimeRunRequest.EngineFactory"),
             _ => throw new ArgumentException($"unknown engine '{request.Engine}'; known: {string.Join(", ", DecodeEngines.Kinds)}"),
         };
-    }
-
-    internal static async Task ShutdownAsync(ActorSystem system, TimeSpan timeout)
-    {
-        // Coordinated shutdown leaves the cluster, stops the shard region and the streams, then terminates.
-        var done = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ActorSystemTerminateReason.Instance);
-        try
-        {
-            await done.WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            await system.Terminate().WaitAsync(timeout).ConfigureAwait(false);
-        }
     }
 }
