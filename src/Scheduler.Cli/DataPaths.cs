@@ -18,6 +18,20 @@ public static class DataPaths
         throw new FileNotFoundException($"shipped data file data/{relative} not found beside {AppContext.BaseDirectory}");
     }
 
+    /// <summary>A path as given if it exists; else, for <c>data/…</c>, the shipped copy (beside the program or in the source tree).</summary>
+    public static string ResolveShipped(string path)
+    {
+        if (File.Exists(path) || !path.Replace('\\', '/').StartsWith("data/", StringComparison.Ordinal)) return path;
+        try
+        {
+            return Resolve(path["data/".Length..]);
+        }
+        catch (FileNotFoundException)
+        {
+            return path;
+        }
+    }
+
     public const string DefaultRequests = "fixtures/burst-n20000-seed42.requests.csv";
     public const string AzureConversationTrace = "traces/azure-llm-2023-conv.csv";
 }

@@ -14,6 +14,8 @@ public static class SchedulerCommandLine
     /// <see cref="SchedulerCommand"/> and one line here.</summary>
     private static IEnumerable<SchedulerCommand> Commands() =>
     [
+        new ServeCommand(),
+        new PublishCommand(),
         new RunCommand(),
         new SimulateCommand(),
         new GapCommand(),

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Scheduler.Core.Model;
 
 /// <summary>
@@ -15,7 +17,15 @@ public sealed class ClusterState
     private int[] _output = [];
     private int[] _predicted = [];
     private double[] _arrival = [];
+    // A request generates one token per step while active, so its count is Step − _admitStep; _generated holds the
+    // count once it has finished. Requests due to finish are bucketed by the step they finish at, so a step costs
+    // what finishes in it rather than a pass over every active request.
     private int[] _generated = [];
+    private int[] _admitStep = [];
+    private readonly Dictionary<int, int> _finishingHead = new(256); // finish step → first slot due then
+    private int[] _nextFinishing = [];                             // slot → next slot due at the same step, or −1
+    private long[] _finishOrder = [];
+    private int[] _finishIds = [];
     private int[] _rankOf = [];
     private int[] _slotOf = [];
     private RequestPhase[] _phase = [];
@@ -37,8 +47,14 @@ public sealed class ClusterState
     private readonly int[] _activeCount;
     private readonly int[] _active;
 
+    // The waiting queue is _queue[_queueHead .. _queueHead + _queueCount); _queueIndex[slot] is a queued request's
+    // index there. Compaction after a policy call moves only the entries before the last one admitted (rightwards,
+    // keeping order), so a call that admits from the head of a long queue costs what it admitted, not the queue.
     private int[] _queue;
+    private int _queueHead;
     private int _queueCount;
+    private int[] _queueIndex = [];
+    private int _lastAdmittedIndex = -1;
     private long _added;
     private long _finishedCount;
     private int _activeTotal;
@@ -67,6 +83,8 @@ public sealed class ClusterState
         _queue = new int[Math.Max(16, 4 * shape.Ranks)];
         _admissions = recordAdmissions ? new List<Admission>(capacityHint) : null;
         _recentAdmissions = new List<Admission>(shape.Ranks * shape.BatchSize);
+        // At most every active request finishes in one step.
+        EnsureFinishBuffers(shape.Ranks * shape.BatchSize);
     }
 
     /// <summary>
@@ -114,6 +132,8 @@ public sealed class ClusterState
         Array.Resize(ref _predicted, capacity);
         Array.Resize(ref _arrival, capacity);
         Array.Resize(ref _generated, capacity);
+        Array.Resize(ref _admitStep, capacity);
+        Array.Resize(ref _nextFinishing, capacity);
         Array.Resize(ref _rankOf, capacity);
         Array.Resize(ref _slotOf, capacity);
         Array.Resize(ref _phase, capacity);
@@ -122,6 +142,7 @@ public sealed class ClusterState
         Array.Resize(ref _finish, capacity);
         Array.Resize(ref _serial, capacity);
         Array.Resize(ref _queuedStep, capacity);
+        Array.Resize(ref _queueIndex, capacity);
         Array.Resize(ref _free, capacity);
     }
 
@@ -181,7 +202,7 @@ public sealed class ClusterState
     /// The waiting queue in order, as it stood when the policy was called. An entry admitted during the
     /// call stays in the span until the call returns (check <see cref="IsQueued"/>).
     /// </summary>
-    public ReadOnlySpan<int> Queue => _queue.AsSpan(0, _queueCount);
+    public ReadOnlySpan<int> Queue => _queue.AsSpan(_queueHead, _queueCount);
 
     public bool IsQueued(int requestId) => _phase[requestId] == RequestPhase.Queued;
     public RequestPhase PhaseOf(int requestId) => _phase[requestId];
@@ -204,7 +225,9 @@ public sealed class ClusterState
         _active.AsSpan(rank * BatchSize, _activeCount[rank]);
 
     public int PromptTokens(int requestId) => _prompt[requestId];
-    public int Generated(int requestId) => _generated[requestId];
+    /// <summary>Tokens the request has generated: one per step since its admission while active; its output once finished.</summary>
+    public int Generated(int requestId) =>
+        _phase[requestId] == RequestPhase.Active ? Step - _admitStep[requestId] : _generated[requestId];
     public int PredictedOutput(int requestId) => _predicted[requestId];
     public double ArrivalSeconds(int requestId) => _arrival[requestId];
     public int RankOf(int requestId) => _rankOf[requestId];
@@ -239,10 +262,10 @@ public sealed class ClusterState
         var best = Math.Max(0, _finishedResidualMax);
         if (_pendingMax.Count > 0) best = Math.Max(best, _predicted[_pendingMax.Front]);
         if (best >= cap) return cap;
-        for (var q = 0; q < _queueCount; q++)
+        for (var q = _queueHead; q < _queueHead + _queueCount; q++)
         {
             var id = _queue[q];
-            var r = _predicted[id] - _generated[id];
+            var r = _predicted[id];
             if (r > best) best = r;
         }
         if (best >= cap) return cap;
@@ -250,7 +273,7 @@ public sealed class ClusterState
         {
             foreach (var id in ActiveRequests(g))
             {
-                var r = _predicted[id] - _generated[id];
+                var r = _predicted[id] - (Step - _admitStep[id]);
                 if (r > best) best = r;
             }
             if (best >= cap) return cap;
@@ -286,8 +309,10 @@ public sealed class ClusterState
     private void Enqueue(int id)
     {
         if (_pendingMax.Count > 0 && _pendingMax.Front == id) _pendingMax.PopFront();
-        if (_queueCount == _queue.Length) Array.Resize(ref _queue, _queue.Length * 2);
-        _queue[_queueCount++] = id;
+        if (_queueHead + _queueCount == _queue.Length) MakeQueueRoom();
+        var at = _queueHead + _queueCount++;
+        _queue[at] = id;
+        _queueIndex[id] = at;
         _phase[id] = RequestPhase.Queued;
         _queuedStep[id] = Step;
     }
@@ -309,9 +334,14 @@ public sealed class ClusterState
         _slotOf[requestId] = count;
         _activeCount[rank] = count + 1;
         _activeTotal++;
-        _load[rank] += _prompt[requestId] + _generated[requestId];
+        _load[rank] += _prompt[requestId];
+        _admitStep[requestId] = Step;
+        var finishStep = Step + _output[requestId];
+        _nextFinishing[requestId] = _finishingHead.TryGetValue(finishStep, out var next) ? next : -1;
+        _finishingHead[finishStep] = requestId;
         _rankOf[requestId] = rank;
         _phase[requestId] = RequestPhase.Active;
+        if (_queueIndex[requestId] > _lastAdmittedIndex) _lastAdmittedIndex = _queueIndex[requestId];
         if (double.IsNaN(_start[requestId])) _start[requestId] = Clock;
         LastAdmissionStep = Step;
         _admittedThisCall++;
@@ -327,16 +357,34 @@ public sealed class ClusterState
     public int CompactQueue()
     {
         if (_admittedThisCall == 0) return 0;
-        var w = 0;
-        for (var r = 0; r < _queueCount; r++)
+        // Survivors before the last admitted entry move right, in order, over the holes; the head follows them.
+        var w = _lastAdmittedIndex;
+        for (var r = _lastAdmittedIndex; r >= _queueHead; r--)
         {
             var id = _queue[r];
-            if (_phase[id] == RequestPhase.Queued) _queue[w++] = id;
+            if (_phase[id] != RequestPhase.Queued) continue;
+            _queue[w] = id;
+            _queueIndex[id] = w;
+            w--;
         }
-        var removed = _queueCount - w;
-        _queueCount = w;
+        var removed = w + 1 - _queueHead;
+        _queueHead = w + 1;
+        _queueCount -= removed;
+        if (_queueCount == 0) _queueHead = 0;
         _admittedThisCall = 0;
+        _lastAdmittedIndex = -1;
         return removed;
+    }
+
+    /// <summary>The queue reached the end of its array: move it to the front, or into an array twice as long.</summary>
+    private void MakeQueueRoom()
+    {
+        var target = _queueCount < _queue.Length / 2 ? _queue : new int[_queue.Length * 2];
+        Array.Copy(_queue, _queueHead, target, 0, _queueCount);
+        if (_lastAdmittedIndex >= 0) _lastAdmittedIndex -= _queueHead;
+        _queue = target;
+        _queueHead = 0;
+        for (var i = 0; i < _queueCount; i++) _queueIndex[_queue[i]] = i;
     }
 
     /// <summary>Advance the clock without a decode step (timed arrivals: idle until the next request).</summary>
@@ -354,19 +402,13 @@ public sealed class ClusterState
     public void AdvanceStep(double duration, List<int> finished)
     {
         GenerateTokens(duration);
-        for (var g = 0; g < Ranks; g++)
-        {
-            // Walk backwards so swap-removal never skips an entry.
-            for (var i = _activeCount[g] - 1; i >= 0; i--)
-            {
-                var id = _active[g * BatchSize + i];
-                if (_generated[id] >= _output[id])
-                {
-                    finished.Add(id);
-                    Complete(id);
-                }
-            }
-        }
+        if (!_finishingHead.Remove(Step, out var head)) return;
+        var count = 0;
+        for (var id = head; id >= 0; id = _nextFinishing[id]) count++;
+        EnsureFinishBuffers(count);
+        count = 0;
+        for (var id = head; id >= 0; id = _nextFinishing[id]) _finishIds[count++] = id;
+        CompleteInScanOrder(_finishIds.AsSpan(0, count), finished);
     }
 
     /// <summary>
@@ -380,43 +422,66 @@ public sealed class ClusterState
         foreach (var id in reportedFinished)
         {
             if ((uint)id >= (uint)_slotCount || _phase[id] != RequestPhase.Active)
+            {
+                foreach (var marked in reportedFinished) _reportMark[marked] = false;
                 throw new InvalidOperationException($"reported finished request {id} is not active");
-            if (_reportMark[id]) throw new InvalidOperationException($"request {id} reported finished twice");
+            }
+            if (_reportMark[id])
+            {
+                foreach (var marked in reportedFinished) _reportMark[marked] = false;
+                throw new InvalidOperationException($"request {id} reported finished twice");
+            }
             _reportMark[id] = true;
         }
+        foreach (var id in reportedFinished) _reportMark[id] = false;
         GenerateTokens(duration);
-        for (var g = 0; g < Ranks; g++)
+        // The ranks' reports say what finished; this step's bucket is no longer needed either way.
+        _finishingHead.Remove(Step);
+        EnsureFinishBuffers(reportedFinished.Length);
+        reportedFinished.CopyTo(_finishIds);
+        CompleteInScanOrder(_finishIds.AsSpan(0, reportedFinished.Length), finished);
+    }
+
+    /// <summary>
+    /// Completes <paramref name="ids"/> in the order of a backward scan of each rank's active list, rank by rank:
+    /// the order in which the reference removes finished requests, which (through swap-removal) decides the order
+    /// each rank's active list is left in.
+    /// </summary>
+    private void CompleteInScanOrder(Span<int> ids, List<int> finished)
+    {
+        var n = ids.Length;
+        for (var i = 0; i < n; i++)
         {
-            for (var i = _activeCount[g] - 1; i >= 0; i--)
-            {
-                var id = _active[g * BatchSize + i];
-                if (!_reportMark[id]) continue;
-                _reportMark[id] = false;
-                finished.Add(id);
-                Complete(id);
-            }
+            var id = ids[i];
+            _finishOrder[i] = ((long)_rankOf[id] << 32) | (uint)(int.MaxValue - _slotOf[id]);
         }
+        _finishOrder.AsSpan(0, n).Sort(ids);
+        foreach (var id in ids)
+        {
+            finished.Add(id);
+            Complete(id);
+        }
+    }
+
+    private void EnsureFinishBuffers(int count)
+    {
+        if (_finishIds.Length >= count) return;
+        _finishIds = new int[Math.Max(count, 2 * _finishIds.Length)];
+        _finishOrder = new long[_finishIds.Length];
     }
 
     private void GenerateTokens(double duration)
     {
-        _recentAdmissions.Clear();
         Clock += duration;
         Step++;
-        for (var g = 0; g < Ranks; g++)
-        {
-            var count = _activeCount[g];
-            if (count == 0) continue;
-            foreach (var id in _active.AsSpan(g * BatchSize, count))
-            {
-                if (++_generated[id] == 1) _firstToken[id] = Clock;
-            }
-            _load[g] += count;
-        }
+        // The requests admitted since the last step make their first token in this one.
+        foreach (var a in CollectionsMarshal.AsSpan(_recentAdmissions)) _firstToken[a.RequestId] = Clock;
+        _recentAdmissions.Clear();
+        for (var g = 0; g < Ranks; g++) _load[g] += _activeCount[g];
     }
 
     /// <summary>A request leaves its rank finished at the current clock.</summary>
-    public void Complete(int requestId)
+    private void Complete(int requestId)
     {
         if (_phase[requestId] != RequestPhase.Active)
             throw new InvalidOperationException($"request {requestId} is {_phase[requestId]}, not active; it cannot finish");
@@ -432,11 +497,13 @@ public sealed class ClusterState
         }
         _activeCount[g] = last;
         _activeTotal--;
-        _load[g] -= _prompt[requestId] + _generated[requestId];
+        var generated = Step - _admitStep[requestId];
+        _generated[requestId] = generated;
+        _load[g] -= _prompt[requestId] + generated;
         _phase[requestId] = RequestPhase.Finished;
         _finish[requestId] = Clock;
         _finishedCount++;
-        var residual = _predicted[requestId] - _generated[requestId];
+        var residual = _predicted[requestId] - generated;
         if (residual > _finishedResidualMax) _finishedResidualMax = residual;
     }
 }

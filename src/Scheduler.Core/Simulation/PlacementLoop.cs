@@ -311,7 +311,7 @@ public sealed class PlacementLoop
 
     private ReadOnlySpan<int> Applied(int activeBefore, double duration, double barrierIdle)
     {
-        LastStep = _recorder.Record(State, activeBefore, _finished.Count, duration, barrierIdle);
+        LastStep = _recorder.Record(State, activeBefore, _finished.Count, duration, barrierIdle, referenceFigures: _keepHistory);
         if (_keepHistory) _steps.Add(LastStep);
         _phase = Phase.AfterStep;
         return CollectionsMarshal.AsSpan(_finished);

@@ -15,7 +15,9 @@ public sealed class StepRecorder
     private double[] _idle = [];
     private double[] _power = [];
 
-    public StepRecord Record(ClusterState state, int activeBefore, int finished, double duration, double barrierIdleSeconds)
+    /// <param name="referenceFigures">Compute the reference's per-step idle rate, power and energy (a summary needs them; a
+    /// live service, which reports its own figures, does not, and spares G powers per step).</param>
+    public StepRecord Record(ClusterState state, int activeBefore, int finished, double duration, double barrierIdleSeconds, bool referenceFigures = true)
     {
         var ranks = state.Ranks;
         if (_idle.Length < ranks)
@@ -32,6 +34,9 @@ public sealed class StepRecorder
             if (l > max) max = l;
         }
         var imbalance = ranks * max - total;
+        if (!referenceFigures)
+            return new StepRecord(state.Step, state.Clock, duration, activeBefore, finished, imbalance, max, total,
+                activeBefore / (double)(ranks * state.BatchSize), double.NaN, double.NaN, double.NaN, barrierIdleSeconds, state.QueueCount);
         var divisor = max > 0 ? max : 1;
         var idle = _idle.AsSpan(0, ranks);
         var power = _power.AsSpan(0, ranks);

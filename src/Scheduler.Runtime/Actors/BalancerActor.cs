@@ -75,6 +75,7 @@ public sealed class BalancerActor : UntypedActor
     private readonly IActorRef _monitor;
     private readonly IServiceObserver _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly LocalRankDirectory _directory = LocalRankDirectory.Get(Context.System);
     private readonly RequestRegistry _registry = new();
     private readonly List<IActorRef> _ingresses = [];
     private readonly HashSet<IActorRef> _completedIngresses = [];
@@ -272,16 +273,19 @@ public sealed class BalancerActor : UntypedActor
             Fail(ex.Message);
             return;
         }
+        // The next step goes out first: the results of this one are written while the ranks decode it.
+        _resultsOutstanding += finished.Length;
+        _phase = BalancerPhase.Placing;
+        Drive();
         SendResults(finished);
         var step = _loop.LastStep;
         _observer.StepCompleted(new StepObservation(step.Step, wall, passed.Duration, passed.BarrierIdleSeconds, step.Imbalance,
             activeBefore, State.QueueCount + State.PendingCount, State.Loads, State.ActiveCounts));
-        if (_setup.Settings.ProgressEverySteps > 0 && State.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
-        _phase = BalancerPhase.Placing;
-        Drive();
+        if (_setup.Settings.ProgressEverySteps > 0 && step.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
     }
 
-    /// <summary>Each finished request's result to the ingress that delivered it, one message per ingress.</summary>
+    /// <summary>Each finished request's result to the ingress that delivered it, one message per ingress (counted in
+    /// <see cref="_resultsOutstanding"/> by the caller, before anything could see the loop finished).</summary>
     private void SendResults(ReadOnlySpan<int> finished)
     {
         if (finished.IsEmpty) return;
@@ -301,7 +305,6 @@ public sealed class BalancerActor : UntypedActor
         foreach (var (ingress, list) in _finishedByIngress)
         {
             if (list.Count == 0) continue;
-            _resultsOutstanding += list.Count;
             _ingresses[ingress].Tell(new RequestsFinished([.. list]));
             list.Clear();
         }
@@ -368,7 +371,7 @@ public sealed class BalancerActor : UntypedActor
             var list = _perRank[g];
             if (list is null || list.Count == 0) continue;
             _admittedThrough[g] += list.Count;
-            _ranks.Tell(new AdmitRequests(g, State.Step, [.. list]), Self);
+            _directory.Send(g, new AdmitRequests(g, State.Step, [.. list]), _ranks, Self);
             list.Clear();
         }
         _stepStarted = Stopwatch.GetTimestamp();

@@ -20,6 +20,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly IActorRef _ranks;
     private readonly BarrierSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly LocalRankDirectory _directory = LocalRankDirectory.Get(Context.System);
     private BarrierActorState _state;
 
     public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings)
@@ -75,7 +76,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
             switch (e)
             {
                 case BarrierEvent.TickRanks tick:
-                    foreach (var g in tick.Ranks) _ranks.Tell(new Tick(g, tick.Step, tick.AdmittedThrough[g]), Self);
+                    foreach (var g in tick.Ranks) _directory.Send(g, new Tick(g, tick.Step, tick.AdmittedThrough[g]), _ranks, Self);
                     break;
                 case BarrierEvent.ArmTimeout arm:
                     Timers.StartSingleTimer(TimerKey, new StepTimeout(arm.Step, arm.Attempt), _settings.StepTimeout);

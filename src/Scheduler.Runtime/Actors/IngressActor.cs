@@ -7,6 +7,7 @@ using Akka.Streams.Dsl;
 using Scheduler.Runtime.Hosting;
 using Scheduler.Runtime.Ingestion;
 using Scheduler.Runtime.Messages;
+using Scheduler.Runtime.Observability;
 using Scheduler.Runtime.Results;
 using DeadLetter = Scheduler.Runtime.Ingestion.DeadLetter;
 
@@ -48,6 +49,7 @@ public sealed class IngressActor : UntypedActor
     private readonly bool _deadLettersInResults;
     private readonly IngressSettings _settings;
     private readonly IActorRef _faults;
+    private readonly IServiceObserver _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, IDeliveryAcknowledgement> _unacknowledged = new();
     private readonly List<IngestedRequest> _outgoing = new();
@@ -64,8 +66,9 @@ public sealed class IngressActor : UntypedActor
     /// <param name="deadLettersInResults">Dead letters go to the results sink (as <c>"status": "rejected"</c> records) rather than a destination of their own.</param>
     /// <param name="faults">Told <see cref="IngressFault"/> when a sink fails.</param>
     public IngressActor(IRequestSource source, IActorRef balancer, IActorRef results, IActorRef deadLetters, ResultFormat resultFormat,
-        bool deadLettersInResults, IngressSettings settings, IActorRef faults)
+        bool deadLettersInResults, IngressSettings settings, IActorRef faults, IServiceObserver? observer = null)
     {
+        _observer = observer ?? NullServiceObserver.Instance;
         _source = source;
         _balancer = balancer;
         _results = results;
@@ -77,8 +80,8 @@ public sealed class IngressActor : UntypedActor
     }
 
     public static Props Props(IRequestSource source, IActorRef balancer, IActorRef results, IActorRef deadLetters, ResultFormat resultFormat,
-        bool deadLettersInResults, IngressSettings settings, IActorRef faults) =>
-        Akka.Actor.Props.Create(() => new IngressActor(source, balancer, results, deadLetters, resultFormat, deadLettersInResults, settings, faults));
+        bool deadLettersInResults, IngressSettings settings, IActorRef faults, IServiceObserver? observer = null) =>
+        Akka.Actor.Props.Create(() => new IngressActor(source, balancer, results, deadLetters, resultFormat, deadLettersInResults, settings, faults, observer));
 
     protected override void PreStart()
     {
@@ -215,7 +218,9 @@ public sealed class IngressActor : UntypedActor
                     break;
             }
         }
+        _observer.Unacknowledged(_unacknowledged.Count);
         if (deadLetterLines is null) return;
+        _observer.RequestsRejected(deadLetterLines.Count);
         _deadLettersPending += deadLetterTags!.Count;
         _deadLetters.Tell(new WriteLines([.. deadLetterLines], new DeadLettersWritten([.. deadLetterTags])));
     }
@@ -233,6 +238,7 @@ public sealed class IngressActor : UntypedActor
     /// <summary>Pull the next deliveries only while the balancer keeps up and the unacknowledged stay under the bound.</summary>
     private void AckStreamIfRoom()
     {
+        _observer.Unacknowledged(_unacknowledged.Count);
         if (_streamAwaitingAck is null || _outgoing.Count >= _settings.MaxBatch || _unacknowledged.Count >= _settings.MaxUnacknowledged) return;
         _streamAwaitingAck.Tell(StreamAck.Instance);
         _streamAwaitingAck = null;

@@ -8,11 +8,14 @@ namespace Scheduler.Runtime.Actors;
 /// region uses: for tests and benchmarks that need ranks without a cluster. The sender is kept, as the
 /// region keeps it.
 /// </summary>
-public sealed class LocalRankHost(IDecodeEngineFactory engines) : UntypedActor
+public sealed class LocalRankHost(IDecodeEngineFactory engines, bool registerLocally = true) : UntypedActor
 {
     private readonly RankMessageExtractor _extractor = new(0);
 
-    public static Props Props(IDecodeEngineFactory engines) => Akka.Actor.Props.Create(() => new LocalRankHost(engines));
+    /// <param name="registerLocally">Off: the children do not join the node's <see cref="LocalRankDirectory"/>, so
+    /// every message reaches them through this parent (tests that sit between the barrier and the ranks).</param>
+    public static Props Props(IDecodeEngineFactory engines, bool registerLocally = true) =>
+        Akka.Actor.Props.Create(() => new LocalRankHost(engines, registerLocally));
 
     protected override void OnReceive(object message)
     {
@@ -23,7 +26,7 @@ public sealed class LocalRankHost(IDecodeEngineFactory engines) : UntypedActor
         }
         var child = Context.Child(entityId);
         if (child.IsNobody())
-            child = Context.ActorOf(RankEntity.Props(RankMessageExtractor.RankOf(entityId), engines), entityId);
+            child = Context.ActorOf(RankEntity.Props(RankMessageExtractor.RankOf(entityId), engines, registerLocally), entityId);
         child.Forward(_extractor.EntityMessage(message));
     }
 }

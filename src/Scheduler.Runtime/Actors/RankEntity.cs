@@ -7,44 +7,83 @@ namespace Scheduler.Runtime.Actors;
 
 /// <summary>
 /// A rank's bookkeeping: the last step it completed (and its report, to answer a repeated tick), how many
-/// requests it has been admitted, and a tick held back because it overtook admissions still on their way.
+/// requests it has been admitted and at which step it last was, and a tick held back because it overtook
+/// admissions still on their way.
 /// </summary>
-public sealed record RankEntityState(int Rank, int LastStep, long AdmittedTotal, StepCompleted? LastReport, Tick? HeldTick, IActorRef? HeldReplyTo)
+public sealed record RankEntityState(
+    int Rank, int LastStep, long AdmittedTotal, int LastAdmissionStep, StepCompleted? LastReport, Tick? HeldTick, IActorRef? HeldReplyTo)
 {
-    public static RankEntityState Initial(int rank) => new(rank, 0, 0, null, null, null);
+    public static RankEntityState Initial(int rank) => new(rank, 0, 0, -1, null, null, null);
 }
 
 /// <summary>
 /// One data-parallel rank, a sharding entity (entity id = rank index, never passivated). It admits the
 /// requests the balancer places on it, and on <see cref="Tick"/>(k) runs one decode step on its engine and
-/// answers <see cref="StepCompleted"/> to the tick's sender (the barrier). A repeated tick for the step it
-/// last completed gets the same report again; an older one is ignored.
+/// answers <see cref="StepCompleted"/> to the tick's sender (the barrier). Handlers are idempotent, since
+/// sharding may deliver twice: a repeated tick for the step it last completed gets the same report again, an older
+/// one is ignored, and admissions for a step already admitted are ignored. While an engine step is in flight
+/// (a real decode, off the actor's thread) other messages wait for it, in order.
 /// </summary>
-public sealed class RankEntity : UntypedActor, IWithStash
+public sealed class RankEntity : UntypedActor
 {
     private readonly IDecodeEngine _engine;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
     private RankEntityState _state;
+    private bool _stepping;
 
-    public RankEntity(int rank, IDecodeEngineFactory engines)
+    private readonly bool _registerLocally;
+
+    /// <param name="registerLocally">Register in the node's <see cref="LocalRankDirectory"/>, so ticks and admissions
+    /// come straight to this actor (off: everything comes through the region or parent that created it).</param>
+    public RankEntity(int rank, IDecodeEngineFactory engines, bool registerLocally = true)
     {
         _state = RankEntityState.Initial(rank);
         _engine = engines.Create(rank);
+        _registerLocally = registerLocally;
     }
 
-    public IStash Stash { get; set; } = null!;
-
-    public static Props Props(int rank, IDecodeEngineFactory engines) =>
-        Akka.Actor.Props.Create(() => new RankEntity(rank, engines));
+    public static Props Props(int rank, IDecodeEngineFactory engines, bool registerLocally = true) =>
+        Akka.Actor.Props.Create(() => new RankEntity(rank, engines, registerLocally));
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
+            case EngineStepDone done:
+                _stepping = false;
+                Report(done.Tick, done.ReplyTo, done.ActiveBefore, done.LoadBefore, done.Result);
+                Replay();
+                break;
+            case EngineStepFailed failed:
+                _stepping = false;
+                Fail(failed.Tick, failed.ReplyTo, failed.Error);
+                Replay();
+                break;
+            case var _ when _stepping:
+                _deferred.Enqueue((message, Sender));
+                break;
+            default:
+                Handle(message, Sender);
+                break;
+        }
+    }
+
+    /// <summary>What waited for the engine's step, in the order it came, until one starts another step.</summary>
+    private void Replay()
+    {
+        while (!_stepping && _deferred.TryDequeue(out var next)) Handle(next.Message, next.Sender);
+    }
+
+    private void Handle(object message, IActorRef sender)
+    {
+        switch (message)
+        {
             case AdmitRequests admit:
+                if (admit.Step <= _state.LastAdmissionStep) return; // a second delivery of admissions already taken
                 foreach (var r in admit.Requests) _engine.Admit(r);
-                _state = _state with { AdmittedTotal = _state.AdmittedTotal + admit.Requests.Length };
+                _state = _state with { AdmittedTotal = _state.AdmittedTotal + admit.Requests.Length, LastAdmissionStep = admit.Step };
                 if (_state.HeldTick is { } held && _state.AdmittedTotal >= held.AdmittedThrough)
                 {
                     var replyTo = _state.HeldReplyTo!;
@@ -54,11 +93,11 @@ public sealed class RankEntity : UntypedActor, IWithStash
                 break;
 
             case Tick tick:
-                OnTick(tick, Sender);
+                OnTick(tick, sender);
                 break;
 
             case GetRankState:
-                Sender.Tell(new RankStateResult(_state.Rank, _state.LastStep, _state.AdmittedTotal, _engine.ActiveCount, _engine.Load));
+                sender.Tell(new RankStateResult(_state.Rank, _state.LastStep, _state.AdmittedTotal, _engine.ActiveCount, _engine.Load));
                 break;
 
             default:
@@ -103,31 +142,11 @@ public sealed class RankEntity : UntypedActor, IWithStash
             return;
         }
 
-        // A real engine computes for a while: wait for it off the actor's thread and keep other messages for after.
+        // A real engine computes for a while: wait for it off the actor's thread; other messages wait for it.
+        _stepping = true;
         pending.AsTask().PipeTo(Self,
             success: result => new EngineStepDone(tick, replyTo, activeBefore, loadBefore, result),
             failure: ex => new EngineStepFailed(tick, replyTo, ex));
-        Become(Stepping);
-    }
-
-    private void Stepping(object message)
-    {
-        switch (message)
-        {
-            case EngineStepDone done:
-                Report(done.Tick, done.ReplyTo, done.ActiveBefore, done.LoadBefore, done.Result);
-                Become(OnReceive);
-                Stash.UnstashAll();
-                break;
-            case EngineStepFailed failed:
-                Fail(failed.Tick, failed.ReplyTo, failed.Error);
-                Become(OnReceive);
-                Stash.UnstashAll();
-                break;
-            default:
-                Stash.Stash();
-                break;
-        }
     }
 
     private void Report(Tick tick, IActorRef replyTo, int activeBefore, long loadBefore, DecodeStepResult result)
@@ -143,8 +162,14 @@ public sealed class RankEntity : UntypedActor, IWithStash
         replyTo.Tell(new RankStepFailed(_state.Rank, tick.Step, $"{_engine.Kind} engine: {error.Message}"));
     }
 
+    protected override void PreStart()
+    {
+        if (_registerLocally) LocalRankDirectory.Get(Context.System).Register(_state.Rank, Self);
+    }
+
     protected override void PostStop()
     {
+        if (_registerLocally) LocalRankDirectory.Get(Context.System).Unregister(_state.Rank, Self);
         _stopping.Cancel();
         _engine.Dispose();
         _stopping.Dispose();

@@ -22,11 +22,15 @@ public sealed class EndpointCatalog
         StandardOutput = standardOutput ?? Console.OpenStandardOutput;
         RegisterSource("file", path => new FileRequestSource(RequirePath(path, "file")));
         RegisterSource(SyntheticRequestSource.Scheme, SyntheticRequestSource.Parse);
+        RegisterSource(TraceRequestSource.Scheme, rest => TraceRequestSource.Parse(rest, ResolvePath));
         RegisterSink("file", path => StreamResultSink.ToFile(RequirePath(path, "file"), ResultFormat.JsonLines));
     }
 
     public Func<Stream> StandardInput { get; }
     public Func<Stream> StandardOutput { get; }
+
+    /// <summary>Finds the file a <c>trace:</c> source names (the CLI also looks beside the program for shipped data).</summary>
+    public Func<string, string> ResolvePath { get; init; } = path => path;
 
     /// <summary>Register a source scheme: <paramref name="create"/> gets the URI after <c>scheme:</c>.</summary>
     public EndpointCatalog RegisterSource(string scheme, Func<string, IRequestSource> create)
@@ -90,6 +94,7 @@ public sealed class EndpointCatalog
         "stdin" or "stdout" => scheme,
         "file" => "file:PATH",
         SyntheticRequestSource.Scheme => "synthetic:count=N;rate=R",
+        TraceRequestSource.Scheme => "trace:PATH;count=N;rate-scale=X",
         _ => $"{scheme}://…",
     };
 }

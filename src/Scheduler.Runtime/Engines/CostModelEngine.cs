@@ -13,42 +13,56 @@ namespace Scheduler.Runtime.Engines;
 /// </summary>
 public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16, double timeScale = 0.0) : IDecodeEngine
 {
+    // Each request holds a slot until it finishes; requests are bucketed by the step they finish at, so a step costs
+    // what finishes in it, not a pass over the batch (a step of 32 ranks runs on the barrier's thread).
+    private readonly Dictionary<long, int> _slotOf = new(capacity);
+    private readonly Dictionary<int, int> _finishingHead = new();
     private long[] _id = new long[capacity];
     private int[] _prompt = new int[capacity];
     private int[] _output = new int[capacity];
-    private int[] _generated = new int[capacity];
-    private int _count;
+    private int[] _nextFinishing = new int[capacity];
+    private readonly Stack<int> _free = new();
+    private int _slots;
+    private int _step;
     private long _load;
 
     public string Kind => DecodeEngines.CostModelKind;
-    public int ActiveCount => _count;
+    public int ActiveCount => _slotOf.Count;
     public long Load => _load;
 
     public void Admit(in RankRequest request)
     {
-        for (var i = 0; i < _count; i++)
-            if (_id[i] == request.Id) throw new InvalidOperationException($"request {request.Id} is already active on this rank");
-        if (_count == _id.Length)
+        if (_slotOf.ContainsKey(request.Id)) throw new InvalidOperationException($"request {request.Id} is already active on this rank");
+        int slot;
+        if (_free.Count > 0) slot = _free.Pop();
+        else
         {
-            var grown = Math.Max(16, _count * 2);
-            Array.Resize(ref _id, grown);
-            Array.Resize(ref _prompt, grown);
-            Array.Resize(ref _output, grown);
-            Array.Resize(ref _generated, grown);
+            if (_slots == _id.Length)
+            {
+                var grown = Math.Max(16, _slots * 2);
+                Array.Resize(ref _id, grown);
+                Array.Resize(ref _prompt, grown);
+                Array.Resize(ref _output, grown);
+                Array.Resize(ref _nextFinishing, grown);
+            }
+            slot = _slots++;
         }
-        _id[_count] = request.Id;
-        _prompt[_count] = request.PromptTokens;
-        _output[_count] = request.OutputTokens;
-        _generated[_count] = 0;
-        _count++;
+        _id[slot] = request.Id;
+        _prompt[slot] = request.PromptTokens;
+        _output[slot] = request.OutputTokens;
+        _slotOf.Add(request.Id, slot);
+        var finishStep = _step + request.OutputTokens;
+        _nextFinishing[slot] = _finishingHead.TryGetValue(finishStep, out var next) ? next : -1;
+        _finishingHead[finishStep] = slot;
         _load += request.PromptTokens;
     }
 
     public ValueTask<DecodeStepResult> StepAsync(CancellationToken cancellationToken)
     {
-        var seconds = costModel.RankSeconds(_count, _load);
+        var active = _slotOf.Count;
+        var seconds = costModel.RankSeconds(active, _load);
         var result = DecodeStepResult.Virtual(seconds, Advance());
-        if (timeScale <= 0 || _count + result.Finished.Length == 0) return ValueTask.FromResult(result);
+        if (timeScale <= 0 || active == 0) return ValueTask.FromResult(result);
         return new ValueTask<DecodeStepResult>(Sleep(seconds * timeScale, result, cancellationToken));
     }
 
@@ -61,29 +75,18 @@ public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16,
     /// <summary>Every active request one token; those at their output length leave. Returns their ids.</summary>
     private ImmutableArray<long> Advance()
     {
-        _load += _count;
-        ImmutableArray<long>.Builder? finished = null;
-        var w = 0;
-        for (var r = 0; r < _count; r++)
+        _step++;
+        _load += _slotOf.Count;
+        if (!_finishingHead.Remove(_step, out var head)) return ImmutableArray<long>.Empty;
+        var finished = ImmutableArray.CreateBuilder<long>();
+        for (var slot = head; slot >= 0; slot = _nextFinishing[slot])
         {
-            var generated = ++_generated[r];
-            if (generated >= _output[r])
-            {
-                (finished ??= ImmutableArray.CreateBuilder<long>()).Add(_id[r]);
-                _load -= _prompt[r] + generated;
-                continue;
-            }
-            if (w != r)
-            {
-                _id[w] = _id[r];
-                _prompt[w] = _prompt[r];
-                _output[w] = _output[r];
-                _generated[w] = generated;
-            }
-            w++;
+            finished.Add(_id[slot]);
+            _load -= _prompt[slot] + _output[slot];
+            _slotOf.Remove(_id[slot]);
+            _free.Push(slot);
         }
-        _count = w;
-        return finished?.ToImmutable() ?? ImmutableArray<long>.Empty;
+        return finished.ToImmutable();
     }
 
     public void Dispose()

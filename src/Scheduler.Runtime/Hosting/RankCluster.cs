@@ -31,7 +31,7 @@ public static class RankCluster
     public static Task<IActorRef> StartRankRegionAsync(ActorSystem system, RuntimeSettings settings, IDecodeEngineFactory engines) =>
         ClusterSharding.Get(system).StartAsync(
             settings.RankTypeName,
-            entityId => RankEntity.Props(RankMessageExtractor.RankOf(entityId), engines),
+            entityId => RankEntity.Props(RankMessageExtractor.RankOf(entityId), engines).WithDispatcher(settings.RankDispatcher),
             ClusterShardingSettings.Create(system),
             new RankMessageExtractor(settings.NumberOfShards));
 

@@ -5,7 +5,7 @@ namespace Scheduler.Runtime.Hosting;
 
 /// <summary>Bridges the balancer's run protocol to the runner's task: progress to the caller's
 /// <see cref="IProgress{T}"/>, the end (completed or failed) to the awaited task.</summary>
-internal sealed class RunMonitor(TaskCompletionSource<object> outcome, IProgress<RuntimeProgress>? progress) : UntypedActor
+public sealed class RunMonitor(TaskCompletionSource<object> outcome, IProgress<RuntimeProgress>? progress) : UntypedActor
 {
     public static Props Props(TaskCompletionSource<object> outcome, IProgress<RuntimeProgress>? progress) =>
         Akka.Actor.Props.Create(() => new RunMonitor(outcome, progress));
@@ -17,7 +17,7 @@ internal sealed class RunMonitor(TaskCompletionSource<object> outcome, IProgress
             case RuntimeProgress p:
                 progress?.Report(p);
                 break;
-            case RunCompleted or RunFailed or ServiceFinished:
+            case RunCompleted or RunFailed or ServiceFinished or Actors.IngressFault:
                 outcome.TrySetResult(message);
                 break;
             default:

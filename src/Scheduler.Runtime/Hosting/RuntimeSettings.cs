@@ -31,6 +31,7 @@ public sealed record RuntimeSettings(
     string RankTypeName,
     int NumberOfShards,
     string BalancerDispatcher,
+    string RankDispatcher,
     BarrierSettings Barrier,
     BalancerSettings Balancer,
     IngressSettings Ingress)
@@ -46,6 +47,7 @@ public sealed record RuntimeSettings(
             RankTypeName: c.String("sharding.type-name"),
             NumberOfShards: c.Int("sharding.number-of-shards"),
             BalancerDispatcher: c.String("balancer.dispatcher"),
+            RankDispatcher: c.String("ranks.dispatcher"),
             Barrier: new BarrierSettings(stepTimeout, c.Int("barrier.max-timeouts-per-step"), c.Boolean("barrier.retick-missing-ranks")),
             Balancer: new BalancerSettings(c.Int("ingest.max-unrevealed"), c.Int("progress.every-steps"), stepTimeout),
             Ingress: new IngressSettings(c.Int("ingest.max-unacknowledged"), c.Int("ingest.max-batch")));

@@ -34,16 +34,29 @@ public static class SchedulerHosting
     }
 
     /// <summary>
-    /// A generic host holding the scheduler's actor system, without console logging or signal handling of its own
-    /// (the commands handle SIGINT and SIGTERM, so a stop drains instead of killing). <paramref name="configure"/>
-    /// adds the caller's own services (an HTTP server, its hosted services).
+    /// The scheduler's actor system in a host's services, without console logging or signal handling of its own
+    /// (the commands handle SIGINT and SIGTERM, so a stop drains instead of killing). <paramref name="more"/> adds to
+    /// the actor system's configuration (health checks).
     /// </summary>
+    public static IServiceCollection AddSchedulerHost(
+        this IServiceCollection services, Config config, RuntimeSettings settings, IDecodeEngineFactory engines,
+        Action<AkkaConfigurationBuilder>? more = null)
+    {
+        services.AddSingleton<IHostLifetime, CommandLifetime>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
+        services.AddAkka(SystemName, b =>
+        {
+            b.WithSchedulerRuntime(config, settings, engines);
+            more?.Invoke(b);
+        });
+        return services;
+    }
+
+    /// <summary>A generic host with nothing but the scheduler's actor system (replays).</summary>
     public static HostApplicationBuilder CreateBuilder(Config config, RuntimeSettings settings, IDecodeEngineFactory engines)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
-        builder.Services.AddAkka(SystemName, b => b.WithSchedulerRuntime(config, settings, engines));
+        builder.Services.AddSchedulerHost(config, settings, engines);
         return builder;
     }
 

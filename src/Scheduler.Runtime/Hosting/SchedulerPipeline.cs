@@ -25,7 +25,7 @@ public sealed record SchedulerPipeline(IActorRef Barrier, IActorRef Balancer, IA
         var resultWriter = system.ActorOf(LineWriterActor.Props(results), "results");
         var deadLetterWriter = deadLetters is null ? resultWriter : system.ActorOf(LineWriterActor.Props(deadLetters), "dead-letters");
         var ingressRef = system.ActorOf(IngressActor.Props(source, balancer, resultWriter, deadLetterWriter, results.Format,
-            deadLettersInResults: deadLetters is null, ingress, monitor), "ingress");
+            deadLettersInResults: deadLetters is null, ingress, monitor, setup.Observer), "ingress");
         registry.Register<BarrierActor>(barrier);
         registry.Register<BalancerActor>(balancer);
         registry.Register<IngressActor>(ingressRef);

@@ -18,6 +18,22 @@ public static class RequestJson
     public const string PredictedKey = "predicted_output_tokens";
     public const string ArrivalKey = "arrival_s";
 
+    /// <summary>A request as one JSON object on one line (what <c>scheduler publish</c> sends).</summary>
+    public static string Format(in ServiceRequest r)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteString(IdKey, r.Id);
+            json.WriteNumber(PromptKey, r.PromptTokens);
+            json.WriteNumber(OutputKey, r.OutputTokens);
+            json.WriteNumber(PredictedKey, r.PredictedOutputTokens);
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static ParsedRecord Parse(string text)
     {
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);

@@ -4,30 +4,45 @@ using Scheduler.Runtime.Messages;
 namespace Scheduler.Runtime.Logic;
 
 /// <summary>
-/// The barrier's state: the step last opened, whether it is still open, each rank's report for it, how many
-/// timeouts it has had, and the run's counters. Immutable; <see cref="BarrierLogic"/> computes the next one.
+/// The barrier's state: the step last opened, whether it is still open, the reports received for it (newest first,
+/// with a bit per rank that has reported, so a report costs O(1) to take whatever G is), how many timeouts it has
+/// had, and the run's counters. Immutable; <see cref="BarrierLogic"/> computes the next one.
 /// </summary>
 public sealed record BarrierState(
     int Ranks,
     int Step,
     bool Open,
     ImmutableArray<long> AdmittedThrough,
-    ImmutableArray<StepCompleted?> Reports,
-    int Received,
+    ImmutableStack<StepCompleted> Received,
+    ImmutableArray<ulong> Reported,
+    int ReceivedCount,
     int Attempt,
     BarrierStatistics Statistics)
 {
     public static BarrierState Initial(int ranks) =>
         ranks > 0
-            ? new(ranks, 0, false, ImmutableArray.Create(new long[ranks]), ImmutableArray.Create(new StepCompleted?[ranks]), 0, 0, BarrierStatistics.Zero)
+            ? new(ranks, 0, false, ImmutableArray.Create(new long[ranks]), ImmutableStack<StepCompleted>.Empty, NoneReported(ranks), 0, 0, BarrierStatistics.Zero)
             : throw new ArgumentOutOfRangeException(nameof(ranks), ranks, "a barrier needs at least one rank");
+
+    internal static ImmutableArray<ulong> NoneReported(int ranks) => ImmutableArray.Create(new ulong[(ranks + 63) / 64]);
+
+    public bool HasReported(int rank) => (Reported[rank >> 6] & (1UL << (rank & 63))) != 0;
+
+    /// <summary>Rank <paramref name="rank"/>'s report for the open (or last) step, if it came.</summary>
+    public StepCompleted? ReportOf(int rank)
+    {
+        if (!HasReported(rank)) return null;
+        foreach (var report in Received)
+            if (report.Rank == rank) return report;
+        return null;
+    }
 
     /// <summary>Ranks that have not reported the open step, in rank order.</summary>
     public ImmutableArray<int> MissingRanks()
     {
-        var missing = ImmutableArray.CreateBuilder<int>(Ranks - Received);
+        var missing = ImmutableArray.CreateBuilder<int>(Ranks - ReceivedCount);
         for (var g = 0; g < Ranks; g++)
-            if (Reports[g] is null) missing.Add(g);
+            if (!HasReported(g)) missing.Add(g);
         return missing.ToImmutable();
     }
 }
@@ -58,7 +73,7 @@ public static class BarrierLogic
     public static (BarrierState State, ImmutableArray<BarrierEvent> Events) Begin(BarrierState state, BeginStep command, bool armTimeout = true)
     {
         if (state.Open)
-            return (state, [new BarrierEvent.Notify(new BeginStepRejected(command.Step, $"step {state.Step} is still open: {state.Ranks - state.Received} rank(s) have not completed it"))]);
+            return (state, [new BarrierEvent.Notify(new BeginStepRejected(command.Step, $"step {state.Step} is still open: {state.Ranks - state.ReceivedCount} rank(s) have not completed it"))]);
         if (command.Step != state.Step + 1)
             return (state, [new BarrierEvent.Notify(new BeginStepRejected(command.Step, $"steps go one at a time: expected step {state.Step + 1}"))]);
         if (command.AdmittedThrough.Length != state.Ranks)
@@ -69,8 +84,9 @@ public static class BarrierLogic
             Step = command.Step,
             Open = true,
             AdmittedThrough = command.AdmittedThrough,
-            Reports = ImmutableArray.Create(new StepCompleted?[state.Ranks]),
-            Received = 0,
+            Received = ImmutableStack<StepCompleted>.Empty,
+            Reported = BarrierState.NoneReported(state.Ranks),
+            ReceivedCount = 0,
             Attempt = 0,
             Statistics = state.Statistics with { Step = command.Step },
         };
@@ -86,35 +102,35 @@ public static class BarrierLogic
         if ((uint)completion.Rank >= (uint)state.Ranks || completion.Step != state.Step)
             return (state with { Statistics = state.Statistics with { StaleCompletions = state.Statistics.StaleCompletions + 1 } },
                 [new BarrierEvent.CompletionIgnored(completion, Duplicate: false)]);
-        if (state.Reports[completion.Rank] is not null)
+        if (state.HasReported(completion.Rank))
             return (state with { Statistics = state.Statistics with { DuplicateCompletions = state.Statistics.DuplicateCompletions + 1 } },
                 [new BarrierEvent.CompletionIgnored(completion, Duplicate: true)]);
 
-        var reports = state.Reports.SetItem(completion.Rank, completion);
-        var received = state.Received + 1;
-        if (received < state.Ranks)
-            return (state with { Reports = reports, Received = received }, ImmutableArray<BarrierEvent>.Empty);
+        var word = completion.Rank >> 6;
+        var reported = state.Reported.SetItem(word, state.Reported[word] | (1UL << (completion.Rank & 63)));
+        var received = state.Received.Push(completion);
+        var count = state.ReceivedCount + 1;
+        if (count < state.Ranks)
+            return (state with { Received = received, Reported = reported, ReceivedCount = count }, ImmutableArray<BarrierEvent>.Empty);
 
         // All in: the step lasts as long as its slowest rank; idle is summed in rank order like the simulator's.
+        var ordered = new StepCompleted[state.Ranks];
+        foreach (var report in received) ordered[report.Rank] = report;
         var duration = 0.0;
-        var ordered = ImmutableArray.CreateBuilder<StepCompleted>(state.Ranks);
-        for (var g = 0; g < state.Ranks; g++)
-        {
-            var t = reports[g]!.ComputeSeconds;
-            if (t > duration) duration = t;
-            ordered.Add(reports[g]!);
-        }
+        foreach (var report in ordered)
+            if (report.ComputeSeconds > duration) duration = report.ComputeSeconds;
         var idle = 0.0;
-        for (var g = 0; g < state.Ranks; g++) idle += duration - reports[g]!.ComputeSeconds;
+        foreach (var report in ordered) idle += duration - report.ComputeSeconds;
 
         var closed = state with
         {
             Open = false,
-            Reports = reports,
             Received = received,
+            Reported = reported,
+            ReceivedCount = count,
             Statistics = state.Statistics with { StepsClosed = state.Statistics.StepsClosed + 1 },
         };
-        return (closed, [new BarrierEvent.Notify(new StepBarrierPassed(state.Step, duration, idle, ordered.MoveToImmutable()))]);
+        return (closed, [new BarrierEvent.Notify(new StepBarrierPassed(state.Step, duration, idle, ImmutableArray.Create(ordered)))]);
     }
 
     /// <summary>The timeout of <paramref name="step"/>'s attempt <paramref name="attempt"/> elapsed; a stale timer does nothing.</summary>

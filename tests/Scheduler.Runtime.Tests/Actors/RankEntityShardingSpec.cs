@@ -66,11 +66,25 @@ public sealed class RankEntityShardingSpec() : TestKit(TestConfig.Cluster())
 
         region.Tell(new Tick(5, 1, 2));
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
-        region.Tell(new AdmitRequests(5, 0, [new RankRequest(1, 10, 5)]));
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
-        region.Tell(new AdmitRequests(5, 0, [new RankRequest(2, 20, 5)]));
+        region.Tell(new AdmitRequests(5, 0, [new RankRequest(1, 10, 5), new RankRequest(2, 20, 5)]));
 
         var report = await ExpectMsgAsync<StepCompleted>();
         Assert.Equal((1, 2, 30L), (report.Step, report.ActiveBefore, report.LoadBefore));
+    }
+
+    [Fact]
+    public async Task Admissions_delivered_twice_are_taken_once()
+    {
+        var region = await RegionAsync();
+        var admit = new AdmitRequests(6, 0, [new RankRequest(1, 10, 5)]);
+
+        region.Tell(admit);
+        region.Tell(admit);
+        region.Tell(new Tick(6, 1, 1));
+
+        var report = await ExpectMsgAsync<StepCompleted>();
+        Assert.Equal((1, 10L), (report.ActiveBefore, report.LoadBefore));
+        region.Tell(new GetRankState(6));
+        Assert.Equal(1, (await ExpectMsgAsync<RankStateResult>()).AdmittedTotal);
     }
 }

@@ -90,7 +90,7 @@ public sealed class BarrierLogicTests
         (state, _) = BarrierLogic.Complete(state, Report(7, 2, 9.9));
 
         Assert.Equal(3, state.Statistics.StaleCompletions);
-        Assert.Equal(0, state.Received);
+        Assert.Equal(0, state.ReceivedCount);
         Assert.True(state.Open);
     }
 
@@ -104,7 +104,7 @@ public sealed class BarrierLogicTests
 
         Assert.True(Assert.IsType<BarrierEvent.CompletionIgnored>(Assert.Single(events)).Duplicate);
         Assert.Equal(1, state.Statistics.DuplicateCompletions);
-        Assert.Equal(0.2, state.Reports[1]!.ComputeSeconds);
+        Assert.Equal(0.2, state.ReportOf(1)!.ComputeSeconds);
     }
 
     [Fact]

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Model;
+using Scheduler.Core.Policies;
+using Scheduler.Core.Simulation;
+using Scheduler.Runtime.Actors;
+using Scheduler.Runtime.Engines;
+using Scheduler.Runtime.Hosting;
+using Scheduler.Runtime.Ingestion;
+using Scheduler.Runtime.Messages;
+using Scheduler.Runtime.Observability;
+using Scheduler.Runtime.Results;
+
+namespace Scheduler.Service;
+
+/// <summary>Everything a service is made of, resolved by its caller (the CLI) from configuration and options.</summary>
+public sealed record ServiceLaunch
+{
+    public required ServiceSettings Settings { get; init; }
+    public required Config Config { get; init; }
+    public required RuntimeSettings Runtime { get; init; }
+    public required IPlacementPolicy Policy { get; init; }
+    public required IDecodeEngineFactory Engines { get; init; }
+    public required IRequestSource Source { get; init; }
+    public required IResultSink Results { get; init; }
+
+    /// <summary>Null: dead letters go to <see cref="Results"/> as <c>"status": "rejected"</c> records.</summary>
+    public IResultSink? DeadLetters { get; init; }
+}
+
+/// <summary>How a service ended.</summary>
+public enum ServiceEnding
+{
+    /// <summary>Its source ended and every request it took has its result.</summary>
+    SourceEnded,
+
+    /// <summary>Nothing waited or ran for the configured idle time.</summary>
+    Idle,
+
+    /// <summary>SIGTERM or SIGINT: it stopped taking requests and drained.</summary>
+    Stopped,
+
+    /// <summary>It could not go on (a rank or a sink failed).</summary>
+    Failed,
+}
+
+/// <summary>The end of a service: why, its exit code, its figures, how many requests the drain gave back, where its
+/// metrics were served, and the error when it failed.</summary>
+public sealed record ServiceOutcome(ServiceEnding Ending, int ExitCode, ServiceSummary Summary, int Unfinished, string? MetricsUrl, string? Error);
+
+/// <summary>
+/// <c>scheduler serve</c>: a long-running process on the composition root every entry point shares
+/// (<see cref="SchedulerHosting"/>). It starts the ranks, serves /healthz, /readyz and /metrics, starts the
+/// pipeline (ingress, balancer, barrier) once every rank is up, reports progress, and stops when its source
+/// ends, when it has been idle long enough, or when told to (SIGTERM/SIGINT): it then stops taking requests, lets
+/// those in the service finish within the drain timeout, gives the rest back to their source, flushes every sink
+/// and returns its summary.
+/// </summary>
+public static class SchedulerService
+{
+
+    public static async Task<ServiceOutcome> RunAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
+    {
+        var s = launch.Settings;
+        var shape = new ClusterShape(s.Ranks, s.Batch);
+        var metrics = new ServiceMetrics(s.Ranks);
+        var statistics = new ServiceStatistics();
+        var observer = new CompositeServiceObserver(metrics, statistics);
+        var readiness = new ServiceReadiness(s.Ranks);
+        using var host = Build(launch, metrics, readiness);
+        var clock = Stopwatch.StartNew();
+        string? metricsUrl = null;
+        try
+        {
+            await host.StartAsync(stop).ConfigureAwait(false);
+            if (s.Http is not null)
+            {
+                metricsUrl = BoundAddress(host) + "/metrics";
+                log.WriteLine($"serve: http on {BoundAddress(host)} (/healthz, /readyz, /metrics)");
+            }
+            var (system, registry) = SchedulerHosting.Actors(host.Services);
+            var ranks = await registry.GetAsync<RankRegion>(stop).ConfigureAwait(false);
+            await RankCluster.AwaitRanksAsync(ranks, s.Ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
+            readiness.RanksUp(s.Ranks);
+            metrics.RanksReady(s.Ranks, s.Ranks);
+
+            var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var monitor = system.ActorOf(RunMonitor.Props(outcome, null), "monitor");
+            var setup = new BalancerSetup(shape, launch.Policy, ArrivalMode.Live, launch.Runtime.Balancer with { ProgressEverySteps = 0 },
+                launch.Engines.MaxSequenceTokens, observer);
+            var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, launch.Source, launch.Results,
+                launch.DeadLetters, launch.Runtime.Ingress, monitor);
+            readiness.Serving();
+            // Figures count from here: startup (forming the cluster, starting the ranks) is not service time.
+            clock.Restart();
+            log.WriteLine($"serve: {launch.Source.Name} → {launch.Results.Name}; G={s.Ranks} B={s.Batch}, policy {launch.Policy.Name}, " +
+                          $"engine {launch.Engines.Kind}{(launch.Engines.Kind == DecodeEngines.CostModelKind ? $" ×{s.TimeScale.ToString(CultureInfo.InvariantCulture)}" : "")}");
+
+            var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock);
+            var (ending, ended) = await watch.RunAsync(outcome.Task, stop).ConfigureAwait(false);
+            var unfinished = 0;
+            if (ending is ServiceEnding.Stopped or ServiceEnding.Idle)
+            {
+                readiness.Draining();
+                (ended, unfinished) = await DrainAsync(pipeline, outcome.Task, s.DrainTimeout, log).ConfigureAwait(false);
+            }
+            await FlushAsync(pipeline, launch.Runtime.ShutdownTimeout).ConfigureAwait(false);
+
+            var error = ended switch
+            {
+                RunFailed failed => $"failed at step {failed.Step}: {failed.Reason}",
+                IngressFault fault => fault.Reason,
+                _ => null,
+            };
+            if (error is not null) ending = ServiceEnding.Failed;
+            var summary = statistics.Snapshot(clock.Elapsed.TotalSeconds);
+            await SnapshotMetricsAsync(metrics, s.MetricsSnapshot, log).ConfigureAwait(false);
+            return new ServiceOutcome(ending, error is null ? 0 : 1, summary, unfinished, metricsUrl, error);
+        }
+        finally
+        {
+            // Coordinated shutdown leaves the cluster and stops the ranks, the streams and the writers (closing the sinks).
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stop taking requests; those in the service finish within <paramref name="timeout"/> (the balancer reports
+    /// <see cref="ServiceFinished"/> once its input has ended and every result is written); after that, what is left
+    /// goes back to its source. Returns how the service ended and how many requests it gave back.
+    /// </summary>
+    private static async Task<(object? Ended, int Unfinished)> DrainAsync(SchedulerPipeline pipeline, Task<object> outcome, TimeSpan timeout, TextWriter log)
+    {
+        pipeline.Ingress.Tell(StopIngestion.Instance);
+        var finished = await Task.WhenAny(outcome, Task.Delay(timeout)).ConfigureAwait(false) == outcome;
+        if (finished) return (outcome.Result, 0);
+        var returned = await pipeline.Balancer.Ask<UnfinishedReturned>(ReturnUnfinished.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        log.WriteLine($"serve: drain timeout ({timeout.TotalSeconds:0.#} s): {returned.Count} unfinished request(s) given back to the source");
+        return (null, returned.Count);
+    }
+
+    /// <summary>Every sink flushed: no line is cut when the process ends.</summary>
+    private static async Task FlushAsync(SchedulerPipeline pipeline, TimeSpan timeout)
+    {
+        foreach (var writer in new[] { pipeline.ResultWriter, pipeline.DeadLetterWriter }.Distinct())
+        {
+            try
+            {
+                await writer.Ask<SinkFlushed>(FlushSink.Instance, timeout).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or ArgumentException)
+            {
+                // A failed sink answers SinkFailed (an ArgumentException to Ask): the failure is reported already.
+            }
+        }
+    }
+
+    private static async Task SnapshotMetricsAsync(ServiceMetrics metrics, string? path, TextWriter log)
+    {
+        if (path is null) return;
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null) Directory.CreateDirectory(directory);
+            await File.WriteAllTextAsync(path, await metrics.ScrapeAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.WriteLine($"serve: could not write the metrics snapshot to {path}: {ex.Message}");
+        }
+    }
+
+    private static IHost Build(ServiceLaunch launch, ServiceMetrics metrics, ServiceReadiness readiness)
+    {
+        var s = launch.Settings;
+        void HealthChecks(AkkaConfigurationBuilder b)
+        {
+            b.WithActorSystemLivenessCheck(tags: [ServiceReadiness.LivenessTag]);
+            b.WithHealthCheck("scheduler-ready", (_, _, _) => Task.FromResult(readiness.Check()), tags: [ServiceReadiness.ReadinessTag]);
+        }
+        if (s.Http is not { } http)
+        {
+            var generic = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            generic.Services.AddSchedulerHost(launch.Config, launch.Runtime, launch.Engines);
+            return generic.Build();
+        }
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "scheduler" });
+        // The web host's own console logs would land beside the results on stdout: warnings go to stderr only.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.WebHost.UseUrls($"http://{http}");
+        builder.Services.AddHealthChecks();
+        builder.Services.AddSchedulerHost(launch.Config, launch.Runtime, launch.Engines, HealthChecks);
+        var app = builder.Build();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ServiceReadiness.LivenessTag) });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ServiceReadiness.ReadinessTag) });
+        app.MapGet("/metrics", async context =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        });
+        return app;
+    }
+
+    private static string BoundAddress(IHost host) =>
+        host is WebApplication app ? app.Urls.FirstOrDefault() ?? "?" : "?";
+}
+
+/// <summary>
+/// What /readyz answers: ready once every rank is up and the pipeline takes requests, no longer once it drains.
+/// /healthz is Akka.Hosting's liveness check of the actor system.
+/// </summary>
+public sealed class ServiceReadiness(int ranks)
+{
+    public const string LivenessTag = "liveness";
+    public const string ReadinessTag = "readiness";
+
+    private volatile int _ranksUp;
+    private volatile int _phase; // 0 starting, 1 serving, 2 draining
+
+    public void RanksUp(int count) => _ranksUp = count;
+    public void Serving() => _phase = 1;
+    public void Draining() => _phase = 2;
+
+    public HealthCheckResult Check() => _phase switch
+    {
+        1 => HealthCheckResult.Healthy($"serving: {_ranksUp} of {ranks} ranks up"),
+        2 => HealthCheckResult.Unhealthy("draining: no longer taking requests"),
+        _ => HealthCheckResult.Unhealthy($"starting: {_ranksUp} of {ranks} ranks up"),
+    };
+}
