@@ -44,6 +44,24 @@ public sealed class ConfigFileTests : IDisposable
         Assert.Contains(path, OneErrorLine(SmallRun(path)));
     }
 
+    [Theory]
+    [InlineData("scheduler.runtime.barrier.step-timout = 2s", "unknown key 'scheduler.runtime.barrier.step-timout' (did you mean 'scheduler.runtime.barrier.step-timeout'?)")]
+    [InlineData("scheduler { runtime { ", "not valid HOCON: '{' on line 1 is never closed")]
+    [InlineData("scheduler.runtime.ingest.max-batch = lots", "scheduler.runtime.ingest.max-batch = lots: not an integer")]
+    [InlineData("scheduler.service.ranks = many", "scheduler.service.ranks = many: not an integer")]
+    public void A_misspelt_key_a_malformed_file_or_a_bad_value_is_one_line_naming_the_file_and_the_key(string hocon, string message)
+    {
+        var path = Path.Combine(_dir, "bad.conf");
+        File.WriteAllText(path, hocon + "\n");
+
+        foreach (var run in new[] { SmallRun(path), CliRun.Of("serve", "--config", path, "--http", "off") })
+        {
+            var line = OneErrorLine(run);
+            Assert.Contains(path, line);
+            Assert.Contains(message, line);
+        }
+    }
+
     [Fact]
     public void A_cost_model_in_the_config_file_applies_unless_the_command_line_names_one()
     {

@@ -24,7 +24,16 @@ public sealed class ConfigFileOption : IOptionGroup
         if (!File.Exists(path)) throw new FormatException("no such file");
         try
         {
-            RuntimeSettings.FromConfig(RuntimeConfig.Load(path));
+            // Every section is checked, whichever command reads it: a bad file is bad for all of them.
+            var config = RuntimeConfig.Load(path);
+            RuntimeSettings.FromConfig(config);
+            Scheduler.Service.ServiceSettings.FromConfig(config);
+        }
+        catch (ConfigurationException e) when (e.Message.Contains(" = ", StringComparison.Ordinal) || e.Message.StartsWith("config file ", StringComparison.Ordinal))
+        {
+            // The runtime's own messages name the key (and the file): keep them, without repeating the file.
+            var prefix = $"config file '{path}': ";
+            throw new FormatException(e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message, e);
         }
         // Akka's HOCON reader fails with FormatException (bad number, unresolved substitution, stray token),
         // ConfigurationException (settings validation) and, for an include, NullReferenceException: whatever it

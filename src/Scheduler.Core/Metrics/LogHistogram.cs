@@ -29,10 +29,13 @@ public sealed class LogHistogram
 
     public double Mean => Count > 0 ? Sum / Count : double.NaN;
 
-    /// <summary>The q-th percentile (0..100): the geometric midpoint of the bucket that holds it, clamped to the values seen; NaN when empty.</summary>
+    /// <summary>The q-th percentile (0..100): the geometric midpoint of the bucket that holds it, clamped to the values seen
+    /// (0 and 100 are the smallest and largest values seen); NaN when empty.</summary>
     public double Percentile(double q)
     {
         if (Count == 0) return double.NaN;
+        if (q <= 0) return Min;
+        if (q >= 100) return Max;
         var rank = (long)Math.Ceiling(Math.Clamp(q, 0, 100) / 100.0 * Count);
         if (rank < 1) rank = 1;
         long seen = 0;

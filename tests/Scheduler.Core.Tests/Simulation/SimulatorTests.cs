@@ -113,4 +113,14 @@ public sealed class SimulatorTests
         public string Name => "idle";
         public void Place(ClusterState state) { }
     }
+
+    [Fact]
+    public void Energy_per_token_charges_compute_at_full_power_and_the_wait_at_the_barrier_at_idle_power()
+    {
+        // One step: rank 0 computes 1 + 0.01·100 = 2.0 s, rank 1 1 + 0.01·40 = 1.4 s and waits 0.6 s; two tokens.
+        var result = Run([new Request(0, 100, 1, 1), new Request(1, 40, 1, 1)], ranks: 2, batch: 1);
+
+        Assert.Equal(1, result.Summary.Steps);
+        Assert.Equal((400.0 * 3.4 + 100.0 * 0.6) / 2, result.Summary.EnergyPerToken, 9);
+    }
 }
