@@ -76,3 +76,35 @@ public sealed class TorchEngineRunTests
         Assert.NotEqual(m.GetProperty("makespan").GetDouble(), t.GetProperty("makespan").GetDouble());
     }
 }
+
+/// <summary><c>scheduler serve --engine torch</c>: real TorchSharp decode behind the service.</summary>
+public sealed class TorchServeTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("scheduler-torch-serve-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_request_longer_than_the_models_context_fails_at_admission_with_the_reason_and_the_others_decode()
+    {
+        var requests = Path.Combine(_dir, "requests.jsonl");
+        File.WriteAllLines(requests,
+        [
+            "{\"id\": \"short\", \"prompt_tokens\": 100, \"output_tokens\": 5}",
+            "{\"id\": \"too-long\", \"prompt_tokens\": 16000, \"output_tokens\": 500}",
+            "{\"id\": \"other\", \"prompt_tokens\": 300, \"output_tokens\": 8}",
+        ]);
+        var results = Path.Combine(_dir, "results.jsonl");
+
+        var run = CliRun.Of("serve", "--engine", "torch", "--source", $"file:{requests}", "--results", $"file:{results}", "--ranks", "2", "--batch", "4",
+            "--http", "off", "--progress-interval", "off", "--metrics-snapshot", "", "--format", "json");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var byId = File.ReadAllLines(results).Select(l => JsonDocument.Parse(l).RootElement).ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal("failed", byId["too-long"].GetProperty("status").GetString());
+        Assert.Equal("prompt_tokens + output_tokens = 16500 exceeds the model's context of 16384 tokens", byId["too-long"].GetProperty("reason").GetString());
+        Assert.Equal((5, 8), (byId["short"].GetProperty("output_tokens").GetInt32(), byId["other"].GetProperty("output_tokens").GetInt32()));
+        var summary = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal((3, 2, 1), (summary.GetProperty("accepted").GetInt32(), summary.GetProperty("completed").GetInt32(), summary.GetProperty("failed").GetInt32()));
+    }
+}

@@ -231,6 +231,7 @@ public sealed class BalancerActor : UntypedActor
                 // Refused at admission: it could never complete on these ranks' model.
                 var reason = $"prompt_tokens + output_tokens = {(long)r.PromptTokens + r.OutputTokens} exceeds the model's context of {limit} tokens";
                 (refused ??= []).Add(new FinishedRequest(RequestResult.Failure(r.Id, reason), [ingested.DeliveryTag], -1, -1));
+                accepted++;
                 _observer.RequestFailed("context");
                 continue;
             }
