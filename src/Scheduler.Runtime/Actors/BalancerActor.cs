@@ -232,7 +232,6 @@ public sealed class BalancerActor : UntypedActor
                 var reason = $"prompt_tokens + output_tokens = {(long)r.PromptTokens + r.OutputTokens} exceeds the model's context of {limit} tokens";
                 (refused ??= []).Add(new FinishedRequest(RequestResult.Failure(r.Id, reason), [ingested.DeliveryTag], -1, -1));
                 accepted++;
-                _observer.RequestFailed("context");
                 continue;
             }
             // Live: arrival is now. Replay: the recorded time, rescaled (a backlog shows it to no one but the
@@ -298,7 +297,6 @@ public sealed class BalancerActor : UntypedActor
             var ttft = State.FirstTokenTime(slot) - arrival;
             var e2e = State.FinishTime(slot) - arrival;
             var result = new RequestResult(_registry.IdOf(slot), ResultStatus.Completed, State.RankOf(slot), queued, ttft, e2e, output);
-            _observer.RequestCompleted(queued, ttft, e2e, output);
             var ingress = _registry.IngressOf(slot);
             if (!_finishedByIngress.TryGetValue(ingress, out var list)) _finishedByIngress[ingress] = list = [];
             list.Add(new FinishedRequest(result, _registry.TakeDeliveriesForResult(slot), slot, State.Serial(slot)));
@@ -424,7 +422,6 @@ public sealed class BalancerActor : UntypedActor
             var ingress = _registry.IngressOf(slot);
             if (!byIngress.TryGetValue(ingress, out var list)) byIngress[ingress] = list = [];
             list.Add(new UnfinishedRequest(_registry.IdOf(slot), _registry.AllDeliveries(slot), State.Generated(slot)));
-            _observer.RequestFailed("shutdown");
         }
         _returnsOutstanding = byIngress.Count;
         if (_returnsOutstanding == 0)

@@ -145,6 +145,7 @@ public sealed class IngressActor : UntypedActor
                 {
                     foreach (var tag in r.DeliveryTags) Acknowledge(tag);
                     done.Add(new WrittenResult(r.Slot, r.Serial));
+                    Observe(r.Result);
                 }
                 _balancer.Tell(new ResultsWritten(done.MoveToImmutable()));
                 AckStreamIfRoom();
@@ -159,6 +160,7 @@ public sealed class IngressActor : UntypedActor
 
             case LinesWritten { Token: ShutdownReported reported }:
                 foreach (var tag in reported.Tags) Acknowledge(tag);
+                for (var i = 0; i < reported.Count; i++) _observer.RequestFailed("shutdown");
                 reported.ReplyTo.Tell(new RequestsReturned(reported.Count));
                 break;
 
@@ -271,6 +273,19 @@ public sealed class IngressActor : UntypedActor
         }
         _results.Tell(new WriteLines(lines.MoveToImmutable(), new ShutdownReported(tags.ToImmutable(), returned.Requests.Length, Sender)));
     }
+
+    /// <summary>A result is out: counted here, off the balancer's thread, once it is written.</summary>
+    private void Observe(RequestResult result)
+    {
+        if (result.Status == ResultStatus.Completed)
+            _observer.RequestCompleted(result.QueuedSeconds ?? double.NaN, result.TtftSeconds ?? double.NaN, result.E2eSeconds ?? double.NaN, result.OutputTokens);
+        else
+            _observer.RequestFailed(FailureKind(result.Reason));
+    }
+
+    /// <summary>The metric label of a failure: its kind, not its text (which names numbers).</summary>
+    private static string FailureKind(string? reason) =>
+        reason is null ? "unknown" : reason == "shutdown" ? "shutdown" : reason.Contains("context", StringComparison.Ordinal) ? "context" : "other";
 
     private void Acknowledge(long tag)
     {

@@ -44,7 +44,7 @@ internal sealed class LocalRuntime
         var deadLetters = new MemoryResultSink("dead-letters");
         var ingressRef = kit.Sys.ActorOf(IngressActor.Props(source, balancer, kit.Sys.ActorOf(LineWriterActor.Props(results)),
             kit.Sys.ActorOf(LineWriterActor.Props(deadLetters)), ResultFormat.JsonLines, deadLettersInResults: false,
-            ingress ?? (arrivals == ArrivalMode.Live ? Ingesting with { MaxUnacknowledged = 10_000, RequireOrderedArrivals = false } : Ingesting), monitor));
+            ingress ?? (arrivals == ArrivalMode.Live ? Ingesting with { MaxUnacknowledged = 10_000, RequireOrderedArrivals = false } : Ingesting), monitor, observer));
         return new LocalRuntime { Balancer = balancer, Barrier = barrierRef, Ingress = ingressRef, Results = results, DeadLetters = deadLetters };
     }
 
