@@ -356,7 +356,7 @@ public sealed class BalancerActor : UntypedActor
         }
     }
 
-    /// <summary>Tell each rank what it was admitted since the last step, then have the barrier run the step.</summary>
+    /// <summary>Have the barrier run the step, with what each rank was admitted since the last one.</summary>
     private void StartStep()
     {
         var admissions = State.RecentAdmissions;
@@ -365,16 +365,21 @@ public sealed class BalancerActor : UntypedActor
             var list = _perRank[a.Rank] ??= new List<RankRequest>(_setup.Shape.BatchSize);
             list.Add(new RankRequest(State.Serial(a.RequestId), State.PromptTokens(a.RequestId), _loop.OutputOf(a.RequestId)));
         }
+        var ranks = 0;
+        foreach (var list in _perRank)
+            if (list is { Count: > 0 }) ranks++;
+        var batches = ImmutableArray.CreateBuilder<AdmitRequests>(ranks);
         for (var g = 0; g < _perRank.Length; g++)
         {
             var list = _perRank[g];
             if (list is null || list.Count == 0) continue;
             _admittedThrough[g] += list.Count;
-            _directory.Send(g, new AdmitRequests(g, State.Step, [.. list]), _ranks, Self);
+            batches.Add(new AdmitRequests(g, State.Step, [.. list]));
             list.Clear();
         }
         _stepStarted = Stopwatch.GetTimestamp();
-        _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough]), Self);
+        // The admissions travel with the ticks: one message per rank and step.
+        _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough], batches.MoveToImmutable()), Self);
         _phase = BalancerPhase.AwaitingBarrier;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Scheduler.Runtime.Hosting;
@@ -21,11 +22,13 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly BarrierSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LocalRankDirectory _directory = LocalRankDirectory.Get(Context.System);
+    private readonly ImmutableArray<RankRequest>[] _admissionsByRank;
     private BarrierActorState _state;
 
     public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings)
     {
         _state = new BarrierActorState(BarrierState.Initial(ranks), ActorRefs.Nobody);
+        _admissionsByRank = new ImmutableArray<RankRequest>[ranks];
         _ranks = rankRegion;
         _settings = settings;
     }
@@ -76,7 +79,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
             switch (e)
             {
                 case BarrierEvent.TickRanks tick:
-                    foreach (var g in tick.Ranks) _directory.Send(g, new Tick(g, tick.Step, tick.AdmittedThrough[g]), _ranks, Self);
+                    Tick(tick);
                     break;
                 case BarrierEvent.ArmTimeout arm:
                     Timers.StartSingleTimer(TimerKey, new StepTimeout(arm.Step, arm.Attempt), _settings.StepTimeout);
@@ -99,6 +102,17 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                     break;
             }
         }
+    }
+
+    /// <summary>Each rank's tick carries its admissions of the step: one message per rank, ordered with them by construction.</summary>
+    private void Tick(BarrierEvent.TickRanks tick)
+    {
+        var admissions = _admissionsByRank.AsSpan(0, _state.Barrier.Ranks);
+        admissions.Clear();
+        foreach (var admit in tick.Admissions)
+            if ((uint)admit.Rank < (uint)admissions.Length) admissions[admit.Rank] = admit.Requests;
+        foreach (var g in tick.Ranks)
+            _directory.Send(g, new Tick(g, tick.Step, tick.AdmittedThrough[g], admissions[g]), _ranks, Self);
     }
 
     private const string TimerKey = "step-timeout";

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Scheduler.Runtime.Engines;
@@ -81,9 +82,7 @@ public sealed class RankEntity : UntypedActor
         switch (message)
         {
             case AdmitRequests admit:
-                if (admit.Step <= _state.LastAdmissionStep) return; // a second delivery of admissions already taken
-                foreach (var r in admit.Requests) _engine.Admit(r);
-                _state = _state with { AdmittedTotal = _state.AdmittedTotal + admit.Requests.Length, LastAdmissionStep = admit.Step };
+                Admit(admit.Step, admit.Requests);
                 if (_state.HeldTick is { } held && _state.AdmittedTotal >= held.AdmittedThrough)
                 {
                     var replyTo = _state.HeldReplyTo!;
@@ -93,6 +92,7 @@ public sealed class RankEntity : UntypedActor
                 break;
 
             case Tick tick:
+                if (!tick.Admit.IsDefaultOrEmpty) Admit(tick.AdmissionStep, tick.Admit);
                 OnTick(tick, sender);
                 break;
 
@@ -104,6 +104,14 @@ public sealed class RankEntity : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>Take a boundary's admissions once: a second delivery (a re-tick, a redelivery) is ignored.</summary>
+    private void Admit(int step, ImmutableArray<RankRequest> requests)
+    {
+        if (step <= _state.LastAdmissionStep) return;
+        foreach (var r in requests) _engine.Admit(r);
+        _state = _state with { AdmittedTotal = _state.AdmittedTotal + requests.Length, LastAdmissionStep = step };
     }
 
     private void OnTick(Tick tick, IActorRef replyTo)

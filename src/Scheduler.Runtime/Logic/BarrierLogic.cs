@@ -13,6 +13,7 @@ public sealed record BarrierState(
     int Step,
     bool Open,
     ImmutableArray<long> AdmittedThrough,
+    ImmutableArray<AdmitRequests> Admissions,
     ImmutableStack<StepCompleted> Received,
     ImmutableArray<ulong> Reported,
     int ReceivedCount,
@@ -21,7 +22,8 @@ public sealed record BarrierState(
 {
     public static BarrierState Initial(int ranks) =>
         ranks > 0
-            ? new(ranks, 0, false, ImmutableArray.Create(new long[ranks]), ImmutableStack<StepCompleted>.Empty, NoneReported(ranks), 0, 0, BarrierStatistics.Zero)
+            ? new(ranks, 0, false, ImmutableArray.Create(new long[ranks]), ImmutableArray<AdmitRequests>.Empty, ImmutableStack<StepCompleted>.Empty,
+                NoneReported(ranks), 0, 0, BarrierStatistics.Zero)
             : throw new ArgumentOutOfRangeException(nameof(ranks), ranks, "a barrier needs at least one rank");
 
     internal static ImmutableArray<ulong> NoneReported(int ranks) => ImmutableArray.Create(new ulong[(ranks + 63) / 64]);
@@ -50,8 +52,9 @@ public sealed record BarrierState(
 /// <summary>What the barrier actor must do after a transition.</summary>
 public abstract record BarrierEvent
 {
-    /// <summary>Send <see cref="Tick"/>(step) to these ranks.</summary>
-    public sealed record TickRanks(int Step, ImmutableArray<int> Ranks, ImmutableArray<long> AdmittedThrough) : BarrierEvent;
+    /// <summary>Send <see cref="Tick"/>(step) to these ranks, each with its admissions of the step (if any).</summary>
+    public sealed record TickRanks(int Step, ImmutableArray<int> Ranks, ImmutableArray<long> AdmittedThrough, ImmutableArray<AdmitRequests> Admissions)
+        : BarrierEvent;
 
     /// <summary>Start (or restart) the timeout for this step's attempt.</summary>
     public sealed record ArmTimeout(int Step, int Attempt) : BarrierEvent;
@@ -84,6 +87,7 @@ public static class BarrierLogic
             Step = command.Step,
             Open = true,
             AdmittedThrough = command.AdmittedThrough,
+            Admissions = command.Admissions,
             Received = ImmutableStack<StepCompleted>.Empty,
             Reported = BarrierState.NoneReported(state.Ranks),
             ReceivedCount = 0,
@@ -91,7 +95,7 @@ public static class BarrierLogic
             Statistics = state.Statistics with { Step = command.Step },
         };
         var everyRank = ImmutableArray.CreateRange(Enumerable.Range(0, state.Ranks));
-        var tick = new BarrierEvent.TickRanks(command.Step, everyRank, command.AdmittedThrough);
+        var tick = new BarrierEvent.TickRanks(command.Step, everyRank, command.AdmittedThrough, next.Admissions);
         return armTimeout
             ? (next, [tick, new BarrierEvent.ArmTimeout(command.Step, 0)])
             : (next, [tick]);
@@ -153,7 +157,7 @@ public static class BarrierLogic
         if (!gaveUp)
         {
             // A tick may have been lost; a rank that already stepped answers a repeated tick with its report again.
-            if (retickMissing) events.Add(new BarrierEvent.TickRanks(step, missing, state.AdmittedThrough));
+            if (retickMissing) events.Add(new BarrierEvent.TickRanks(step, missing, state.AdmittedThrough, state.Admissions));
             events.Add(new BarrierEvent.ArmTimeout(step, nextAttempt));
         }
         return (next, events.ToImmutable());

@@ -4,9 +4,13 @@ namespace Scheduler.Runtime.Messages;
 
 // The barrier protocol between the balancer (the step's coordinator) and the barrier actor.
 
-/// <summary>The balancer has admitted for step <paramref name="Step"/>: tick every rank.
+/// <summary>The balancer has admitted for step <paramref name="Step"/>: tick every rank, each with its admissions of
+/// this boundary (<paramref name="Admissions"/>, one entry per rank that has any), which travel with its tick.
 /// <paramref name="AdmittedThrough"/>[g] is rank g's cumulative admission count (see <see cref="Tick"/>).</summary>
-public sealed record BeginStep(int Step, ImmutableArray<long> AdmittedThrough) : IBarrierMessage;
+public sealed record BeginStep(int Step, ImmutableArray<long> AdmittedThrough, ImmutableArray<AdmitRequests> Admissions = default) : IBarrierMessage
+{
+    public ImmutableArray<AdmitRequests> Admissions { get; init; } = Admissions.IsDefault ? ImmutableArray<AdmitRequests>.Empty : Admissions;
+}
 
 /// <summary>The barrier refused to open <paramref name="Step"/> (a step is still open, or it is out of order).</summary>
 public sealed record BeginStepRejected(int Step, string Reason) : IBarrierMessage;

@@ -14,11 +14,19 @@ public readonly record struct RankRequest(long Id, int PromptTokens, int OutputT
 public sealed record AdmitRequests(int Rank, int Step, ImmutableArray<RankRequest> Requests) : IRankCommand;
 
 /// <summary>
-/// Decode step <paramref name="Step"/>. <paramref name="AdmittedThrough"/> is how many requests the rank
-/// must have been admitted in total before it steps: admissions come from the balancer and ticks from the
-/// barrier, two senders with no ordering between them, so a rank holds a tick that overtook its admissions.
+/// Decode step <paramref name="Step"/>, first admitting <paramref name="Admit"/>: the requests placed on the rank at
+/// the boundary before it (they travel with the tick, one message per rank and step). <paramref name="AdmittedThrough"/>
+/// is how many requests the rank must have been admitted in total before it steps: admissions that come apart
+/// (<see cref="AdmitRequests"/>, through the region) have no ordering with the tick, so a rank holds a tick that
+/// overtook them. A repeated tick's admissions are taken once.
 /// </summary>
-public sealed record Tick(int Rank, int Step, long AdmittedThrough) : IRankCommand;
+public sealed record Tick(int Rank, int Step, long AdmittedThrough, ImmutableArray<RankRequest> Admit = default) : IRankCommand
+{
+    public ImmutableArray<RankRequest> Admit { get; init; } = Admit.IsDefault ? ImmutableArray<RankRequest>.Empty : Admit;
+
+    /// <summary>The boundary the admissions were made at: the step before this one.</summary>
+    public int AdmissionStep => Step - 1;
+}
 
 /// <summary>Ask a rank for its bookkeeping (tests, diagnostics).</summary>
 public sealed record GetRankState(int Rank) : IRankCommand;

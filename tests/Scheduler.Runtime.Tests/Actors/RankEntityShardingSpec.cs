@@ -87,4 +87,21 @@ public sealed class RankEntityShardingSpec() : TestKit(TestConfig.Cluster())
         region.Tell(new GetRankState(6));
         Assert.Equal(1, (await ExpectMsgAsync<RankStateResult>()).AdmittedTotal);
     }
+
+    [Fact]
+    public async Task A_tick_carries_its_ranks_admissions_and_a_repeated_tick_takes_them_once()
+    {
+        var region = await RegionAsync();
+        var tick = new Tick(7, 1, 2, [new RankRequest(1, 10, 5), new RankRequest(2, 20, 5)]);
+
+        region.Tell(tick);
+        var report = await ExpectMsgAsync<StepCompleted>();
+        region.Tell(tick);
+        var again = await ExpectMsgAsync<StepCompleted>();
+
+        Assert.Equal((1, 2, 30L), (report.Step, report.ActiveBefore, report.LoadBefore));
+        Assert.Same(report, again);
+        region.Tell(new GetRankState(7));
+        Assert.Equal(2, (await ExpectMsgAsync<RankStateResult>()).AdmittedTotal);
+    }
 }

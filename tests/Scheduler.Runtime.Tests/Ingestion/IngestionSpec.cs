@@ -175,7 +175,7 @@ public sealed class IngestionSpec() : TestKit(TestConfig.Local())
         var ranks = CreateTestProbe();
         var runtime = LocalRuntime.Start(this, shape, PolicyCatalog.Create("fcfs"), ranks, TestActor, source, ArrivalMode.Live,
             barrier: LocalRuntime.Barriers with { StepTimeout = TimeSpan.Zero });
-        await ranks.ExpectMsgAsync<AdmitRequests>();
+        Assert.Single((await ranks.ExpectMsgAsync<Tick>()).Admit);
         await AwaitAssertAsync(async () => Assert.Equal(2, (await runtime.Balancer.Ask<BalancerStatus>(GetBalancerStatus.Instance)).Held));
 
         runtime.Balancer.Tell(ReturnUnfinished.Instance);
