@@ -134,6 +134,7 @@ for policy in "${policies[@]}"; do
     printf '%4s | %9s %8s %9s | %9s %8s %9s %9s %9s | %7s\n' run "sim steps" "wall s" "steps/s" \
         "srv steps" "wall s" "steps/s" "p50 µs" "p99 µs" "ratio"
     simulate_rates=() serve_rates=() serve_p50_us=() serve_p99_us=() rate_ratios=() simulate_walls=() serve_walls=()
+    simulate_step_counts=() serve_step_counts=()
     for ((run = 1; run <= repeat_count; run++)); do
         simulate_output=$scratch_dir/simulate.$policy.$run.json serve_output=$scratch_dir/serve.$policy.$run.json
         (cd "$scratch_dir" && exec "${simulate_command[@]}") >"$simulate_output" 2>"$simulate_output.err" ||
@@ -160,24 +161,27 @@ for policy in "${policies[@]}"; do
         p50_us=$(awk -v m="$serve_step_ms_p50" 'BEGIN { printf "%.1f", m * 1000 }')
         p99_us=$(awk -v m="$serve_step_ms_p99" 'BEGIN { printf "%.1f", m * 1000 }')
         printf '%4s | %9s %8.3f %9s | %9s %8.3f %9s %9s %9s | %7s\n' "$run" "$(with_commas "$simulate_steps")" \
-            "$simulate_wall_s" "$(with_commas "${simulate_steps_per_s%.*}")" "$(with_commas "$serve_steps")" \
-            "$serve_wall_s" "$(with_commas "${serve_steps_per_s%.*}")" "$p50_us" "$p99_us" "$ratio"
+            "$simulate_wall_s" "$(with_commas "$(printf %.0f "$simulate_steps_per_s")")" "$(with_commas "$serve_steps")" \
+            "$serve_wall_s" "$(with_commas "$(printf %.0f "$serve_steps_per_s")")" "$p50_us" "$p99_us" "$ratio"
         simulate_rates+=("$simulate_steps_per_s") serve_rates+=("$serve_steps_per_s") rate_ratios+=("$ratio")
+        simulate_step_counts+=("$simulate_steps") serve_step_counts+=("$serve_steps")
         serve_p50_us+=("$p50_us") serve_p99_us+=("$p99_us") simulate_walls+=("$simulate_wall_s") serve_walls+=("$serve_wall_s")
     done
     echo "median [min – max] over $repeat_count runs:"
-    echo "  simulate: $(with_commas "$simulate_steps") steps, wall $(median_and_range %.3f "${simulate_walls[@]}") s," \
+    echo "  simulate: $(median_and_range count "${simulate_step_counts[@]}") steps, wall $(median_and_range %.3f "${simulate_walls[@]}") s," \
         "$(median_and_range count "${simulate_rates[@]}") steps/s"
-    echo "  serve:    $(with_commas "$serve_steps") steps, wall $(median_and_range %.2f "${serve_walls[@]}") s," \
+    echo "  serve:    $(median_and_range count "${serve_step_counts[@]}") steps, wall $(median_and_range %.2f "${serve_walls[@]}") s," \
         "$(median_and_range count "${serve_rates[@]}") steps/s"
     echo "  serve step wall time (barrier round trip): p50 $(median_and_range %.1f "${serve_p50_us[@]}") µs," \
         "p99 $(median_and_range %.1f "${serve_p99_us[@]}") µs"
     echo "  ratio serve/simulate (steps/s): $(median_and_range %.4f "${rate_ratios[@]}")" \
         "(the simulator $(awk -v r="$(median_of "${rate_ratios[@]}")" 'BEGIN { printf "%.1f", 1 / r }')× as fast)"
-    ((simulate_steps != serve_steps)) &&
-        echo "  note: serve took $(with_commas "$serve_steps") steps, simulate $(with_commas "$simulate_steps") on the same requests"
+    distinct_step_counts=$(printf '%s\n' "${simulate_step_counts[@]}" "${serve_step_counts[@]}" | sort -u | wc -l)
+    ((distinct_step_counts > 1)) &&
+        echo "  note: the step counts differ on the same requests (simulate: $(printf '%s\n' "${simulate_step_counts[@]}" | sort -u | paste -sd/)," \
+            "serve: $(printf '%s\n' "${serve_step_counts[@]}" | paste -sd/))"
     median_rate=$(median_of "${serve_rates[@]}")
-    verdict=$(awk -v r="$median_rate" -v g="$goal_steps_per_s" -v p="$policy" -v shown_r="$(with_commas "${median_rate%.*}")" \
+    verdict=$(awk -v r="$median_rate" -v g="$goal_steps_per_s" -v p="$policy" -v shown_r="$(with_commas "$(printf %.0f "$median_rate")")" \
         -v shown_g="$(with_commas "${goal_steps_per_s%.*}")" 'BEGIN {
         printf "%s: serve %s steps/s (median), %.1f µs a step, against goal >= %s steps/s (<= %.1f µs a step): %s",
             p, shown_r, 1e6 / r, shown_g, 1e6 / g, (r >= g ? "MET" : sprintf("MISSED by a factor %.2f", g / r)) }')
