@@ -120,15 +120,11 @@ read_process_memory() {
 
 # Says where the runtime lives: the apphost loads hostfxr and coreclr into its own process rather than
 # exec-ing `dotnet`, so the pid bash started is the one to sample; this checks it instead of assuming it.
+# Returns 1 while the runtime is not mapped yet (the caller asks again on its next poll).
 describe_sampled_process() {
-    local pid=$1 executable waited=0
-    executable=$(readlink "/proc/$pid/exe" 2>/dev/null) || { echo "pid $pid: gone before it could be checked"; return; }
-    while ! grep -q 'libcoreclr\.so' "/proc/$pid/maps" 2>/dev/null; do
-        ((waited++ >= 100)) && { echo "pid $pid ($executable): WARNING libcoreclr.so not mapped after 10 s; RSS may not be the runtime's"; return; }
-        [[ -d /proc/$pid ]] || { echo "pid $pid: ended before the runtime was seen"; return; }
-        sleep 0.1
-    done
-    local children
+    local pid=$1 executable children
+    grep -q 'libcoreclr\.so' "/proc/$pid/maps" 2>/dev/null || return 1
+    executable=$(readlink "/proc/$pid/exe" 2>/dev/null)
     children=$(cat /proc/"$pid"/task/*/children 2>/dev/null | tr -s ' \n' ' ')
     echo "sampled pid $pid: exe $executable, libcoreclr.so mapped in it (the runtime runs in this process)," \
         "child processes: ${children:-none}"
@@ -140,7 +136,7 @@ print_sample_rows() {
     local i
     for i in "$@"; do
         printf '  %10s  %12s  %9s\n' "${sample_elapsed[i]}" "$(with_commas "${sample_completed[i]}")" \
-            "$(kib_to_mib "${sample_rss_kib[i]}")"
+            "$([[ -n ${sample_rss_kib[i]} ]] && kib_to_mib "${sample_rss_kib[i]}" || echo -)"
     done
 }
 
@@ -160,25 +156,21 @@ run_policy() {
     echo "== serve soak: policy $policy, $(with_commas "$request_count") synthetic requests, G=32 B=72, time scale 0 =="
     echo "command: ${command[*]@Q}"
 
-    # Started directly (no pipeline, no subshell) so $! is the service process itself; cwd is the scratch
-    # directory so nothing the service might write lands in the repository.
+    # The subshell only changes into the scratch directory (so nothing the service might write lands in the
+    # repository) and then execs the service, so $! is the service process itself, not a wrapper. The stderr
+    # file exists before the reader below opens it, whichever of the two runs first.
+    : >"$stderr_file"
     (cd "$scratch_dir" && exec "${command[@]}") >"$summary_file" 2>"$stderr_file" &
     service_pid=$!
     local started_epoch=$EPOCHREALTIME
-    describe_sampled_process "$service_pid"
 
     # Samples: one per progress line, its RSS read when the sampler saw the line.
     local -a sample_elapsed=() sample_completed=() sample_rss_kib=()
     local late_lines=0 last_rss_kib= largest_rss_kib=0 peak_hwm_kib= timed_out=0
-    local started_us=${started_epoch/./} deadline_s=$run_timeout_s
+    local started_us=${started_epoch/./} deadline_s=$run_timeout_s runtime_seen=0
     local partial_line= line
     exec {stderr_fd}<"$stderr_file"
     while :; do
-        local alive=0
-        if read_process_memory "$service_pid"; then
-            alive=1 last_rss_kib=$status_rss_kib peak_hwm_kib=$status_hwm_kib
-            ((status_rss_kib > largest_rss_kib)) && largest_rss_kib=$status_rss_kib
-        fi
         # Every complete new line; a line still being written (no newline yet) waits for the next poll, so
         # lines arriving in bursts or split across writes are each read once and whole.
         local new_progress_lines=0
@@ -188,15 +180,30 @@ run_policy() {
             if [[ $line =~ ^serve[[:space:]]+([0-9]+(\.[0-9]+)?)\ s:\ accepted\ [0-9,]+,\ completed\ ([0-9,]+), ]]; then
                 sample_elapsed+=("${BASH_REMATCH[1]}")
                 sample_completed+=("${BASH_REMATCH[3]//,/}")
-                sample_rss_kib+=("${last_rss_kib:-0}")
                 ((new_progress_lines++))
             fi
         done
         partial_line+=$line
+        # Then the memory, so each new line's RSS is read after it was written, within one poll period
+        # (or, once the process is gone, the last read before it ended).
+        local alive=0
+        if read_process_memory "$service_pid"; then
+            alive=1 last_rss_kib=$status_rss_kib peak_hwm_kib=$status_hwm_kib
+            ((status_rss_kib > largest_rss_kib)) && largest_rss_kib=$status_rss_kib
+        fi
         # Lines that came together with a later one had their RSS read after the later one was written.
         ((new_progress_lines > 1)) && ((late_lines += new_progress_lines - 1))
-        ((alive)) || break
+        for ((; new_progress_lines > 0; new_progress_lines--)); do sample_rss_kib+=("$last_rss_kib"); done
         local now_us=${EPOCHREALTIME/./}
+        if ((!runtime_seen)); then
+            if ((alive)) && describe_sampled_process "$service_pid"; then
+                runtime_seen=1
+            elif ((!alive || now_us - started_us > 10000000)); then
+                echo "WARNING: pid $service_pid: libcoreclr.so not seen mapped in it; its RSS may not be the runtime's"
+                runtime_seen=1
+            fi
+        fi
+        ((alive)) || break
         if ((!timed_out && (now_us - started_us) / 1000000 >= deadline_s)); then
             # Once: the service then drains and prints its summary, which the report still shows.
             echo "serve-soak: $policy still running after $run_timeout_s s; sending SIGTERM" >&2
@@ -233,7 +240,7 @@ run_policy() {
         ((sample_count < 3)) && echo "  NOTE: fewer than 3 samples even at $fine_interval_s s"
     fi
     ((late_lines)) &&
-        echo "  note: $late_lines progress lines arrived in a burst with a later one; their RSS was read when the burst was seen"
+        echo "  note: progress lines that arrived in one burst with a later line (their RSS read when the burst was seen): $late_lines"
 
     # The summary serve printed on stdout.
     local steps steps_per_s wall_s completed accepted ending
@@ -271,7 +278,7 @@ run_policy() {
     # RSS growth: from the first sample with at least baseline_completed completed, to the largest after it.
     local base_index=-1
     for ((i = 0; i < sample_count; i++)); do
-        ((sample_completed[i] >= baseline_completed)) && { base_index=$i; break; }
+        ((sample_completed[i] >= baseline_completed)) && [[ -n ${sample_rss_kib[i]} ]] && { base_index=$i; break; }
     done
     local verdict
     if ((base_index < 0)); then
