@@ -18,7 +18,7 @@ and the verdict against the goal.
 
 Options (environment variable in brackets):
   POLICY ...           policies to measure [OVERHEAD_POLICIES=fcfs]
-  --requests N         requests in the CSV [OVERHEAD_REQUESTS=1000000]
+  --requests N         requests in the CSV [OVERHEAD_REQUESTS=1500000]
   --repeats R          runs of each command per policy [OVERHEAD_REPEATS=3]
   --trace FILE         trace (or request CSV) to sample from, relative to the repository root
                        [OVERHEAD_TRACE=data/traces/azure-llm-2023-conv.csv]
@@ -35,7 +35,7 @@ EOF
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 scheduler_binary=${SCHEDULER:-$repo_root/src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler}
 read -r -a policies <<<"${OVERHEAD_POLICIES:-fcfs}"
-request_count=${OVERHEAD_REQUESTS:-1000000}
+request_count=${OVERHEAD_REQUESTS:-1500000}
 repeat_count=${OVERHEAD_REPEATS:-3}
 trace_file=${OVERHEAD_TRACE:-data/traces/azure-llm-2023-conv.csv}
 sampling_seed=${OVERHEAD_SEED:-42}

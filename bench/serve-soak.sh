@@ -100,6 +100,8 @@ with_commas() {
     while ((${#digits} > 3)); do grouped=,${digits: -3}$grouped; digits=${digits:0:${#digits}-3}; done
     printf '%s' "$digits$grouped"
 }
+# "1 sample", "2 samples"
+count_of() { (($1 == 1)) && printf '1 %s' "$2" || printf '%s %ss' "$1" "$2"; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # The first numeric value of "KEY": in serve's pretty-printed JSON summary (one key a line).
 summary_number() { sed -nE "s/^[[:space:]]*\"$1\":[[:space:]]*(-?[0-9.eE+-]+),?$/\1/p" "$2" | head -n 1; }
@@ -230,12 +232,12 @@ run_policy() {
             next_mark=$(awk -v e="${sample_elapsed[i]}" -v t="$table_interval_s" 'BEGIN { print (int((e + 0.05) / t) + 1) * t }')
         fi
     done
-    echo "every $table_interval_s s of serve's clock (${#table_rows[@]} samples):"
+    echo "every $table_interval_s s of serve's clock ($(count_of ${#table_rows[@]} sample)):"
     print_sample_rows "${table_rows[@]}"
     ((${#table_rows[@]} < 3)) &&
         echo "  NOTE: fewer than 3 samples at $table_interval_s s: the run was too short for this table; see the finer curve"
     if [[ $fine_interval_s != off ]]; then
-        echo "every $fine_interval_s s ($sample_count samples):"
+        echo "every $fine_interval_s s ($(count_of "$sample_count" sample)):"
         print_sample_rows "${fine_rows[@]}"
         ((sample_count < 3)) && echo "  NOTE: fewer than 3 samples even at $fine_interval_s s"
     fi
