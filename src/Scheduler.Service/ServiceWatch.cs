@@ -18,6 +18,7 @@ internal sealed class ServiceWatch(SchedulerPipeline pipeline, ServiceMetrics me
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
     private ServiceSummary _lastShown = new();
     private TimeSpan _lastShownAt;
+    private TimeSpan _nextProgress = settings.ProgressInterval ?? TimeSpan.MaxValue;
 
     public async Task<(ServiceEnding Ending, object? Ended)> RunAsync(Task<object> outcome, CancellationToken stop)
     {
@@ -52,7 +53,13 @@ internal sealed class ServiceWatch(SchedulerPipeline pipeline, ServiceMetrics me
                 log.WriteLine($"serve: idle for {limit.TotalSeconds:0.#} s, stopping");
                 return (ServiceEnding.Idle, null);
             }
-            if (settings.ProgressInterval is { } every && clock.Elapsed - _lastShownAt >= every) Progress(balancer, ingress);
+            if (settings.ProgressInterval is { } every && clock.Elapsed >= _nextProgress)
+            {
+                Progress(balancer, ingress);
+                // On a fixed grid (10 s, 20 s, …), so lines do not drift by the polling delay.
+                _nextProgress += every;
+                if (_nextProgress <= clock.Elapsed) _nextProgress = clock.Elapsed + every;
+            }
         }
     }
 
