@@ -33,6 +33,8 @@ EOF
 }
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/serve-common.sh
+source "$repo_root/bench/serve-common.sh"
 scheduler_binary=${SCHEDULER:-$repo_root/src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler}
 read -r -a policies <<<"${OVERHEAD_POLICIES:-fcfs}"
 request_count=${OVERHEAD_REQUESTS:-1500000}
@@ -72,15 +74,6 @@ scratch_dir=$(mktemp -d "${TMPDIR:-/tmp}/serve-overhead.XXXXXX")
 trap 'rm -rf "$scratch_dir"' EXIT
 trap 'echo "serve-overhead: interrupted" >&2; exit 130' INT TERM
 
-# 1234567 -> 1,234,567; anything not an integer passes through.
-with_commas() {
-    local digits=$1 grouped=
-    [[ $digits =~ ^[0-9]+$ ]] || { printf '%s' "$digits"; return; }
-    while ((${#digits} > 3)); do grouped=,${digits: -3}$grouped; digits=${digits:0:${#digits}-3}; done
-    printf '%s' "$digits$grouped"
-}
-# The first numeric value of "KEY": in pretty-printed JSON (one key a line), as serve and simulate print it.
-json_number() { sed -nE "s/^[[:space:]]*\"$1\":[[:space:]]*(-?[0-9.eE+-]+),?$/\1/p" "$2" | head -n 1; }
 # "median [min – max]" of the numbers given, each printed with FORMAT (a printf format, or "count" for a
 # whole number with thousands separators).
 median_and_range() {

@@ -36,6 +36,8 @@ EOF
 }
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/serve-common.sh
+source "$repo_root/bench/serve-common.sh"
 scheduler_binary=${SCHEDULER:-$repo_root/src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler}
 read -r -a policies <<<"${SOAK_POLICIES:-fcfs bfio}"
 request_count=${SOAK_REQUESTS:-2000000}
@@ -93,18 +95,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "serve-soak: interrupted" >&2; exit 130' INT TERM
 
-# 1234567 -> 1,234,567, as serve prints counts; anything not an integer passes through.
-with_commas() {
-    local digits=$1 grouped=
-    [[ $digits =~ ^[0-9]+$ ]] || { printf '%s' "$digits"; return; }
-    while ((${#digits} > 3)); do grouped=,${digits: -3}$grouped; digits=${digits:0:${#digits}-3}; done
-    printf '%s' "$digits$grouped"
-}
 # "1 sample", "2 samples"
 count_of() { (($1 == 1)) && printf '1 %s' "$2" || printf '%s %ss' "$1" "$2"; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-# The first numeric value of "KEY": in serve's pretty-printed JSON summary (one key a line).
-summary_number() { sed -nE "s/^[[:space:]]*\"$1\":[[:space:]]*(-?[0-9.eE+-]+),?$/\1/p" "$2" | head -n 1; }
 
 # Sets status_rss_kib and status_hwm_kib from /proc/PID/status without forking; returns 1 once it is gone.
 read_process_memory() {
@@ -247,11 +240,11 @@ run_policy() {
     # The summary serve printed on stdout.
     local steps steps_per_s wall_s completed accepted ending
     ending=$(sed -nE 's/^[[:space:]]*"ending":[[:space:]]*"(.*)",?$/\1/p' "$summary_file" | head -n 1)
-    steps=$(summary_number steps "$summary_file")
-    steps_per_s=$(summary_number steps_per_s "$summary_file")
-    wall_s=$(summary_number wall_s "$summary_file")
-    completed=$(summary_number completed "$summary_file")
-    accepted=$(summary_number accepted "$summary_file")
+    steps=$(json_number steps "$summary_file")
+    steps_per_s=$(json_number steps_per_s "$summary_file")
+    wall_s=$(json_number wall_s "$summary_file")
+    completed=$(json_number completed "$summary_file")
+    accepted=$(json_number accepted "$summary_file")
     local wall_s_rounded expected_progress_lines steps_per_s_whole=${steps_per_s%.*}
     wall_s_rounded=$(awk -v w="${wall_s:-0}" 'BEGIN { printf "%.1f", w }')
     expected_progress_lines=$(awk -v w="${wall_s:-0}" -v p="$progress_interval_s" 'BEGIN { print int(w / p) }')
