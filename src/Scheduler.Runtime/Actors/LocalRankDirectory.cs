@@ -20,8 +20,6 @@ public sealed class LocalRankDirectory : IExtension
     /// <summary>Removes the entry only if it is still this entity's (a restarted incarnation may have registered since).</summary>
     public void Unregister(int rank, IActorRef entity) => _ranks.TryRemove(new KeyValuePair<int, IActorRef>(rank, entity));
 
-    public bool TryGet(int rank, out IActorRef entity) => _ranks.TryGetValue(rank, out entity!);
-
     /// <summary>Send to the rank's entity directly when it lives here, else through <paramref name="region"/>.</summary>
     public void Send(int rank, object message, IActorRef region, IActorRef sender)
     {

@@ -18,10 +18,7 @@ public sealed record BalancerSettings(int MaxUnrevealed, int ProgressEverySteps,
 
 /// <summary>An ingress's settings (<c>scheduler.runtime.ingest</c>): the bound on deliveries held unacknowledged,
 /// the most requests in one message to the balancer, and whether arrivals must not decrease (replay).</summary>
-public sealed record IngressSettings(int MaxUnacknowledged, int MaxBatch, bool RequireOrderedArrivals = false)
-{
-    public IngressSettings WithMaxUnacknowledged(int count) => this with { MaxUnacknowledged = count };
-}
+public sealed record IngressSettings(int MaxUnacknowledged, int MaxBatch, bool RequireOrderedArrivals = false);
 
 /// <summary>Every <c>scheduler.runtime</c> setting, read from HOCON (config/scheduler.conf documents each key).</summary>
 public sealed record RuntimeSettings(
@@ -58,7 +55,6 @@ public sealed record RuntimeSettings(
 
     public RuntimeSettings WithBarrier(BarrierSettings barrier) => this with { Barrier = barrier, Balancer = Balancer with { StepTimeout = barrier.StepTimeout } };
     public RuntimeSettings WithBalancer(BalancerSettings balancer) => this with { Balancer = balancer };
-    public RuntimeSettings WithIngress(IngressSettings ingress) => this with { Ingress = ingress };
 
     private RuntimeSettings Validated(ConfigValues c)
     {
