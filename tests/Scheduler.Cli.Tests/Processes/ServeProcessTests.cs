@@ -116,16 +116,20 @@ public sealed class ServeProcessTests : IDisposable
         var (requests, good, malformed) = RequestFile(3_000, maxOutput: 100);
         var results = Path.Combine(_dir, "results.jsonl");
         var snapshot = Path.Combine(_dir, "metrics.prom");
-        // A fifth of real time: long enough to scrape mid-stream, short enough for the suite.
-        await using var serve = SchedulerProcess.Start("serve", "--source", $"file:{requests}", "--results", $"file:{results}", "--time-scale", "0.2",
+        // The requests come on stdin, which stays open until the scrape is taken: the service cannot run out of
+        // input and exit before it, however fast the machine.
+        await using var serve = SchedulerProcess.Start("serve", "--source", "stdin", "--results", $"file:{results}", "--time-scale", "0",
             "--ranks", "4", "--batch", "16", "--http", "127.0.0.1:0", "--progress-interval", "off", "--metrics-snapshot", snapshot, "--format", "json");
         var listening = await serve.WaitForStderrAsync(l => l.StartsWith("serve: http on ", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
         var baseAddress = listening["serve: http on ".Length..].Split(' ')[0];
         using var http = new HttpClient { BaseAddress = new Uri(baseAddress) };
 
         Assert.Equal("Healthy", await http.GetStringAsync("/healthz"));
+        await serve.StandardInput.WriteAsync(await File.ReadAllTextAsync(requests));
+        await serve.StandardInput.FlushAsync();
         var scraped = await ScrapeWhileServingAsync(http);
         Assert.Equal("Healthy", await http.GetStringAsync("/readyz"));
+        serve.StandardInput.Close();
         var (promtool, output) = await Promtool(scraped);
         Assert.True(promtool == 0, $"promtool check metrics failed:\n{output}");
 
@@ -140,7 +144,7 @@ public sealed class ServeProcessTests : IDisposable
         Assert.Equal(0, Counter(final, "scheduler_deliveries_unacknowledged"));
     }
 
-    /// <summary>A scrape taken once requests have completed and while others still run.</summary>
+    /// <summary>A scrape taken once requests have completed, while the service still runs.</summary>
     private static async Task<string> ScrapeWhileServingAsync(HttpClient http)
     {
         for (var attempt = 0; attempt < 600; attempt++)
