@@ -37,6 +37,9 @@ public sealed record ServiceLaunch
 
     /// <summary>Null: dead letters go to <see cref="Results"/> as <c>"status": "rejected"</c> records.</summary>
     public IResultSink? DeadLetters { get; init; }
+
+    /// <summary>The connection events of the source's and sinks' brokers, for /metrics.</summary>
+    public EndpointEvents? EndpointEvents { get; init; }
 }
 
 /// <summary>How a service ended.</summary>
@@ -74,7 +77,7 @@ public static class SchedulerService
     {
         var s = launch.Settings;
         var shape = new ClusterShape(s.Ranks, s.Batch);
-        var metrics = new ServiceMetrics(s.Ranks);
+        var metrics = new ServiceMetrics(s.Ranks, launch.EndpointEvents);
         var statistics = new ServiceStatistics();
         var observer = new CompositeServiceObserver(metrics, statistics);
         var readiness = new ServiceReadiness(s.Ranks);

@@ -26,13 +26,23 @@ public sealed class ServiceMetrics : IServiceObserver
     private long _lastRankUpdate;
     private double _idleSum, _rankTimeSum;
 
-    public ServiceMetrics(int ranks)
+    /// <param name="endpoints">Connection events of the service's sources and sinks (brokers), exported at each scrape.</param>
+    public ServiceMetrics(int ranks, EndpointEvents? endpoints = null)
     {
         Registry = Metrics.NewCustomRegistry();
         var f = Metrics.WithCustomRegistry(Registry);
         _accepted = f.CreateCounter("scheduler_requests_accepted_total", "Requests taken into the service (each id once; redeliveries are counted apart).");
         _rejected = f.CreateCounter("scheduler_requests_rejected_total", "Malformed records dead-lettered.");
-        _duplicates = f.CreateCounter("scheduler_requests_duplicate_total", "Deliveries of an id already in the service, attached to it instead of scheduled again.");
+        _duplicates = f.CreateCounter("scheduler_requests_duplicate_total",
+            "Deliveries of an id already in the service (attached to it) or recently finished (acknowledged against its result), never scheduled again.");
+        var endpointCounters = new (EndpointEvent Event, Counter Counter)[]
+        {
+            (EndpointEvent.ConnectionLost, f.CreateCounter("scheduler_broker_connection_lost_total", "Connections to a broker lost (or refused), by endpoint.", ["endpoint"])),
+            (EndpointEvent.Reconnected, f.CreateCounter("scheduler_broker_reconnects_total", "Connections to a broker established again after a loss, by endpoint.", ["endpoint"])),
+            (EndpointEvent.Redelivered, f.CreateCounter("scheduler_broker_redeliveries_total", "Deliveries a broker marked as delivered before, by endpoint.", ["endpoint"])),
+            (EndpointEvent.PublishRetried, f.CreateCounter("scheduler_broker_publish_retries_total", "Results or dead letters published again because a first attempt was not confirmed, by endpoint.", ["endpoint"])),
+            (EndpointEvent.Claimed, f.CreateCounter("scheduler_broker_claimed_total", "Entries claimed back from a dead consumer (Redis XAUTOCLAIM), by endpoint.", ["endpoint"])),
+        };
         _completed = f.CreateCounter("scheduler_requests_completed_total", "Requests that completed (one result each).");
         _failed = f.CreateCounter("scheduler_requests_failed_total", "Accepted requests that could not complete, by reason.", ["reason"]);
         _steps = f.CreateCounter("scheduler_steps_total", "Decode steps run.");
@@ -70,6 +80,10 @@ public sealed class ServiceMetrics : IServiceObserver
         {
             var rankTime = Volatile.Read(ref _rankTimeSum);
             if (rankTime > 0) _idleFraction.Set(Volatile.Read(ref _idleSum) / rankTime);
+            if (endpoints is null) return;
+            foreach (var (endpoint, @event, count) in endpoints.Snapshot())
+                foreach (var (kind, counter) in endpointCounters)
+                    if (kind == @event) counter.WithLabels(endpoint).IncTo(count);
         });
     }
 

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using Scheduler.Brokers;
 using Scheduler.Cli.CommandLine;
 using Scheduler.Cli.Output;
 using Scheduler.Core.Model;
 using Scheduler.Core.Traces;
 using Scheduler.Runtime.Endpoints;
 using Scheduler.Runtime.Ingestion;
+using Scheduler.Runtime.Observability;
 
 namespace Scheduler.Cli.Commands;
 
@@ -31,7 +33,8 @@ public sealed class PublishCommand : SchedulerCommand
             return null;
         },
     };
-    private readonly Option<string> _to = CliOption.Text("--to", "where the requests go: stdout or file:PATH", "stdout", helpName: "URI");
+    private readonly Option<string> _to = CliOption.Text("--to",
+        "where the requests go: stdout, file:PATH, rabbitmq://HOST:PORT/QUEUE, nats://HOST:PORT/SUBJECT or redis://HOST:PORT/STREAM", "stdout", helpName: "URI");
     private readonly Option<bool> _quiet = OutputOptions.Quiet();
 
     public PublishCommand() : base("publish", "send a trace's requests as JSON lines to stdout, a file or a broker, paced by their timestamps")
@@ -45,6 +48,9 @@ public sealed class PublishCommand : SchedulerCommand
         Each request is a line {"id": "i", "prompt_tokens": N, "output_tokens": N, "predicted_output_tokens": N}, sent when
         its timestamp (divided by --rate-scale) comes, counted from the first. For example:
           scheduler publish --count 2000 --rate-scale 50 | scheduler serve --source stdin --results stdout
+          scheduler publish --count 10000 --rate 5000 --to rabbitmq://127.0.0.1:5672/requests
+        A broker destination is declared if absent (a durable quorum queue; a JetStream stream capturing the subject; a
+        Redis stream, entries {json: LINE}) and each request counts as sent once the broker confirms it.
         """;
 
     public override int Execute(ParseResult parse, CliConsole console)
@@ -66,11 +72,11 @@ public sealed class PublishCommand : SchedulerCommand
             rateScale = 1.0;
         }
 
-        var catalog = new EndpointCatalog();
+        var catalog = new EndpointCatalog().AddBrokers(new BrokerContext(BrokerSettings.Defaults, new EndpointEvents(), ServeCommand.BrokerLog(console.Error, "publish")));
         var to = parse.GetValue(_to)!;
         Runtime.Results.IResultSink sink;
         try { sink = catalog.Sink(to); }
-        catch (ArgumentException e) { throw new UsageException($"--to {to}: {e.Message}"); }
+        catch (ArgumentException e) { throw new UsageException($"--to {EndpointCatalog.Redact(to)}: {e.Message}"); }
 
         var progress = new ProgressReporter(console, parse.GetValue(_quiet));
         progress.Line($"publish: {workload.Count:N0} requests from {workload.Source} to {sink.Name}" +

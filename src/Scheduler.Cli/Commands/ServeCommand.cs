@@ -3,10 +3,12 @@ using System.Globalization;
 using Scheduler.Cli.CommandLine;
 using Scheduler.Cli.Output;
 using Scheduler.Core.Policies;
+using Scheduler.Brokers;
 using Scheduler.Decode;
 using Scheduler.Runtime.Endpoints;
 using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Hosting;
+using Scheduler.Runtime.Observability;
 using Scheduler.Service;
 
 namespace Scheduler.Cli.Commands;
@@ -20,12 +22,13 @@ public sealed class ServeCommand : SchedulerCommand
     private static readonly ServiceSettings Defaults = ServiceSettings.FromConfig(RuntimeConfig.Defaults);
 
     private readonly Option<string> _source = CliOption.Text("--source",
-        $"where requests come from: stdin, file:PATH (JSON lines or a request CSV), synthetic:count=N;rate=R, trace:PATH;count=N;rate-scale=X " +
-        $"(default {Defaults.Source})", helpName: "URI");
+        $"where requests come from: stdin, file:PATH (JSON lines or a request CSV), synthetic:count=N;rate=R, trace:PATH;count=N;rate-scale=X, " +
+        $"rabbitmq://HOST:PORT/QUEUE, nats://HOST:PORT/SUBJECT[?consumer=NAME], redis://HOST:PORT/STREAM[?group=NAME] (default {Defaults.Source})", helpName: "URI");
     private readonly Option<string> _results = CliOption.Text("--results",
-        $"where each request's result line goes: stdout or file:PATH (default {Defaults.Results})", helpName: "URI");
+        $"where each request's result line goes: stdout, file:PATH, or a broker URI as for --source (default {Defaults.Results})", helpName: "URI");
     private readonly Option<string> _deadLetters = CliOption.Text("--dead-letters",
-        "where malformed records go (default: the results destination, as \"status\": \"rejected\" records)", helpName: "URI");
+        "where malformed records go (default: a broker source's QUEUE.dlq beside it; else the results destination, as \"status\": \"rejected\" records)",
+        helpName: "URI");
     private readonly Option<int?> _ranks = CliOption.OptionalInt("--ranks", $"data-parallel ranks, one sharded rank actor each (default {Defaults.Ranks})", 1, helpName: "G");
     private readonly Option<int?> _batch = CliOption.OptionalInt("--batch", $"active requests per rank (default {Defaults.Batch})", 1, helpName: "B");
     private readonly Option<string> _policy = CliOption.Text("--policy",
@@ -94,10 +97,12 @@ public sealed class ServeCommand : SchedulerCommand
             ? EngineFactories.Torch(parse.GetValue(_prefill).Value)
             : new CostModelEngineFactory(_cost.Read(parse, settings.Batch, configPath), settings.Batch, settings.TimeScale);
 
-        var catalog = new EndpointCatalog { ResolvePath = DataPaths.ResolveShipped };
+        var endpointEvents = new EndpointEvents();
+        var brokers = new BrokerContext(BrokerSettings.FromConfig(config), endpointEvents, BrokerLog(console.Error, "serve"));
+        var catalog = new EndpointCatalog { ResolvePath = DataPaths.ResolveShipped }.AddBrokers(brokers);
         var source = Open("--source", settings.Source, catalog.Source);
         var results = Open("--results", settings.Results, catalog.Sink);
-        var deadLetters = settings.DeadLetters is { } d ? Open("--dead-letters", d, catalog.Sink) : null;
+        var deadLetters = settings.DeadLetters is { } d ? Open("--dead-letters", d, catalog.Sink) : source.OpenDeadLetters();
         var launch = new ServiceLaunch
         {
             Settings = settings,
@@ -108,6 +113,7 @@ public sealed class ServeCommand : SchedulerCommand
             Source = source,
             Results = results,
             DeadLetters = deadLetters,
+            EndpointEvents = endpointEvents,
         };
 
         ServiceOutcome outcome;
@@ -144,16 +150,27 @@ public sealed class ServeCommand : SchedulerCommand
         return s.Validated((key, value, rule) => new UsageException($"--{key} {value}: {rule}"));
     }
 
-    private static T Open<T>(string option, string uri, Func<string, T> open)
+    private static TResult Open<TArgument, TResult>(string option, TArgument argument, Func<TArgument, TResult> open)
     {
         try
         {
-            return open(uri);
+            return open(argument);
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or Core.Traces.TraceFormatException)
         {
-            throw new UsageException($"{option} {uri}: {e.Message}");
+            // A URI may hold a password: never echo one.
+            throw new UsageException(argument is string uri ? $"{option} {EndpointCatalog.Redact(uri)}: {e.Message}" : $"{option}: {e.Message}");
         }
+    }
+
+    /// <summary>Broker adapters report lost and regained connections here, one line each, from their own threads.</summary>
+    internal static Action<string> BrokerLog(TextWriter error, string command)
+    {
+        var gate = new object();
+        return line =>
+        {
+            lock (gate) error.WriteLine($"{command}: {line}");
+        };
     }
 
     private static double ParseNonNegative(string raw) =>

@@ -77,6 +77,7 @@ public sealed class BalancerActor : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LocalRankDirectory _directory = LocalRankDirectory.Get(Context.System);
     private readonly RequestRegistry _registry = new();
+    private readonly RecentlyFinished _finished;
     private readonly List<IActorRef> _ingresses = [];
     private readonly HashSet<IActorRef> _completedIngresses = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -99,6 +100,7 @@ public sealed class BalancerActor : UntypedActor
         _ranks = rankRegion;
         _monitor = monitor;
         _observer = setup.Observer ?? NullServiceObserver.Instance;
+        _finished = new RecentlyFinished(setup.Live ? setup.Settings.RememberFinished : 0);
         _loop = new PlacementLoop(setup.Shape, setup.Policy, new PlacementLoopOptions
         {
             Arrivals = setup.Arrivals,
@@ -217,12 +219,20 @@ public sealed class BalancerActor : UntypedActor
         if (_setup.Live) _loop.ClockAt(now);
         var accepted = 0;
         List<FinishedRequest>? refused = null;
+        List<long>? alreadyFinished = null;
         foreach (var ingested in batch.Requests)
         {
             var r = ingested.Request;
             if (_registry.TryFind(r.Id, out var existing))
             {
                 _registry.AttachDelivery(existing, ingested.DeliveryTag);
+                _observer.DuplicateDelivered();
+                continue;
+            }
+            if (_finished.Contains(r.Id))
+            {
+                // Its result is written: a redelivery (its acknowledgement was lost) is acknowledged, not run again.
+                (alreadyFinished ??= []).Add(ingested.DeliveryTag);
                 _observer.DuplicateDelivered();
                 continue;
             }
@@ -242,6 +252,7 @@ public sealed class BalancerActor : UntypedActor
             accepted++;
         }
         if (accepted > 0) _observer.RequestsAccepted(accepted);
+        if (alreadyFinished is not null) Sender.Tell(new AcknowledgeDeliveries([.. alreadyFinished]));
         if (refused is not null)
         {
             _resultsOutstanding += refused.Count;
@@ -317,6 +328,7 @@ public sealed class BalancerActor : UntypedActor
             if (w.Slot < 0 || !_registry.Holds(w.Slot) || State.Serial(w.Slot) != w.Serial) continue;
             var late = _registry.LateDeliveries(w.Slot);
             if (!late.IsEmpty) Sender.Tell(new AcknowledgeDeliveries(late));
+            _finished.Add(_registry.IdOf(w.Slot));
             _registry.Remove(w.Slot);
             if (_setup.Live) _loop.Release(w.Slot);
         }

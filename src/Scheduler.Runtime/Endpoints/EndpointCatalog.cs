@@ -57,7 +57,7 @@ public sealed class EndpointCatalog
         var (scheme, rest) = Split(text);
         if (scheme is not null && _sources.TryGetValue(scheme, out var create)) return create(rest);
         if (scheme is null || scheme.Length == 1) return new FileRequestSource(text); // a bare path (a drive letter is not a scheme)
-        throw new ArgumentException($"unknown source '{uri}': expected {string.Join(", ", SourceSchemes.Select(Example))}");
+        throw new ArgumentException($"unknown source '{Redact(uri)}': expected {string.Join(", ", SourceSchemes.Select(Example))}");
     }
 
     /// <summary>The sink a URI names.</summary>
@@ -69,7 +69,22 @@ public sealed class EndpointCatalog
         var (scheme, rest) = Split(text);
         if (scheme is not null && _sinks.TryGetValue(scheme, out var create)) return create(rest);
         if (scheme is null || scheme.Length == 1) return StreamResultSink.ToFile(text, ResultFormat.JsonLines);
-        throw new ArgumentException($"unknown results destination '{uri}': expected {string.Join(", ", SinkSchemes.Select(Example))}");
+        throw new ArgumentException($"unknown results destination '{Redact(uri)}': expected {string.Join(", ", SinkSchemes.Select(Example))}");
+    }
+
+    /// <summary>The URI with any password replaced: safe to show in an error about a URI that did not parse.</summary>
+    public static string Redact(string uri)
+    {
+        var start = uri.IndexOf("//", StringComparison.Ordinal);
+        if (start < 0) return uri;
+        var end = uri.IndexOfAny(['/', '?'], start + 2);
+        var authority = end < 0 ? uri[(start + 2)..] : uri[(start + 2)..end];
+        var at = authority.LastIndexOf('@');
+        if (at < 0) return uri;
+        var userInfo = authority[..at];
+        var colon = userInfo.IndexOf(':');
+        var redacted = (colon < 0 ? userInfo : userInfo[..colon] + ":***") + authority[at..];
+        return uri[..(start + 2)] + redacted + (end < 0 ? "" : uri[end..]);
     }
 
     private static (string? Scheme, string Remainder) Split(string uri)

@@ -13,6 +13,10 @@ public sealed record BarrierSettings(TimeSpan StepTimeout, int MaxTimeoutsPerSte
 /// (<c>scheduler.runtime.ingest.max-unrevealed</c>), how often it reports progress, and the barrier's step timeout.</summary>
 public sealed record BalancerSettings(int MaxUnrevealed, int ProgressEverySteps, TimeSpan StepTimeout)
 {
+    /// <summary>Live: how many finished request ids the balancer remembers, so that a broker's redelivery of one is
+    /// acknowledged instead of run again (<c>scheduler.runtime.balancer.remember-finished</c>).</summary>
+    public int RememberFinished { get; init; } = 100_000;
+
     public BalancerSettings WithMaxUnrevealed(int count) => this with { MaxUnrevealed = count };
 }
 
@@ -48,7 +52,10 @@ public sealed record RuntimeSettings(
             BarrierDispatcher: c.String("barrier.dispatcher"),
             RankDispatcher: c.String("ranks.dispatcher"),
             Barrier: new BarrierSettings(stepTimeout, c.Int("barrier.max-timeouts-per-step"), c.Boolean("barrier.retick-missing-ranks")),
-            Balancer: new BalancerSettings(c.Int("ingest.max-unrevealed"), c.Int("progress.every-steps"), stepTimeout),
+            Balancer: new BalancerSettings(c.Int("ingest.max-unrevealed"), c.Int("progress.every-steps"), stepTimeout)
+            {
+                RememberFinished = c.Int("balancer.remember-finished"),
+            },
             Ingress: new IngressSettings(c.Int("ingest.max-unacknowledged"), c.Int("ingest.max-batch")));
         return settings.Validated(c);
     }
@@ -69,6 +76,7 @@ public sealed record RuntimeSettings(
         Require(Ingress.MaxBatch > 0, "ingest.max-batch", Ingress.MaxBatch, "must be positive");
         Require(Ingress.MaxUnacknowledged > 0, "ingest.max-unacknowledged", Ingress.MaxUnacknowledged, "must be positive");
         Require(Balancer.MaxUnrevealed > 0, "ingest.max-unrevealed", Balancer.MaxUnrevealed, "must be positive");
+        Require(Balancer.RememberFinished >= 0, "balancer.remember-finished", Balancer.RememberFinished, "must not be negative");
         Require(Balancer.ProgressEverySteps >= 0, "progress.every-steps", Balancer.ProgressEverySteps, "must not be negative");
         Require(Barrier.StepTimeout >= TimeSpan.Zero, "barrier.step-timeout", Barrier.StepTimeout, "must not be negative");
         Require(Barrier.MaxTimeoutsPerStep >= 0, "barrier.max-timeouts-per-step", Barrier.MaxTimeoutsPerStep, "must not be negative");

@@ -29,6 +29,10 @@ public interface IRequestSource
 
     RecordFraming Framing { get; }
 
+    /// <summary>Where this source's malformed records go when the user names no <c>--dead-letters</c>: a broker's
+    /// dead-letter queue beside the source (<c>QUEUE.dlq</c>). Null: the results destination, as rejected records.</summary>
+    Results.IResultSink? OpenDeadLetters() => null;
+
     /// <summary>The deliveries, in order; the stream ends when the source does (never, for a broker).</summary>
     Source<Delivery, NotUsed> Open();
 }

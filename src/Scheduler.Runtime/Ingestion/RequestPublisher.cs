@@ -11,6 +11,8 @@ namespace Scheduler.Runtime.Ingestion;
 /// </summary>
 public static class RequestPublisher
 {
+    private const int FlushEvery = 4096;
+
     /// <param name="progress">Told the number published so far, now and then.</param>
     public static async Task<long> PublishAsync(Workload workload, double rateScale, IResultSink sink, IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -31,6 +33,13 @@ public static class RequestPublisher
             sink.Write(RequestJson.Format(new ServiceRequest(r.Id.ToString(CultureInfo.InvariantCulture), r.PromptTokens, r.OutputTokens, r.PredictedOutputTokens)));
             dirty = true;
             sent++;
+            // A trace sent faster than it can be flushed is flushed in pieces: memory stays bounded, progress moves.
+            if (sent % FlushEvery == 0)
+            {
+                await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
+                dirty = false;
+                progress?.Report(sent);
+            }
         }
         await sink.FlushAsync(cancellationToken).ConfigureAwait(false);
         progress?.Report(sent);

@@ -1,0 +1,48 @@
+using System.Text;
+using RabbitMQ.Client;
+
+namespace Scheduler.Brokers.RabbitMq;
+
+/// <summary>
+/// <c>rabbitmq://HOST:PORT/QUEUE</c> as a destination: each line a persistent message to a durable quorum queue
+/// (declared if absent) through the default exchange, with publisher confirms: a line counts as written only once the
+/// broker has confirmed it (and routed it: the publication is mandatory).
+/// </summary>
+public sealed class RabbitMqResultSink : ConfirmingSink
+{
+    private static readonly BasicProperties Persistent = new() { Persistent = true, ContentType = "application/json" };
+    private readonly RabbitMqConnector _connector;
+    private IConnection? _connection;
+    private IChannel? _channel;
+
+    internal RabbitMqResultSink(BrokerAddress address, BrokerContext context) : base(address.Display, context) =>
+        _connector = new RabbitMqConnector(address.RequireKnownKeys("vhost"), context.Settings.RabbitMq);
+
+    protected override async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        _connection = await _connector.ConnectAsync("publisher", cancellationToken).ConfigureAwait(false);
+        await RabbitMqConnector.DeclareAsync(_connection, _connector.Address.Name, cancellationToken).ConfigureAwait(false);
+        _channel = await _connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override Task PublishAsync(string line, CancellationToken cancellationToken) =>
+        _channel!.BasicPublishAsync("", _connector.Address.Name, mandatory: true, Persistent, Encoding.UTF8.GetBytes(line), cancellationToken).AsTask();
+
+    protected override async ValueTask DisconnectAsync()
+    {
+        try
+        {
+            if (_channel is not null) await _channel.DisposeAsync().ConfigureAwait(false);
+            if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Already lost.
+        }
+        _channel = null;
+        _connection = null;
+    }
+
+    protected override string Describe(Exception e) => RabbitMqConnector.Describe(e);
+}
