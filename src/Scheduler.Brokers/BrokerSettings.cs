@@ -25,6 +25,7 @@ public sealed record BrokerSettings(
     TimeSpan ReconnectMaxBackoff,
     int MaxUnacknowledged,
     int PublishMaxInFlight,
+    TimeSpan PublishConfirmTimeout,
     BrokerCredentials RabbitMq,
     BrokerCredentials Nats,
     BrokerCredentials Redis,
@@ -32,7 +33,8 @@ public sealed record BrokerSettings(
     int NatsFetchBatch,
     TimeSpan RedisClaimIdle,
     TimeSpan RedisPollInterval,
-    string? RedisConsumer)
+    string? RedisConsumer,
+    TimeSpan RedisDedupeWindow)
 {
     /// <summary>The shipped defaults, for tools that read no configuration file (publish).</summary>
     public static BrokerSettings Defaults => FromConfig(RuntimeConfig.Defaults);
@@ -48,6 +50,7 @@ public sealed record BrokerSettings(
             ReconnectMaxBackoff: c.Duration("reconnect.max-backoff"),
             MaxUnacknowledged: RuntimeSettings.FromConfig(root).Ingress.MaxUnacknowledged,
             PublishMaxInFlight: c.Int("publish.max-in-flight"),
+            PublishConfirmTimeout: c.Duration("publish.confirm-timeout"),
             RabbitMq: new BrokerCredentials(Optional("rabbitmq.user"), Optional("rabbitmq.password")),
             Nats: new BrokerCredentials(Optional("nats.user"), Optional("nats.password"), Optional("nats.token")),
             Redis: new BrokerCredentials(Optional("redis.user"), Optional("redis.password")),
@@ -55,7 +58,8 @@ public sealed record BrokerSettings(
             NatsFetchBatch: c.Int("nats.fetch-batch"),
             RedisClaimIdle: c.Duration("redis.claim-idle"),
             RedisPollInterval: c.Duration("redis.poll-interval"),
-            RedisConsumer: Optional("redis.consumer"));
+            RedisConsumer: Optional("redis.consumer"),
+            RedisDedupeWindow: c.Duration("redis.dedupe-window"));
         void Require(bool ok, string key, object value, string rule)
         {
             if (!ok) throw c.Invalid(key, value, rule);
@@ -63,9 +67,11 @@ public sealed record BrokerSettings(
         Require(settings.ReconnectMinBackoff > TimeSpan.Zero, "reconnect.min-backoff", settings.ReconnectMinBackoff, "must be positive");
         Require(settings.ReconnectMaxBackoff >= settings.ReconnectMinBackoff, "reconnect.max-backoff", settings.ReconnectMaxBackoff, "must be at least reconnect.min-backoff");
         Require(settings.PublishMaxInFlight > 0, "publish.max-in-flight", settings.PublishMaxInFlight, "must be positive");
+        Require(settings.PublishConfirmTimeout > TimeSpan.Zero, "publish.confirm-timeout", settings.PublishConfirmTimeout, "must be positive");
         Require(settings.NatsAckWait >= TimeSpan.FromSeconds(1), "nats.ack-wait", settings.NatsAckWait, "must be at least 1s");
         Require(settings.NatsFetchBatch > 0, "nats.fetch-batch", settings.NatsFetchBatch, "must be positive");
         Require(settings.RedisClaimIdle >= TimeSpan.FromSeconds(1), "redis.claim-idle", settings.RedisClaimIdle, "must be at least 1s");
+        Require(settings.RedisDedupeWindow >= TimeSpan.Zero, "redis.dedupe-window", settings.RedisDedupeWindow, "must not be negative");
         Require(settings.RedisPollInterval > TimeSpan.Zero, "redis.poll-interval", settings.RedisPollInterval, "must be positive");
         return settings;
     }

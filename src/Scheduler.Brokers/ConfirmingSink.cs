@@ -63,7 +63,9 @@ public abstract class ConfirmingSink : IResultSink
                     {
                         try
                         {
-                            await publications[i].ConfigureAwait(false);
+                            // A broker that took a message and never answers (a restarted RabbitMQ whose queue has no leader
+                            // yet) must not hold the flush forever: unanswered in time counts as failed, and goes again.
+                            await publications[i].WaitAsync(_context.Settings.PublishConfirmTimeout, cancellationToken).ConfigureAwait(false);
                         }
                         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                         {

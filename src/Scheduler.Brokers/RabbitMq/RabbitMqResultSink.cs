@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using RabbitMQ.Client;
 
@@ -6,11 +7,12 @@ namespace Scheduler.Brokers.RabbitMq;
 /// <summary>
 /// <c>rabbitmq://HOST:PORT/QUEUE</c> as a destination: each line a persistent message to a durable quorum queue
 /// (declared if absent) through the default exchange, with publisher confirms: a line counts as written only once the
-/// broker has confirmed it (and routed it: the publication is mandatory).
+/// broker has confirmed it (and routed it: the publication is mandatory). RabbitMQ cannot drop a duplicate: a line
+/// whose confirmation was lost to a broker crash is published again and may be stored twice, so each message carries a
+/// message id made from its content, by which a reader removes such a repeat.
 /// </summary>
 public sealed class RabbitMqResultSink : ConfirmingSink
 {
-    private static readonly BasicProperties Persistent = new() { Persistent = true, ContentType = "application/json" };
     private readonly RabbitMqConnector _connector;
     private IConnection? _connection;
     private IChannel? _channel;
@@ -26,8 +28,17 @@ public sealed class RabbitMqResultSink : ConfirmingSink
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
     }
 
-    protected override Task PublishAsync(string line, CancellationToken cancellationToken) =>
-        _channel!.BasicPublishAsync("", _connector.Address.Name, mandatory: true, Persistent, Encoding.UTF8.GetBytes(line), cancellationToken).AsTask();
+    protected override Task PublishAsync(string line, CancellationToken cancellationToken)
+    {
+        var body = Encoding.UTF8.GetBytes(line);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = "application/json",
+            MessageId = Convert.ToHexString(SHA256.HashData(body).AsSpan(0, 16)),
+        };
+        return _channel!.BasicPublishAsync("", _connector.Address.Name, mandatory: true, properties, body, cancellationToken).AsTask();
+    }
 
     protected override async ValueTask DisconnectAsync()
     {

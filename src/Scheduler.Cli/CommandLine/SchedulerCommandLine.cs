@@ -16,6 +16,7 @@ public static class SchedulerCommandLine
     [
         new ServeCommand(),
         new PublishCommand(),
+        new ConsumeCommand(),
         new RunCommand(),
         new SimulateCommand(),
         new GapCommand(),

@@ -107,6 +107,7 @@ internal sealed partial class SchedulerProcess : IAsyncDisposable
 
     public const int SigInt = 2;
     public const int SigTerm = 15;
+    public const int SigKill = 9;
 
     /// <summary>The exit code, once it has ended within <paramref name="timeout"/>.</summary>
     public async Task<int> ExitAsync(TimeSpan timeout)
