@@ -56,12 +56,17 @@ public sealed class NatsRequestSource : IRequestSource
             _context.Log($"{Name}: connection lost; the client reconnects");
             return ValueTask.CompletedTask;
         };
+        // The server forgets pull requests when it restarts: after a reconnect the consumption starts over at once
+        // rather than when the client's heartbeat check notices the silence.
+        CancellationTokenSource? round = null;
         nats.ConnectionOpened += (_, _) =>
         {
             if (wasConnected)
             {
                 _context.Events.Count(Name, EndpointEvent.Reconnected);
                 _context.Log($"{Name}: reconnected");
+                try { Volatile.Read(ref round)?.Cancel(); }
+                catch (ObjectDisposedException) { }
             }
             wasConnected = true;
             return ValueTask.CompletedTask;
@@ -97,8 +102,11 @@ public sealed class NatsRequestSource : IRequestSource
                     continue;
                 }
 
-                var messages = consumer.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = _context.Settings.NatsFetchBatch },
-                    cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+                using var thisRound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Volatile.Write(ref round, thisRound);
+                // Short pull expiries: a pull the server lost is replaced within seconds even without a reconnect event.
+                var messages = consumer.ConsumeAsync<byte[]>(opts: new NatsJSConsumeOpts { MaxMsgs = _context.Settings.NatsFetchBatch, Expires = TimeSpan.FromSeconds(5) },
+                    cancellationToken: thisRound.Token).GetAsyncEnumerator(thisRound.Token);
                 try
                 {
                     while (true)
@@ -108,6 +116,10 @@ public sealed class NatsRequestSource : IRequestSource
                         {
                             if (!await messages.MoveNextAsync().ConfigureAwait(false)) break;
                             message = messages.Current;
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            break; // A reconnect: consume again.
                         }
                         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                         {
@@ -125,7 +137,9 @@ public sealed class NatsRequestSource : IRequestSource
                 }
                 finally
                 {
-                    await messages.DisposeAsync().ConfigureAwait(false);
+                    Volatile.Write(ref round, null);
+                    try { await messages.DisposeAsync().ConfigureAwait(false); }
+                    catch (OperationCanceledException) { }
                 }
             }
         }

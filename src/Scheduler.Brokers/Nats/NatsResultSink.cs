@@ -32,7 +32,15 @@ public sealed class NatsResultSink : ConfirmingSink
         var body = Encoding.UTF8.GetBytes(line);
         var ack = await _js!.PublishAsync(_connector.Address.Name, body, opts: new NatsJSPubOpts { MsgId = MessageId(body) },
             cancellationToken: cancellationToken).ConfigureAwait(false);
-        ack.EnsureSuccess();
+        // "Duplicate" means stored already (a retry of a publication whose acknowledgement was lost): done.
+        if (ack.Duplicate) return;
+        try
+        {
+            ack.EnsureSuccess();
+        }
+        catch (NatsJSDuplicateMessageException)
+        {
+        }
     }
 
     private static string MessageId(byte[] body) => Convert.ToHexString(SHA256.HashData(body).AsSpan(0, 16));

@@ -189,12 +189,27 @@ public sealed class RedisRequestSource : IRequestSource
 internal sealed class RedisAcknowledgement(IDatabase db, RedisKey stream, string group, string id, ConcurrentDictionary<string, long> inService)
     : IDeliveryAcknowledgement
 {
+    private const int AckAttempts = 10;
+
     public async ValueTask AcknowledgeAsync()
     {
-        // Out of the re-claiming first: if the XACK is lost, the entry goes idle and comes back to this service,
-        // which acknowledges it against the result already written.
+        // Out of the re-claiming first: if every XACK below is lost, the entry goes idle and comes back to this
+        // service, which acknowledges it against the result already written.
         inService.TryRemove(id, out _);
-        await db.StreamAcknowledgeAsync(stream, group, id).ConfigureAwait(false);
+        var backoff = new Backoff(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.StreamAcknowledgeAsync(stream, group, id).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (attempt < AckAttempts && e is RedisException or TimeoutException)
+            {
+                // A restarting server: the multiplexer reconnects within seconds; try again rather than leave it pending.
+                await backoff.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
     }
 
     public ValueTask GiveBackAsync()

@@ -118,15 +118,19 @@ public sealed class BrokerServeTests(ITestOutputHelper output) : IAsyncLifetime,
         await probe.PublishAsync(results, []);
         await probe.PublishAsync(probe.DeadLetterName(input), []);
 
-        // Slow enough (a tenth of real time) that the kill falls in the middle; idle long enough to outlast the restart.
-        await using var serve = SchedulerProcess.Start(ServeArgs(probe, input, results, "--time-scale", "0.02", "--exit-when-idle", "10",
-            "--progress-interval", "0.5"));
+        // A short NATS AckWait: deliveries whose acknowledgements the crash lost come back in seconds, not 30.
+        var config = Path.Combine(_dir, "serve.conf");
+        await File.WriteAllTextAsync(config, "scheduler.brokers.nats.ack-wait = 3s\n");
+        // Idle long enough to outlast the restart and the redeliveries after it.
+        await using var serve = SchedulerProcess.Start(ServeArgs(probe, input, results, "--config", config, "--time-scale", "0.02",
+            "--exit-when-idle", "10", "--progress-interval", "0.5"));
         await serve.WaitForStderrAsync(l => l.StartsWith("serve ", StringComparison.Ordinal) && !l.Contains("completed 0,"), TimeSpan.FromMinutes(1));
         await BrokerServers.KillAsync(broker);
         await Task.Delay(TimeSpan.FromSeconds(1));
         await BrokerServers.StartAsync(broker);
 
         Assert.True(await serve.ExitAsync(TimeSpan.FromMinutes(4)) == 0, serve.Stderr);
+        output.WriteLine(serve.Stderr);
         var summary = JsonDocument.Parse(serve.Stdout).RootElement;
         var messages = await probe.ReadAllAsync(results);
         var lines = Parse(messages);
