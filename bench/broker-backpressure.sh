@@ -25,7 +25,8 @@ publisher=$!
 server=$!
 trap 'kill $publisher $server 2>/dev/null || true; rm -f "$run.serve.log"' EXIT
 
-metric() { curl -s "127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { printf "%d", $2 }'; }
+# prometheus-net's process_working_set_bytes is the resident set on Linux.
+metric() { curl -s "127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m { printf "%d", $2; found = 1 } END { if (!found) printf "0" }'; }
 backlog() {
   case $broker in
     rabbitmq) HOME=/tmp/scheduler-brokers/rabbitmq /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "scheduler-5672@localhost" list_queues name messages_ready 2>/dev/null | awk -v q="$run.in" '$1 == q { print $2 }' ;;
@@ -37,5 +38,5 @@ printf '%6s %12s %14s %10s %10s\n' "s" "published" "unacknowledged" "RSS MiB" "b
 for ((t = 10; t <= seconds; t += 10)); do
   sleep 10
   printf '%6d %12s %14s %10d %10s\n' "$t" "$((rate * t))" "$(metric scheduler_deliveries_unacknowledged)" \
-    "$(( $(metric process_resident_memory_bytes) / 1048576 ))" "$(backlog)"
+    "$(( $(metric process_working_set_bytes || echo 0) / 1048576 ))" "$(backlog)"
 done

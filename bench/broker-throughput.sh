@@ -4,10 +4,11 @@
 #
 #   bench/broker-throughput.sh [COUNT]      (default 50,000 requests per run; brokers from scripts/brokers.sh)
 #
-# For each broker: COUNT requests (the shipped Azure conversation trace, sampled) are published to a fresh queue,
-# then consumed by `consume`; COUNT more to another queue, then served with the cost model at time-scale 0 (ranks
-# answer at once) and results published back to the broker. serve's rate is COUNT over its wall time less the idle
-# second it waits before it exits. Prints one table; the ratio is serve / consume (goal ≥ 0.8).
+# For each broker: COUNT requests of one output token each (decoding taken out: what is measured is the path from the
+# broker to admission and from the result back to the broker) are published to a fresh queue, then consumed by
+# `consume`; COUNT more to another queue, then served with the cost model at time-scale 0 (ranks answer at once),
+# results published back to the broker. Both clocks start before connecting. serve's rate is COUNT over its wall time
+# less the idle second it waits before it exits. Prints one table; the ratio is serve / consume (goal ≥ 0.8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/serve-common.sh
@@ -22,14 +23,17 @@ scheduler=src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+awk -v n="$count" 'BEGIN { print "id,prompt_tokens,output_tokens,predicted_output_tokens"; srand(5)
+  for (i = 0; i < n; i++) printf "%d,%d,1,1\n", i, 16 + int(rand() * 2000) }' >"$work/requests.csv"
+
 declare -A uri=([rabbitmq]=rabbitmq://127.0.0.1:5672 [nats]=nats://127.0.0.1:4222 [redis]=redis://127.0.0.1:6379)
 printf '%-9s %14s %14s %7s\n' broker "consume req/s" "serve req/s" ratio
 for broker in rabbitmq nats redis; do
   run=$broker-$RANDOM$RANDOM
   base=${uri[$broker]}
-  "$scheduler" publish --count "$count" --rate 1000000 --quiet --to "$base/bench.$run.plain" >&2
+  "$scheduler" publish --requests "$work/requests.csv" --rate 1000000 --quiet --to "$base/bench.$run.plain" >&2
   plain=$("$scheduler" consume --source "$base/bench.$run.plain" --count "$count" | sed -E 's/.*: ([0-9,]+) deliveries\/s/\1/' | tr -d ,)
-  "$scheduler" publish --count "$count" --rate 1000000 --quiet --to "$base/bench.$run.in" >&2
+  "$scheduler" publish --requests "$work/requests.csv" --rate 1000000 --quiet --to "$base/bench.$run.in" >&2
   "$scheduler" serve --source "$base/bench.$run.in" --results "$base/bench.$run.out" --time-scale 0 --ranks "$ranks" --batch "$batch" \
     --policy "$policy" --exit-when-idle 1 --http off --progress-interval off --metrics-snapshot "" --format json >"$work/serve.json"
   completed=$(json_number completed "$work/serve.json")
@@ -39,4 +43,4 @@ for broker in rabbitmq nats redis; do
   [ "$completed" = "$count" ] || echo "warning: $broker: $completed of $count completed" >&2
   printf '%-9s %14s %14s %7s\n' "$broker" "$(with_commas "$plain")" "$(with_commas "$served")" "$ratio"
 done
-echo "($count requests each, G=$ranks B=$batch $policy, cost model at time-scale 0, $(nproc) cores)"
+echo "($count requests of one output token each, G=$ranks B=$batch $policy, cost model at time-scale 0, $(nproc) cores shared with the brokers)"
