@@ -1,6 +1,4 @@
 using System.Runtime.Serialization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using Scheduler.Runtime.Messages;
@@ -8,19 +6,14 @@ using Scheduler.Runtime.Messages;
 namespace Scheduler.Runtime.Serialization;
 
 /// <summary>
-/// Serializes every <see cref="ISchedulerMessage"/> as JSON under a short, stable manifest per type, so
-/// renaming a class never breaks a mixed-version cluster silently: an unknown manifest is an error.
-/// Bound in config/scheduler.conf; the round-trip tests cover each type listed here.
+/// Serializes every <see cref="ISchedulerMessage"/> in the binary form of <see cref="MessageCodec"/> under a short,
+/// stable manifest per type, so renaming a class never breaks a mixed-version cluster silently: an unknown manifest is
+/// an error. Bound in config/scheduler.conf; the round-trip tests cover each type listed here.
 /// </summary>
 public sealed class SchedulerMessageSerializer : SerializerWithStringManifest
 {
     /// <summary>Akka reserves 0–100 for its own serializers.</summary>
     public const int Id = 2601;
-
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     /// <summary>Every serializable message type and its manifest.</summary>
     public static IReadOnlyDictionary<Type, string> Manifests { get; } = new Dictionary<Type, string>
@@ -62,10 +55,11 @@ public sealed class SchedulerMessageSerializer : SerializerWithStringManifest
             ? manifest
             : throw new ArgumentException($"{o.GetType()} has no manifest in {nameof(SchedulerMessageSerializer)}");
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    public override byte[] ToBinary(object obj) =>
+        obj is ISchedulerMessage message ? MessageCodec.Encode(message) : throw new ArgumentException($"{obj.GetType()} is not a scheduler message");
 
     public override object FromBinary(byte[] bytes, string manifest) =>
         TypesByManifest.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Options) ?? throw new SerializationException($"manifest '{manifest}': null payload")
+            ? MessageCodec.Decode(type, bytes)
             : throw new SerializationException($"unknown manifest '{manifest}' for {nameof(SchedulerMessageSerializer)}");
 }

@@ -78,3 +78,49 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         Assert.ThrowsAny<Exception>(() => serializer.FromBinary("{}"u8.ToArray(), "rank.teleport"));
     }
 }
+
+/// <summary>The binary form refuses what it cannot read in full, instead of building a message from garbage.</summary>
+public sealed class MessageCodecTests
+{
+    private static readonly ISchedulerMessage Sample = new Tick(2, 7, 40, [new RankRequest(12, 300, 9)]);
+
+    [Fact]
+    public void The_bytes_are_binary_and_start_with_the_format()
+    {
+        var bytes = MessageCodec.Encode(Sample);
+        Assert.Equal(MessageCodec.Format, bytes[0]);
+        // Rank, step, admitted-through, count, one request: 4 + 4 + 8 + 4 + (8 + 4 + 4) after the format byte.
+        Assert.Equal(1 + 36, bytes.Length);
+    }
+
+    [Fact]
+    public void A_message_cut_short_is_refused()
+    {
+        var bytes = MessageCodec.Encode(Sample);
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(Tick), bytes[..^3]));
+    }
+
+    [Fact]
+    public void Bytes_left_over_are_refused()
+    {
+        var bytes = MessageCodec.Encode(Sample);
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(Tick), [.. bytes, 0]));
+    }
+
+    [Fact]
+    public void Another_format_is_refused_naming_both()
+    {
+        var bytes = MessageCodec.Encode(Sample);
+        bytes[0] = MessageCodec.Format + 1;
+        var e = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(Tick), bytes));
+        Assert.Contains($"this node reads {MessageCodec.Format}", e.Message);
+    }
+
+    [Fact]
+    public void An_impossible_array_count_is_refused_before_allocating()
+    {
+        var bytes = MessageCodec.Encode(new AcknowledgeDeliveries([1, 2]));
+        BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1);
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(AcknowledgeDeliveries), bytes));
+    }
+}
