@@ -76,7 +76,7 @@ public sealed class BfioPolicyTests
         public int LongestWait { get; private set; }
         public int MostHolds { get; private set; }
 
-        public void Place(ClusterState state)
+        public void Place(ClusterView state)
         {
             foreach (var id in state.Queue) _seen.TryAdd(id, state.Step);
             var queued = state.QueueCount;

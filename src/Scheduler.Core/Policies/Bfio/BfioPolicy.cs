@@ -87,9 +87,9 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Ranks held for an oversize request after the last call (one entry per held request).</summary>
     public ReadOnlySpan<int> HeldRanks => _reservedRank.AsSpan(0, _reservedCount);
 
-    /// <summary>A request's age counts from the step it joined the queue (<see cref="ClusterState.QueuedStep"/>),
+    /// <summary>A request's age counts from the step it joined the queue (<see cref="ClusterView.QueuedStep"/>),
     /// so the policy keeps nothing per request but its reservations and what the predictor learns.</summary>
-    public void OnReleased(ClusterState state, int slot)
+    public void OnReleased(ClusterView state, int slot)
     {
         _predictor.OnReleased(state, slot);
         for (var r = _reservedCount - 1; r >= 0; r--)
@@ -106,7 +106,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>The last call's problem (for tests and diagnostics).</summary>
     internal PlacementProblem LastProblem => _problem;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         var queue = state.Queue;
         if (queue.Length == 0) return;
@@ -223,7 +223,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
-    private void ProjectCandidates(ClusterState state, int count, int rows, int planned)
+    private void ProjectCandidates(ClusterView state, int count, int rows, int planned)
     {
         if (_candidateProfiles.Length < count * planned) _candidateProfiles = new double[Math.Max(count * planned, 2 * _candidateProfiles.Length)];
         if (_keys.Length < count)
@@ -253,7 +253,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <see cref="BfioSettings.SelectSlack"/> (by weighted projected load) stay in this call's problem,
     /// plus every one past its aging grace; the rest wait. Keeps queue order. Returns the new count.
     /// </summary>
-    private int SelectLightest(ClusterState state, int count, int admit, int planned)
+    private int SelectLightest(ClusterView state, int count, int admit, int planned)
     {
         var slack = _settings.SelectSlack;
         if (slack < 0 || count <= admit) return count;
@@ -315,7 +315,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private bool Lighter(int x, int y) => _sortedKeys[x] < _sortedKeys[y] || (_sortedKeys[x] == _sortedKeys[y] && x < y);
 
     /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>
-    private bool IsAged(ClusterState state, int id)
+    private bool IsAged(ClusterView state, int id)
     {
         var age = state.Step - state.QueuedStep(id);
         return _releasedId == id || age >= _settings.MaxWaitSteps || (_settings.AgingSteps > 0 && age > _settings.AgingSteps);
@@ -402,7 +402,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// (or is overdue, or nothing else is queued: then holding only delays it while everything drains).
     /// A held request is not counted as waiting work.
     /// </summary>
-    private void UpdateReservations(ClusterState state, ReadOnlySpan<int> queue, int rows)
+    private void UpdateReservations(ClusterView state, ReadOnlySpan<int> queue, int rows)
     {
         _releasedId = -1;
         var ranks = state.Ranks;

@@ -80,19 +80,25 @@ public sealed record BfioSettings
     /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
     public int MaxWaitSteps { get; init; } = 128;
 
+    /// <summary>Checks every setting; a bad one is a <see cref="PolicyParameterException"/> naming its policy key (h, w0, …).</summary>
     public void Validate()
     {
-        if (Horizon < 0) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "horizon must be ≥ 0");
-        if (!(NowWeight >= 0.0)) throw new ArgumentOutOfRangeException(nameof(NowWeight), NowWeight, "w0 must be ≥ 0");
-        if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "decay must lie in (0, 1]");
-        if (!(SelectSlack == -1 || (SelectSlack >= 0.0 && SelectSlack <= 1.0))) throw new ArgumentOutOfRangeException(nameof(SelectSlack), SelectSlack, "select must be -1 or lie in [0, 1]");
-        if (!double.IsFinite(MassWeight)) throw new ArgumentOutOfRangeException(nameof(MassWeight), MassWeight, "mass must be finite");
-        if (Window < 0) throw new ArgumentOutOfRangeException(nameof(Window), Window, "window must be ≥ 0");
-        if (AgingSteps < 0) throw new ArgumentOutOfRangeException(nameof(AgingSteps), AgingSteps, "aging steps must be ≥ 0");
-        if (ReserveAfterSteps < -1) throw new ArgumentOutOfRangeException(nameof(ReserveAfterSteps), ReserveAfterSteps, "reserve must be ≥ -1");
-        if (!(OversizeShare >= 0.0)) throw new ArgumentOutOfRangeException(nameof(OversizeShare), OversizeShare, "oversize share must be ≥ 0");
-        if (ExchangeSweeps < -1) throw new ArgumentOutOfRangeException(nameof(ExchangeSweeps), ExchangeSweeps, "sweeps must be ≥ -1");
-        if (ExchangeBudget < 0) throw new ArgumentOutOfRangeException(nameof(ExchangeBudget), ExchangeBudget, "budget must be ≥ 0");
-        if (MaxWaitSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxWaitSteps), MaxWaitSteps, "max wait must be ≥ 1 step");
+        Require(Horizon >= 0, "h", Horizon, "must be ≥ 0");
+        Require(NowWeight >= 0.0 && double.IsFinite(NowWeight), "w0", NowWeight, "must be ≥ 0");
+        Require(Decay > 0.0 && Decay <= 1.0, "decay", Decay, "must lie in (0, 1]");
+        Require(SelectSlack == -1 || (SelectSlack >= 0.0 && SelectSlack <= 1.0), "select", SelectSlack, "must be -1 or lie in [0, 1]");
+        Require(double.IsFinite(MassWeight), "mass", MassWeight, "must be finite");
+        Require(Window >= 0, "window", Window, "must be ≥ 0");
+        Require(AgingSteps >= 0, "aging", AgingSteps, "must be ≥ 0");
+        Require(ReserveAfterSteps >= -1, "reserve", ReserveAfterSteps, "must be ≥ -1");
+        Require(OversizeShare >= 0.0 && double.IsFinite(OversizeShare), "oversize", OversizeShare, "must be ≥ 0");
+        Require(ExchangeSweeps >= -1, "sweeps", ExchangeSweeps, "must be ≥ -1");
+        Require(ExchangeBudget >= 0, "budget", ExchangeBudget, "must be ≥ 0");
+        Require(MaxWaitSteps >= 1, "maxwait", MaxWaitSteps, "must be ≥ 1");
+    }
+
+    private static void Require(bool ok, string key, object value, string rule)
+    {
+        if (!ok) throw new PolicyParameterException(key, value, rule);
     }
 }
