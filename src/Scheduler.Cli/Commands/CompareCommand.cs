@@ -199,7 +199,7 @@ public sealed class CompareCommand : SchedulerCommand
     /// <summary>Rows = policies, columns = cells; per figure, and the worst figure of each cell in heatmap.png.</summary>
     private static void WriteHeatMaps(string outDir, IReadOnlyList<(ComparisonCell Cell, RunSummary[] Runs)> runs, IReadOnlyList<PolicySpec> specs)
     {
-        var columns = runs.Select(r => r.Cell.ToString()).ToList();
+        var columns = runs.Select(r => r.Cell.Label).ToList();
         var rows = specs.Select(s => s.Text).ToList();
         var worst = new double[rows.Count, columns.Count];
         foreach (var figure in Enum.GetValues<Figure>())

@@ -20,13 +20,18 @@ public sealed class HeatMap(string title, IReadOnlyList<string> rowLabels, IRead
 
         var plot = new Plot();
         plot.Title(title);
-        var heatmap = plot.Add.Heatmap(colour);
-        heatmap.Colormap = new ScottPlot.Colormaps.Turbo();
-        heatmap.ManualRange = new ScottPlot.Range(0, Math.Log2(cap));
-        // Cell (r, c) covers x ∈ [c, c+1], y ∈ [rows−1−r, rows−r]: the first row on top, as in the table.
-        heatmap.Extent = new CoordinateRect(0, columns, 0, rows);
-        var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = $"log₂(times worse than the best), capped at {cap}×";
+        plot.XLabel(string.Create(CultureInfo.InvariantCulture, $"colour: log₂ of the ratio, 1.00 dark blue … ≥ {cap:0.#}× dark red"));
+        // Cells drawn as rectangles: cell (r, c) covers x ∈ [c, c+1], y ∈ [rows−1−r, rows−r], the first row on top as in
+        // the table (ScottPlot's own heatmap offsets and flips cells depending on its extent settings).
+        IColormap colormap = new ScottPlot.Colormaps.Turbo();
+        var range = new ScottPlot.Range(0, Math.Log2(cap));
+        for (var r = 0; r < rows; r++)
+            for (var c = 0; c < columns; c++)
+            {
+                var cell = plot.Add.Rectangle(c, c + 1, rows - r - 1, rows - r);
+                cell.FillColor = colormap.GetColor(colour[r, c], range);
+                cell.LineWidth = 0;
+            }
         for (var r = 0; r < rows; r++)
             for (var c = 0; c < columns; c++)
             {
@@ -39,7 +44,7 @@ public sealed class HeatMap(string title, IReadOnlyList<string> rowLabels, IRead
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, columns).Select(c => c + 0.5).ToArray(), columnLabels.ToArray());
         plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        plot.Axes.Bottom.MinimumSize = 190;
+        plot.Axes.Bottom.MinimumSize = 240;
         plot.Axes.Left.MinimumSize = 150;
         plot.Axes.SetLimits(0, columns, 0, rows);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

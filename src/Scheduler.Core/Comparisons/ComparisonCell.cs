@@ -13,5 +13,8 @@ public sealed record ComparisonCell(string Shape, int Ranks, int Batch, int Seed
     /// <summary>"backlog" or "load 0.8".</summary>
     public string Arrivals => Load is { } load ? string.Create(CultureInfo.InvariantCulture, $"load {load:0.##}") : "backlog";
 
+    /// <summary>A short label for plots: "code G8 B16 load 0.8 s1".</summary>
+    public string Label => $"{Shape} G{Ranks} B{Batch} {Arrivals} s{Seed}";
+
     public override string ToString() => $"{Shape} G={Ranks} B={Batch} seed {Seed} {Arrivals}";
 }
