@@ -37,6 +37,11 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _releasedRank = -1;
     private int _ranks;
     private int _planned;
+    // Turnover τ by Little's law: requests active ÷ admissions per step, counted over the policy's own calls.
+    private long _admittedTotal;
+    private int _firstStep = -1;
+    private int _maxWait;
+    private int _agingSteps;
 
 
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
@@ -114,6 +119,7 @@ public sealed class BfioPolicy : IPlacementPolicy
 
         var totalFree = state.TotalFreeSlots();
         if (totalFree == 0) return;
+        UpdateWaitBounds(state);
         var ranks = state.Ranks;
         _ranks = ranks;
         var rows = _predictor.LooksAhead ? _settings.Horizon + 1 : 1;
@@ -142,6 +148,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             var g = _releasedRank;
             state.Admit(_releasedId, g);
             _predictor.OnAdmitted(state, _releasedId);
+            _admittedTotal++;
             _releasedId = -1;
             totalFree--;
             _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
@@ -187,7 +194,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_problem.Profile(i));
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
             var age = state.Step - state.QueuedStep(id);
-            if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
+            if (mandatory < admit && (age >= _maxWait || _releasedId == id))
             {
                 _problem.Mandatory(i) = true;
                 mandatory++;
@@ -200,9 +207,9 @@ public sealed class BfioPolicy : IPlacementPolicy
         {
             var bonus = -massDiscount * _problem.Reward(i);
             var age = state.Step - state.QueuedStep(_candidates[i]);
-            if (_settings.AgingSteps > 0 && age > _settings.AgingSteps)
+            if (_agingSteps > 0 && age > _agingSteps)
             {
-                var ramp = Math.Min(1.0, (double)(age - _settings.AgingSteps) / _settings.AgingSteps);
+                var ramp = Math.Min(1.0, (double)(age - _agingSteps) / _agingSteps);
                 bonus += (ranks - 1) * ramp * _problem.Reward(i);
             }
             _problem.Bonus(i) = bonus;
@@ -218,8 +225,33 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (g < 0) continue;
             state.Admit(_candidates[i], g);
             _predictor.OnAdmitted(state, _candidates[i]);
+            _admittedTotal++;
         }
         _releasedId = -1;
+    }
+
+    /// <summary>
+    /// The wait bounds of this call. A wait is long or short only against how fast slots turn over: 128 steps are
+    /// two mean lifetimes of a burst request but half of a long-context one, and forcing a 100k-token prompt in before
+    /// any rank has drained room for it lifts one rank far above the rest. So the hard bound is the larger of
+    /// <see cref="BfioSettings.MaxWaitSteps"/> and <see cref="BfioSettings.MaxWaitTurnovers"/> turnovers, τ being the
+    /// mean lifetime of a request by Little's law (requests active ÷ admissions per step, over this policy's calls);
+    /// the aging grace keeps its ratio to the bound. Predictor-free: it counts, it reads no lengths.
+    /// </summary>
+    private void UpdateWaitBounds(ClusterView state)
+    {
+        if (_firstStep < 0) _firstStep = state.Step;
+        _maxWait = _settings.MaxWaitSteps;
+        var steps = state.Step - _firstStep;
+        if (_settings.MaxWaitTurnovers > 0 && steps > 0 && _admittedTotal > 0)
+        {
+            var active = 0L;
+            foreach (var n in state.ActiveCounts) active += n;
+            var turnover = active * (double)steps / _admittedTotal;
+            _maxWait = (int)Math.Min(int.MaxValue / 2, Math.Max(_settings.MaxWaitSteps, Math.Ceiling(_settings.MaxWaitTurnovers * turnover)));
+        }
+        _agingSteps = _settings.AgingSteps == 0 ? 0
+            : (int)Math.Max(1, Math.Round((double)_settings.AgingSteps * _maxWait / _settings.MaxWaitSteps));
     }
 
     /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
@@ -318,7 +350,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private bool IsAged(ClusterView state, int id)
     {
         var age = state.Step - state.QueuedStep(id);
-        return _releasedId == id || age >= _settings.MaxWaitSteps || (_settings.AgingSteps > 0 && age > _settings.AgingSteps);
+        return _releasedId == id || age >= _maxWait || (_agingSteps > 0 && age > _agingSteps);
     }
 
     /// <summary>
@@ -416,7 +448,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (state.IsQueued(id) && _releasedId < 0)
             {
                 _predictor.ProjectCandidate(state, id, profile);
-                fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _settings.MaxWaitSteps;
+                fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _maxWait;
             }
             if (!state.IsQueued(id) || fits)
             {
