@@ -339,25 +339,16 @@ public sealed class GreedyExchangeSolver
         }
         if (mandatoryLeft == 0)
             for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && _rankOf[i] < 0;
-        var totalFree = 0;
-        for (var r = 0; r < _ranks; r++) totalFree += _free[r];
-        // Slots to spare (fewer candidates than free slots, as under timed arrivals): most placements stay under the
-        // envelope and cost the same, so the objective cannot rank them; the least loaded rank then takes the next
-        // request (water-filling), keeping the most headroom for growth and later arrivals. Every slot to be filled
-        // (a backlog): the rank with the most free slots goes first, so none is left with only slots that overshoot.
-        var slotsToSpare = target - admitted < totalFree;
         while (admitted < target)
         {
-            // Most room = least weighted load: the envelope term of Room is the same for every rank.
+            // Most room = least weighted load: the envelope term of Room is the same for every rank. (Least weighted
+            // load first whenever candidates are fewer than free slots was measured in the comparison matrix: it
+            // helps long generation with timed arrivals and loses more elsewhere; docs/compare.md.)
             var g = -1;
             for (var r = 0; r < _ranks; r++)
             {
                 if (_free[r] == 0) continue;
-                if (g < 0) { g = r; continue; }
-                var better = slotsToSpare
-                    ? _weighted[r] < _weighted[g] || (_weighted[r] == _weighted[g] && _free[r] > _free[g])
-                    : _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g]);
-                if (better) g = r;
+                if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
             }
             if (g < 0) break;
             EvaluateRow(g);
