@@ -590,7 +590,8 @@ public sealed class GreedyExchangeSolver
     private bool TryImprove(int i, int g, double tol)
     {
         var bestDelta = -tol;
-        int kind = 0, other = -1;
+        var kind = Exchange.None;
+        var other = -1;
         var critical = _critical[g];
         PrepareExchanges(i, g);
         if (critical)
@@ -607,23 +608,22 @@ public sealed class GreedyExchangeSolver
                     if (_rankOf[j] >= 0) continue;
                     _budgetLeft -= _rows;
                     var d = _g * _replaceAcc[j] - (_value[j] - _value[i]);
-                    if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
+                    if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
                 }
             }
         }
         else if (!_p.Mandatory(i))
         {
-            // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i), and the maximum
-            // can fall at most to the next rank's load, and only where g alone holds it: a bound that only
-            // weakens as value_j falls, so the scan in value order stops once no later j can beat the best.
-            var floor = critical ? MaxDropBound(g) : 0.0;
+            // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i). Rank g holds no maximum
+            // (critical ranks took the branch above), so no maximum can fall: Δmax ≥ 0, and in value order the scan
+            // stops at the first j whose value gain alone cannot beat the best.
             for (var k = 0; k < _count; k++)
             {
                 var j = _byValue[k];
                 if (_rankOf[j] >= 0) continue;
-                if (floor - (_value[j] - _value[i]) >= bestDelta) break;
+                if (-(_value[j] - _value[i]) >= bestDelta) break;
                 var d = ReplaceCostBelow(j, bestDelta + (_value[j] - _value[i])) - (_value[j] - _value[i]);
-                if (d < bestDelta) { bestDelta = d; kind = 1; other = j; }
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
             }
         }
         if (critical)
@@ -632,7 +632,7 @@ public sealed class GreedyExchangeSolver
             {
                 if (g2 == g || _free[g2] == 0) continue;
                 var d = MoveCost(g2);
-                if (d < bestDelta) { bestDelta = d; kind = 2; other = g2; }
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Move; other = g2; }
             }
             for (var j = 0; j < _count; j++)
             {
@@ -640,7 +640,7 @@ public sealed class GreedyExchangeSolver
                 if (g2 < 0 || g2 == g) continue;
                 _budgetLeft -= _rows;
                 var d = _g * _swapAcc[j];
-                if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
             }
         }
         else
@@ -650,10 +650,10 @@ public sealed class GreedyExchangeSolver
             foreach (var j in _onCritical.AsSpan(0, _onCriticalCount))
             {
                 var d = SwapCost(j, _rankOf[j]);
-                if (d < bestDelta) { bestDelta = d; kind = 3; other = j; }
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
             }
         }
-        if (kind == 0) return false;
+        if (kind == Exchange.None) return false;
         Apply(kind, i, other);
         Exchanges++;
         return true;
@@ -803,35 +803,38 @@ public sealed class GreedyExchangeSolver
         return _g * delta;
     }
 
-    /// <summary>G·Σ_h w_h (second_h − max_h) over the rows where rank g alone holds the maximum: the most a change on g alone can lower the max term.</summary>
-    private double MaxDropBound(int g)
+    /// <summary>The improving exchanges the search tries for an admitted candidate i.</summary>
+    private enum Exchange
     {
-        var weights = _p.Weights;
-        var drop = 0.0;
-        for (var h = 0; h < _rows; h++)
-            if (_topRank[3 * h] == g) drop += weights[h] * (_top[3 * h + 1] - _top[3 * h]);
-        return _g * drop;
+        None,
+        /// <summary>A queued candidate takes i's place on its rank; i goes back to the queue.</summary>
+        Replace,
+        /// <summary>i moves to another rank with a free slot.</summary>
+        Move,
+        /// <summary>i and a candidate on another rank trade ranks.</summary>
+        Swap,
     }
 
-    private void Apply(int kind, int i, int other)
+    /// <param name="other">The queued candidate (Replace), the target rank (Move) or the other candidate (Swap).</param>
+    private void Apply(Exchange kind, int i, int other)
     {
         var a = _rankOf[i];
-        var b = kind == 2 ? other : kind == 3 ? _rankOf[other] : -1;
+        var b = kind == Exchange.Move ? other : kind == Exchange.Swap ? _rankOf[other] : -1;
         _critical.AsSpan(0, _ranks).CopyTo(_wasCritical);
         switch (kind)
         {
-            case 1:
+            case Exchange.Replace:
             {
                 var g = _rankOf[i];
                 Unassign(i);
                 AssignQuiet(other, g);
                 break;
             }
-            case 2:
+            case Exchange.Move:
                 Unassign(i);
                 AssignQuiet(i, other);
                 break;
-            default:
+            case Exchange.Swap:
             {
                 var gi = _rankOf[i];
                 var gj = _rankOf[other];
@@ -843,7 +846,7 @@ public sealed class GreedyExchangeSolver
             }
         }
         RefreshTop(a, b);
-        Unsettle(a, b, i, kind == 2 ? -1 : other);
+        Unsettle(a, b, i, kind == Exchange.Move ? -1 : other);
     }
 
     private void AssignQuiet(int i, int g)
