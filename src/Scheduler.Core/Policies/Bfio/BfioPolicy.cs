@@ -67,16 +67,27 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// </summary>
     private static void WarmUp(BfioSettings settings, IOutputPredictor predictor)
     {
-        var requests = new Request[96];
+        // 4 ranks of 6 slots and 4·G = 16 candidates shown at a time: 96 requests are 4 full turnovers of the cluster,
+        // enough for light-first selection (a queue longer than the free slots) and the drain.
+        var shape = new ClusterShape(4, 6);
+        var requests = new Request[4 * shape.Ranks * shape.BatchSize];
         for (var i = 0; i < requests.Length; i++)
         {
-            var prompt = i == 40 ? 20000 : 100 + 97 * (i % 11);
+            // Prompts of 11 sizes (100 … 1,070) and outputs of 13 lengths (2 … 14) that do not repeat in step, so
+            // ranks drift apart and exchanges pay; one 20,000-token prompt, oversize against any rank, gets a held rank.
+            var prompt = i == requests.Length / 2 ? 20000 : 100 + 97 * (i % 11);
             var output = 2 + i % 13;
             requests[i] = new Request(i, prompt, output, output);
         }
-        var twin = new BfioPolicy(settings with { AgingSteps = Math.Min(settings.AgingSteps, 2), MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6) },
+        // Bounds of a few steps (in steps, not turnovers), so aging and the overdue admission happen within the run.
+        var twin = new BfioPolicy(settings with
+            {
+                AgingSteps = Math.Min(settings.AgingSteps, 2),
+                MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6),
+                MaxWaitTurnovers = 0,
+            },
             predictor.Fresh(), null, warmUp: false);
-        Simulator.Run(new Workload(requests, "warm-up"), twin, new SimulationOptions(new ClusterShape(4, 6)) { RecordSteps = false });
+        Simulator.Run(new Workload(requests, "warm-up"), twin, new SimulationOptions(shape) { RecordSteps = false });
     }
 
     public string Name { get; }
