@@ -122,6 +122,10 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>The last call's problem (for tests and diagnostics).</summary>
     internal PlacementProblem LastProblem => _problem;
 
+    /// <summary>
+    /// One decision: project every rank over the horizon, release or hold ranks for oversize requests, pick this
+    /// call's candidates, state the placement problem, solve it and admit what the solver placed.
+    /// </summary>
     public void Place(ClusterView state)
     {
         var queue = state.Queue;
@@ -131,12 +135,34 @@ public sealed class BfioPolicy : IPlacementPolicy
         var totalFree = state.TotalFreeSlots();
         if (totalFree == 0) return;
         UpdateWaitBounds(state);
-        var ranks = state.Ranks;
-        _ranks = ranks;
+        _ranks = state.Ranks;
         var rows = _predictor.LooksAhead ? _settings.Horizon + 1 : 1;
-        EnsureBuffers(ranks, rows, queue.Length);
+        EnsureBuffers(_ranks, rows, queue.Length);
 
-        // Real projection and envelope.
+        var planned = ProjectRanks(state, rows);
+        UpdateReservations(state, queue, rows);
+        if (AdmitReleased(state, rows, planned)) totalFree--;
+        totalFree -= HeldSlots(state);
+
+        var count = CollectCandidates(state, queue, totalFree);
+        var admit = Math.Min(count, totalFree);
+        ProjectCandidates(state, count, rows, planned);
+        count = SelectLightest(state, count, admit, planned);
+        StateProblem(state, count, admit, rows, planned);
+
+        _solver.MaxSweeps = _settings.ExchangeSweeps;
+        _solver.MaxEvaluations = _settings.ExchangeBudget;
+        var objective = _solver.Solve(_problem, _rankOf.AsSpan(0, count));
+        Solved?.Invoke(_problem, objective);
+        AdmitPlaced(state, count);
+    }
+
+    /// <summary>
+    /// The row weights (w_0, then Decay^(h−1)), the rows planned on, and every rank's projected load and the envelope
+    /// (the largest load) on those rows. Returns how many rows are planned.
+    /// </summary>
+    private int ProjectRanks(ClusterView state, int rows)
+    {
         var weights = _weights.AsSpan(0, rows);
         weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
         var w = 1.0;
@@ -144,33 +170,48 @@ public sealed class BfioPolicy : IPlacementPolicy
         // Only the planned rows of the projection and envelope are filled and read.
         var planned = SampleRows(rows, weights);
         var plannedRows = _sampled.AsSpan(0, planned);
-        var projection = _projection.AsSpan(0, ranks * rows);
-        for (var g = 0; g < ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
+        var projection = _projection.AsSpan(0, _ranks * rows);
+        for (var g = 0; g < _ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
         var envelope = _envelope.AsSpan(0, rows);
         envelope.Fill(double.NegativeInfinity);
-        for (var g = 0; g < ranks; g++)
-            foreach (var h in plannedRows)
-                if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
+        for (var g = 0; g < _ranks; g++) RaiseEnvelope(g, rows, plannedRows);
+        return planned;
+    }
 
-        UpdateReservations(state, queue, rows);
-        if (_releasedId >= 0 && state.FreeSlots(_releasedRank) > 0)
-        {
-            // The rank was held for this request: it goes there, before anything else is placed.
-            var g = _releasedRank;
-            state.Admit(_releasedId, g);
-            _predictor.OnAdmitted(state, _releasedId);
-            _admittedTotal++;
-            _releasedId = -1;
-            totalFree--;
-            _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
-            foreach (var h in plannedRows)
-                if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
-        }
-        // A held rank keeps one slot free for its request.
+    private void RaiseEnvelope(int g, int rows, ReadOnlySpan<int> plannedRows)
+    {
+        foreach (var h in plannedRows)
+            if (_projection[g * rows + h] > _envelope[h]) _envelope[h] = _projection[g * rows + h];
+    }
+
+    /// <summary>A request released from its held rank goes there before anything else is placed; true if it did.</summary>
+    private bool AdmitReleased(ClusterView state, int rows, int planned)
+    {
+        if (_releasedId < 0 || state.FreeSlots(_releasedRank) == 0) return false;
+        var g = _releasedRank;
+        state.Admit(_releasedId, g);
+        _predictor.OnAdmitted(state, _releasedId);
+        _admittedTotal++;
+        _releasedId = -1;
+        var plannedRows = _sampled.AsSpan(0, planned);
+        _predictor.ProjectRankRows(state, g, plannedRows, _projection.AsSpan(g * rows, rows));
+        RaiseEnvelope(g, rows, plannedRows);
+        return true;
+    }
+
+    /// <summary>Free slots kept for held requests: a held rank keeps one slot free for its request.</summary>
+    private int HeldSlots(ClusterView state)
+    {
+        var held = 0;
         for (var r = 0; r < _reservedCount; r++)
-            if (state.FreeSlots(_reservedRank[r]) > 0) totalFree--;
+            if (state.FreeSlots(_reservedRank[r]) > 0) held++;
+        return held;
+    }
 
-        var window = _settings.Window > 0 ? _settings.Window : 4 * ranks;
+    /// <summary>This call's candidates into <see cref="_candidates"/>: the queue head (the window, at least Σ free slots), held requests aside.</summary>
+    private int CollectCandidates(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
+    {
+        var window = _settings.Window > 0 ? _settings.Window : 4 * _ranks;
         var count = 0;
         var limit = Math.Max(window, totalFree);
         for (var q = 0; q < queue.Length && count < limit; q++)
@@ -178,13 +219,20 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (IsHeld(queue[q]) || !state.IsQueued(queue[q])) continue;
             _candidates[count++] = queue[q];
         }
-        var admit = Math.Min(count, totalFree);
+        return count;
+    }
 
-        ProjectCandidates(state, count, rows, planned);
-        count = SelectLightest(state, count, admit, planned);
-        _problem.Reset(ranks, planned, count);
+    /// <summary>
+    /// The placement problem of this call: each rank's projected loads on the planned rows and its free slots (a held
+    /// rank looks full up to the envelope, one slot fewer), each candidate's profile, the overdue ones mandatory, and
+    /// each candidate's bonus (the mass discount, and the aging bonus past its grace).
+    /// </summary>
+    private void StateProblem(ClusterView state, int count, int admit, int rows, int planned)
+    {
+        var projection = _projection.AsSpan(0, _ranks * rows);
+        _problem.Reset(_ranks, planned, count);
         _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
-        for (var g = 0; g < ranks; g++)
+        for (var g = 0; g < _ranks; g++)
         {
             var column = _problem.BaseColumn(g);
             var full = projection.Slice(g * rows, rows);
@@ -194,7 +242,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             for (var k = 0; k < planned; k++)
             {
                 var h = _sampled[k];
-                column[k] = held ? Math.Max(full[h], envelope[h]) : full[h];
+                column[k] = held ? Math.Max(full[h], _envelope[h]) : full[h];
             }
             _problem.Free(g) = held ? Math.Max(0, state.FreeSlots(g) - 1) : state.FreeSlots(g);
         }
@@ -221,15 +269,15 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (_agingSteps > 0 && age > _agingSteps)
             {
                 var ramp = Math.Min(1.0, (double)(age - _agingSteps) / _agingSteps);
-                bonus += (ranks - 1) * ramp * _problem.Reward(i);
+                bonus += (_ranks - 1) * ramp * _problem.Reward(i);
             }
             _problem.Bonus(i) = bonus;
         }
-        _solver.MaxSweeps = _settings.ExchangeSweeps;
-        _solver.MaxEvaluations = _settings.ExchangeBudget;
-        var objective = _solver.Solve(_problem, _rankOf.AsSpan(0, count));
-        Solved?.Invoke(_problem, objective);
+    }
 
+    /// <summary>Admits every candidate the solver placed, in candidate (queue) order.</summary>
+    private void AdmitPlaced(ClusterView state, int count)
+    {
         for (var i = 0; i < count; i++)
         {
             var g = _rankOf[i];
