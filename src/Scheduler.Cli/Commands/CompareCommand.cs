@@ -28,7 +28,7 @@ public sealed class CompareCommand : SchedulerCommand
 
     private readonly Option<string> _shapes = CliOption.Text("--shapes", "comma-separated workload shapes", string.Join(",", ShapeCatalog.Names),
         helpName: "LIST", check: list => { foreach (var name in SplitList(list)) ShapeOrError(name); });
-    private readonly Option<ValueList<int>> _ranks = CliOption.IntList("--ranks", "G values (the full matrix of issue 12: 8,32,128)", "8,32", 1);
+    private readonly Option<ValueList<int>> _ranks = CliOption.IntList("--ranks", "G values", "8,32,128", 1);
     private readonly Option<ValueList<int>> _batches = CliOption.IntList("--batch", "B values", "16,72", 1);
     private readonly Option<ValueList<int>> _seeds = CliOption.IntList("--seeds", "generator seeds", "1,2", 0);
     private readonly Option<ValueList<double>> _loads = CliOption.DoubleList("--loads",

@@ -31,10 +31,11 @@ public sealed record BfioSettings
     /// weighted projected load, enter the problem (the aged, overdue and released ones always do); −1 = all.
     /// Step time is the heaviest rank's load, so admitting the lighter requests first keeps every step
     /// shorter while the heavy ones wait (bounded by aging and the hard bound) for room. A smaller share
-    /// trades balance for throughput; 0.35 is the knee on resampled burst (12 seeds) and Azure (5 seeds). The comparison
-    /// matrix (docs/compare.md) agrees on throughput and TTFT p99 but not on backlogged imbalance: −1 (every candidate)
-    /// balances long-context and mixed backlogs better (1.19× and 1.62× the best other policy's imbalance against 1.42×
-    /// and 1.74×) at 1–3% less throughput there and 1% less with the online predictor on burst.
+    /// trades balance for throughput; 0.35 is the knee on resampled burst (12 seeds) and Azure (5 seeds).
+    /// The comparison matrix (docs/compare.md; G 8 and 32) agrees on throughput and TTFT p99, not on
+    /// backlogged imbalance: −1 (every candidate) balances long-context and mixed backlogs better (1.19× and
+    /// 1.62× the best other policy's imbalance against 1.42× and 1.74×) at 1–3% less throughput there, and
+    /// 1% less with the online predictor on burst.
     /// </summary>
     public double SelectSlack { get; init; } = 0.35;
 
@@ -84,11 +85,12 @@ public sealed record BfioSettings
     public int MaxWaitSteps { get; init; } = 128;
 
     /// <summary>
-    /// The hard bound in turnovers (mean request lifetimes, measured by Little's law): the bound is the larger of this many
-    /// turnovers and <see cref="MaxWaitSteps"/>; 0 = steps only. Scales the wait to the workload, so a long-context
-    /// prompt waits for a rank to drain instead of being forced onto one after a fixed count of short steps. In the
-    /// comparison matrix 2, 4 and 8 turnovers cut long-context and mixed backlog imbalance step by step (2.6×, 1.9×, 1.4×
-    /// and 5.1×, 3.3×, 1.7× the best other policy's at 0, 2, 8); TTFT p99 with timed arrivals moved by a few percent.
+    /// The hard bound in turnovers (mean request lifetimes, measured by Little's law): the bound is the larger
+    /// of this many turnovers and <see cref="MaxWaitSteps"/>; 0 = steps only. Scales the wait to the workload,
+    /// so a long-context prompt waits for a rank to drain instead of being forced onto one after a fixed count
+    /// of short steps. In the comparison matrix (G 8 and 32) 0, 2 and 8 turnovers took backlogged imbalance
+    /// from 2.6× to 1.9× to 1.4× the best other policy's on long-context and from 5.1× to 3.3× to 1.7× on mixed;
+    /// the price is TTFT p99 with timed arrivals on long generation (1.2× to 1.7× the best; docs/compare.md).
     /// </summary>
     public double MaxWaitTurnovers { get; init; } = 8.0;
 
