@@ -59,7 +59,7 @@ public sealed class CompareCommand : SchedulerCommand
         again with timed arrivals at each load, the rate being load × fcfs's backlogged completion rate in that cell.
         Figures: throughput, barrier idle fraction (time view), average imbalance; with timed arrivals also TTFT p99 and
         end-to-end p99. Each is shown as times worse than the best policy of its cell (1.00 = best).
-        Verdicts (issue 12): bfio must be best or within {CellVerdict.Tolerance:P0} of the best on every figure against every
+        Verdicts (issue 12): bfio must be best or within {CellVerdict.Tolerance * 100:0}% of the best on every figure against every
         other policy (its own predictor variants aside), with an average imbalance ≤ {CellVerdict.ImbalanceShare}× the best other's; bfio:predictor=online
         the same against the policies that read no output length ({string.Join(", ", LengthFree)}).
         Writes DIR/compare.csv (one row per cell and policy), DIR/verdicts.csv, DIR/heatmap.png (each policy's worst
