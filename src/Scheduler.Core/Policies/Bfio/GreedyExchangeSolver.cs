@@ -36,8 +36,7 @@ public sealed class GreedyExchangeSolver
     private double[] _cost = [];      // [g·stride + i]: greedy cost of adding i to rank g
     private int[] _bestOf = [];
     private bool[] _eligible = [];
-    private double[] _top = [];       // per row, the three largest rank loads
-    private int[] _topRank = [];
+    private readonly RowLeaders _leaders = new(); // per row, the three largest rank loads
     private bool[] _critical = [];
     private int[] _onCritical = [];   // candidates admitted to critical ranks
     private int _onCriticalCount;
@@ -132,8 +131,7 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _cost, _ranks * _stride);
         Ensure(ref _bestOf, _ranks);
         Ensure(ref _eligible, _stride);
-        Ensure(ref _top, 3 * _rows);
-        Ensure(ref _topRank, 3 * _rows);
+        _leaders.Reset(_ranks, _rows);
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
         Ensure(ref _settled, _count);
@@ -188,63 +186,15 @@ public sealed class GreedyExchangeSolver
 
     private void RebuildTop()
     {
-        for (var h = 0; h < _rows; h++) RescanTopRow(h);
+        _leaders.Rebuild(_load);
         UpdateCritical();
     }
 
-    /// <summary>
-    /// After an exchange changed ranks a and b (−1 = none) only: a row is rescanned only where one of them
-    /// was among its top three (its load may have fallen below the next); elsewhere they can only enter it.
-    /// </summary>
+    /// <summary>After an exchange changed ranks a and b (−1 = none) only.</summary>
     private void RefreshTop(int a, int b)
     {
-        for (var h = 0; h < _rows; h++)
-        {
-            var t = 3 * h;
-            var present = false;
-            for (var k = 0; k < 3; k++)
-                if (_topRank[t + k] == a || (b >= 0 && _topRank[t + k] == b)) present = true;
-            if (present)
-            {
-                RescanTopRow(h);
-                continue;
-            }
-            EnterTop(t, a, _load[a * _rows + h]);
-            if (b >= 0) EnterTop(t, b, _load[b * _rows + h]);
-        }
+        _leaders.Refresh(_load, a, b);
         UpdateCritical();
-    }
-
-    /// <summary>Rank g, not among row t/3's top three, enters it if its load v beats the third.</summary>
-    private void EnterTop(int t, int g, double v)
-    {
-        if (!(v > _top[t + 2])) return;
-        var k = 2;
-        while (k > 0 && v > _top[t + k - 1])
-        {
-            _top[t + k] = _top[t + k - 1];
-            _topRank[t + k] = _topRank[t + k - 1];
-            k--;
-        }
-        _top[t + k] = v;
-        _topRank[t + k] = g;
-    }
-
-    private void RescanTopRow(int h)
-    {
-        {
-            double v1 = double.NegativeInfinity, v2 = double.NegativeInfinity, v3 = double.NegativeInfinity;
-            int r1 = -1, r2 = -1, r3 = -1;
-            for (var g = 0; g < _ranks; g++)
-            {
-                var v = _load[g * _rows + h];
-                if (v > v1) { v3 = v2; r3 = r2; v2 = v1; r2 = r1; v1 = v; r1 = g; }
-                else if (v > v2) { v3 = v2; r3 = r2; v2 = v; r2 = g; }
-                else if (v > v3) { v3 = v; r3 = g; }
-            }
-            _top[3 * h] = v1; _top[3 * h + 1] = v2; _top[3 * h + 2] = v3;
-            _topRank[3 * h] = r1; _topRank[3 * h + 1] = r2; _topRank[3 * h + 2] = r3;
-        }
     }
 
     private void UpdateCritical()
@@ -252,7 +202,7 @@ public sealed class GreedyExchangeSolver
         Array.Clear(_critical, 0, _ranks);
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
-            if (weights[h] > 0 && _top[3 * h] > _top[3 * h + 1]) _critical[_topRank[3 * h]] = true;
+            if (weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1)) _critical[_leaders.Rank(h, 0)] = true;
         _onCriticalCount = 0;
         for (var g = 0; g < _ranks; g++)
             if (_critical[g])
@@ -279,29 +229,7 @@ public sealed class GreedyExchangeSolver
     }
 
     /// <summary>Rank g's loads grew: reinsert it into each row's top three.</summary>
-    private void RaiseTop(int g)
-    {
-        for (var h = 0; h < _rows; h++)
-        {
-            var v = _load[g * _rows + h];
-            var b = 3 * h;
-            var k = 0;
-            while (k < 3 && _topRank[b + k] != g) k++;
-            if (k == 3)
-            {
-                if (v <= _top[b + 2]) continue;
-                k = 2;
-            }
-            while (k > 0 && v > _top[b + k - 1])
-            {
-                _top[b + k] = _top[b + k - 1];
-                _topRank[b + k] = _topRank[b + k - 1];
-                k--;
-            }
-            _top[b + k] = v;
-            _topRank[b + k] = g;
-        }
-    }
+    private void RaiseTop(int g) => _leaders.Raise(_load, g);
 
     // ---------------------------------------------------------------- greedy
 
@@ -374,7 +302,7 @@ public sealed class GreedyExchangeSolver
             var over = 0.0;
             for (var h = 0; h < _rows; h++)
             {
-                var margin = _top[3 * h] - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
+                var margin = _leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
                 var d = _soa[h * _stride + i] - margin;
                 if (d > 0) over += weights[h] * d;
             }
@@ -396,7 +324,7 @@ public sealed class GreedyExchangeSolver
         {
             var w = weights[h];
             if (w == 0.0) continue;
-            var margin = new Vector<double>(_top[3 * h] - _load[g * _rows + h] - (_free[g] - 1) * _margin[h]);
+            var margin = new Vector<double>(_leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h]);
             var weight = new Vector<double>(w);
             var profile = _soa.AsSpan(h * _stride, _stride);
             for (var i = 0; i < _stride; i += width)
@@ -670,19 +598,18 @@ public sealed class GreedyExchangeSolver
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
         {
-            var b = 3 * h;
             _xw[h] = weights[h];
-            _xtop[h] = _top[b];
+            _xtop[h] = _leaders.Max(h);
             var a = _soa[h * _stride + i];
             _xout[h] = a;
             _xrest[h] = _load[g * _rows + h] - a;
-            int k = 0;
-            if (_topRank[b] == g) k = 1;
-            _xenv[h] = _top[b + k];
-            _xenvRank[h] = _topRank[b + k];
+            // The envelope without rank g, and without g and the rank holding that one.
+            var k = _leaders.Rank(h, 0) == g ? 1 : 0;
+            _xenv[h] = _leaders.Load(h, k);
+            _xenvRank[h] = _leaders.Rank(h, k);
             var k2 = k + 1;
-            if (k2 < 3 && _topRank[b + k2] == g) k2++;
-            _xenv2[h] = k2 < 3 ? _top[b + k2] : double.NegativeInfinity;
+            if (k2 < 3 && _leaders.Rank(h, k2) == g) k2++;
+            _xenv2[h] = k2 < 3 ? _leaders.Load(h, k2) : double.NegativeInfinity;
         }
     }
 
