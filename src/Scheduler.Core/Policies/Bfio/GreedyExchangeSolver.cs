@@ -136,9 +136,6 @@ public sealed class GreedyExchangeSolver
         Ensure(ref _byValue, _count);
         Ensure(ref _settled, _count);
         Ensure(ref _onCritical, _count);
-        Ensure(ref _head, _ranks);
-        Ensure(ref _next, _count);
-        Ensure(ref _prev, _count);
         Ensure(ref _chainBest, _count);
         Ensure(ref _inserted, _count);
         Ensure(ref _wasCritical, _ranks);
@@ -158,7 +155,7 @@ public sealed class GreedyExchangeSolver
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
-        Array.Fill(_head, -1, 0, _ranks);
+        _members.Reset(_ranks, _count);
         var weights = problem.Weights;
         for (var g = 0; g < _ranks; g++)
         {
@@ -206,27 +203,11 @@ public sealed class GreedyExchangeSolver
         _onCriticalCount = 0;
         for (var g = 0; g < _ranks; g++)
             if (_critical[g])
-                for (var j = _head[g]; j >= 0; j = _next[j]) _onCritical[_onCriticalCount++] = j;
+                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _onCritical[_onCriticalCount++] = j;
     }
 
-    // Candidates admitted to each rank, as doubly linked lists, so work after an exchange touches only the
-    // ranks it changed.
-    private int[] _head = [], _next = [], _prev = [];
-
-    private void Link(int i, int g)
-    {
-        _prev[i] = -1;
-        _next[i] = _head[g];
-        if (_head[g] >= 0) _prev[_head[g]] = i;
-        _head[g] = i;
-    }
-
-    private void Unlink(int i, int g)
-    {
-        if (_prev[i] >= 0) _next[_prev[i]] = _next[i];
-        else _head[g] = _next[i];
-        if (_next[i] >= 0) _prev[_next[i]] = _prev[i];
-    }
+    // Candidates admitted to each rank, so work after an exchange touches only the ranks it changed.
+    private readonly RankMembers _members = new();
 
     /// <summary>Rank g's loads grew: reinsert it into each row's top three.</summary>
     private void RaiseTop(int g) => _leaders.Raise(_load, g);
@@ -356,7 +337,7 @@ public sealed class GreedyExchangeSolver
     {
         _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
-        Link(i, g);
+        _members.Add(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
@@ -367,7 +348,7 @@ public sealed class GreedyExchangeSolver
     {
         var g = _rankOf[i];
         _rankOf[i] = -1;
-        Unlink(i, g);
+        _members.Remove(i, g);
         _free[g]++;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] -= _soa[h * _stride + i];
@@ -462,12 +443,12 @@ public sealed class GreedyExchangeSolver
         _chainBest.AsSpan(0, _count).CopyTo(_rankOf);
         _p.BaseLoads.CopyTo(_load);
         _p.FreeSlots.CopyTo(_free);
-        Array.Fill(_head, -1, 0, _ranks);
+        _members.Reset(_ranks, _count);
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
-            Link(i, g);
+            _members.Add(i, g);
             _free[g]--;
             for (var h = 0; h < _rows; h++) _load[g * _rows + h] += _soa[h * _stride + i];
         }
@@ -496,12 +477,12 @@ public sealed class GreedyExchangeSolver
         }
         for (var g = 0; g < _ranks; g++)
             if (_critical[g] && !_wasCritical[g])
-                for (var j = _head[g]; j >= 0; j = _next[j]) _settled[j] = false;
+                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _settled[j] = false;
     }
 
     private void Touch(int g, bool partners)
     {
-        for (var j = _head[g]; j >= 0; j = _next[j])
+        for (var j = _members.First(g); j >= 0; j = _members.Next(j))
         {
             _settled[j] = false;
             if (partners) SetPartner(j, g);
@@ -779,7 +760,7 @@ public sealed class GreedyExchangeSolver
     private void AssignQuiet(int i, int g)
     {
         _rankOf[i] = g;
-        Link(i, g);
+        _members.Add(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
         for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
