@@ -21,6 +21,8 @@ public static class SchedulerCommandLine
         new SimulateCommand(),
         new GapCommand(),
         new SweepCommand(),
+        new CompareCommand(),
+        new WorkloadCommand(),
         new CalibrateCommand(),
     ];
 

@@ -28,6 +28,11 @@ public sealed class ConfigFileOption : IOptionGroup
             var config = RuntimeConfig.Load(path);
             RuntimeSettings.FromConfig(config);
             Scheduler.Service.ServiceSettings.FromConfig(config);
+            PolicyConfigSection.Check(config);
+        }
+        catch (ArgumentException e) when (e is Scheduler.Core.Policies.PolicyParameterException)
+        {
+            throw new FormatException(e.Message, e);
         }
         catch (ConfigurationException e) when (e.Message.Contains(" = ", StringComparison.Ordinal) || e.Message.StartsWith("config file ", StringComparison.Ordinal))
         {

@@ -11,7 +11,8 @@ public sealed class InputFileOptions(string requestsNote = "") : IOptionGroup
         "request CSV with columns id, prompt_tokens, output_tokens, predicted_output_tokens[, arrival_s]" + requestsNote, helpName: "FILE");
 
     public Option<string> Trace { get; } = CliOption.Text("--trace",
-        "a trace: Azure CSV, reference JSON, Mooncake JSONL or request CSV (format detected)", helpName: "FILE");
+        "a trace: Azure CSV, reference JSON, Mooncake JSONL or request CSV (format detected), or a generated shape " +
+        "synthetic:shape=NAME[;count=N;seed=S;rate=R] (see scheduler workload --help)", helpName: "FILE");
 
     public Option<Choice<TraceFormat>?> TraceFormat { get; } = CliOption.OptionalChoice("--trace-format",
         "force the trace format instead of detecting it", "NAME",

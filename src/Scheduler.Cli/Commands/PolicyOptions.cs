@@ -34,10 +34,12 @@ public sealed class PolicyOptions(string defaultPolicies, string policyDescripti
 
     public IReadOnlyList<PolicySpec> ReadSpecs(ParseResult parse) => ParsePolicies(parse.GetValue(Policies)!);
 
-    public PolicyDefaults ReadDefaults(ParseResult parse)
+    /// <param name="config">A loaded configuration whose <c>scheduler.policies</c> parameters apply (under the specs' own
+    /// and under any of these options given explicitly); null for none.</param>
+    public PolicyDefaults ReadDefaults(ParseResult parse, Akka.Configuration.Config? config = null)
     {
         var horizon = parse.GetValue(Horizon);
-        return new PolicyDefaults
+        var defaults = new PolicyDefaults
         {
             Horizon = horizon ?? ReferenceConstants.BfioDefaultHorizon,
             BfioHorizon = horizon ?? Fallback.BfioHorizon,
@@ -46,7 +48,17 @@ public sealed class PolicyOptions(string defaultPolicies, string policyDescripti
             StaleSeconds = parse.GetValue(Stale),
             Seed = parse.GetValue(PolicySeed),
         };
+        if (config is null) return defaults;
+        var explicitKeys = new List<string>();
+        if (Given(parse, Horizon)) explicitKeys.Add("h");
+        if (Given(parse, Predictor)) explicitKeys.Add("predictor");
+        if (Given(parse, Noise)) explicitKeys.Add("noise");
+        if (Given(parse, Stale)) explicitKeys.Add("stale");
+        if (Given(parse, PolicySeed)) explicitKeys.Add("seed");
+        return defaults with { Configured = PolicyConfigSection.Without(PolicyConfigSection.Read(config), explicitKeys) };
     }
+
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary><c>--policy LIST</c>: comma-separated policy specs whose names are checked against the catalogue while
     /// parsing, so a typo in the last policy of a run fails before the first one starts.</summary>

@@ -74,10 +74,10 @@ public sealed class RunCommand : SchedulerCommand
         var input = _input.Read(parse);
         var shape = _shape.Read(parse);
         var specs = _policies.ReadSpecs(parse);
-        var defaults = _policies.ReadDefaults(parse);
         var engine = parse.GetValue(_engine).Value;
         var prefill = parse.GetValue(_prefill).Value;
         var config = _config.Read(parse);
+        var defaults = _policies.ReadDefaults(parse, config is null ? null : RuntimeConfig.Load(config));
         var cost = _cost.Read(parse, shape.BatchSize, config);
         var plainBaseline = parse.GetValue(_plainBaseline);
         var format = parse.GetValue(_format).Value;

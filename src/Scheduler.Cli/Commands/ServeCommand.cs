@@ -92,7 +92,7 @@ public sealed class ServeCommand : SchedulerCommand
         var config = RuntimeConfig.Load(configPath);
         var settings = Overridden(ServiceSettings.FromConfig(config), parse);
         var runtime = RuntimeSettings.FromConfig(config);
-        var policy = PolicyOptions.CreatePolicy(PolicySpec.Parse(settings.Policy), new PolicyDefaults());
+        var policy = PolicyOptions.CreatePolicy(PolicySpec.Parse(settings.Policy), new PolicyDefaults { Configured = PolicyConfigSection.Read(config) });
         var engines = settings.Engine == DecodeEngines.TorchKind
             ? EngineFactories.Torch(parse.GetValue(_prefill).Value)
             : new CostModelEngineFactory(_cost.Read(parse, settings.Batch, configPath), settings.Batch, settings.TimeScale);

@@ -3,6 +3,7 @@ using Scheduler.Cli.CommandLine;
 using Scheduler.Core.Model;
 using Scheduler.Core.Simulation;
 using Scheduler.Core.Traces;
+using Scheduler.Core.Workloads;
 
 namespace Scheduler.Cli.Commands;
 
@@ -64,7 +65,17 @@ public sealed class WorkloadOptions : IOptionGroup
 
         Workload workload;
         string description;
-        try
+        if (trace is not null && SyntheticWorkloadSpec.IsSynthetic(trace))
+        {
+            // A generated shape: --count and --seed size and seed it (unless the spec says), rather than resample it.
+            SyntheticWorkloadSpec synthetic;
+            try { synthetic = SyntheticWorkloadSpec.Parse(trace, count, seed); }
+            catch (ArgumentException e) { throw new UsageException($"--trace {trace}: {e.Message}"); }
+            workload = synthetic.Generate();
+            count = null;
+            description = workload.Source;
+        }
+        else try
         {
             if (trace is not null)
             {

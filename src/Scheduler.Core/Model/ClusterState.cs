@@ -85,7 +85,14 @@ public sealed class ClusterState
         _recentAdmissions = new List<Admission>(shape.Ranks * shape.BatchSize);
         // At most every active request finishes in one step.
         EnsureFinishBuffers(shape.Ranks * shape.BatchSize);
+        View = new ClusterView(this);
     }
+
+    /// <summary>What a placement policy sees of this state: everything to read, and admission (<see cref="ClusterView"/>).</summary>
+    public ClusterView View { get; }
+
+    /// <summary>Hands a policy its view where a caller passes the state itself.</summary>
+    public static implicit operator ClusterView(ClusterState state) => state.View;
 
     /// <summary>
     /// Append a request as pending and return the slot it occupies: the first free slot, else a new one, so

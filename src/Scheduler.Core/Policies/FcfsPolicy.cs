@@ -7,7 +7,7 @@ public sealed class FcfsPolicy(string name = "fcfs") : IPlacementPolicy
 {
     public string Name { get; } = name;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         var queue = state.Queue;
         var q = 0;

@@ -4,18 +4,18 @@ namespace Scheduler.Core.Policies;
 
 /// <summary>
 /// Decides, at a step boundary, which queued requests enter which free slots by calling
-/// <see cref="ClusterState.Admit"/>. One instance serves one run (policies may keep state between calls).
+/// <see cref="ClusterView.Admit"/>. One instance serves one run (policies may keep state between calls).
 /// </summary>
 public interface IPlacementPolicy
 {
     /// <summary>The name the policy was created under (as given to --policy).</summary>
     string Name { get; }
 
-    void Place(ClusterState state);
+    void Place(ClusterView state);
 
     /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
     /// </summary>
-    void OnReleased(ClusterState state, int slot) { }
+    void OnReleased(ClusterView state, int slot) { }
 }

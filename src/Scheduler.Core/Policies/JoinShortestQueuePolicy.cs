@@ -8,7 +8,7 @@ public sealed class JoinShortestQueuePolicy(string name = "jsq") : IPlacementPol
 {
     public string Name { get; } = name;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         foreach (var id in state.Queue)
         {

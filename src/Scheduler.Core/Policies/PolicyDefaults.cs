@@ -20,4 +20,11 @@ public sealed record PolicyDefaults
 
     /// <summary>Seed for randomised policies.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Parameters configured per policy name (HOCON <c>scheduler.policies.NAME.KEY</c>): under a spec's own
+    /// parameters, over every other default here. Keys as in a spec (h, predictor, …).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Configured { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
 }

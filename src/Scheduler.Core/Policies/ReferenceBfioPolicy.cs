@@ -43,7 +43,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
 
     public int Horizon => _horizon;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         if (state.QueueCount == 0) return;
         var horizon = Math.Min(_horizon, Math.Max(1, state.MaxPredictedRemaining(_horizon)));
@@ -55,7 +55,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         FineFill(state, horizon);
     }
 
-    private void Project(ClusterState state, int horizon)
+    private void Project(ClusterView state, int horizon)
     {
         var rows = horizon + 1;
         var ranks = state.Ranks;
@@ -100,7 +100,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             if (column[t] > envelope[t]) envelope[t] = column[t];
     }
 
-    private void LoadQueue(ClusterState state)
+    private void LoadQueue(ClusterView state)
     {
         var queue = state.Queue;
         var n = queue.Length;
@@ -136,7 +136,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         }
     }
 
-    private void GreedyFill(ClusterState state)
+    private void GreedyFill(ClusterView state)
     {
         while (_queueCount > 0)
         {
@@ -183,7 +183,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     }
 
     /// <summary>The reference's own scan of the candidate window, for queues longer than the window.</summary>
-    private int ScanWindow(ClusterState state)
+    private int ScanWindow(ClusterView state)
     {
         var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
         var best = -1;
@@ -204,7 +204,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         return best;
     }
 
-    private double Lambda(ClusterState state, int horizon)
+    private double Lambda(ClusterView state, int horizon)
     {
         int remainingSteps;
         if (horizon == 0) remainingSteps = 0;
@@ -226,7 +226,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private double HeapScore(int rank, double lambda) =>
         (1.0 - lambda) * _projection[rank * _rows] + lambda * _projection[rank * _rows + _rows - 1];
 
-    private void FineFill(ClusterState state, int horizon)
+    private void FineFill(ClusterView state, int horizon)
     {
         var lambda = Lambda(state, horizon);
         _heap.Clear();
@@ -259,7 +259,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     }
 
     /// <summary>Marks the chosen window positions in <see cref="_chosen"/> and returns their prompt sum.</summary>
-    private long ChooseSubset(ClusterState state, int rank, int window, int slots)
+    private long ChooseSubset(ClusterView state, int rank, int window, int slots)
     {
         if (_sizes.Length < window)
         {

@@ -8,7 +8,7 @@ public sealed class RoundRobinPolicy(string name = "round-robin") : IPlacementPo
 {
     public string Name { get; } = name;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         var queue = state.Queue;
         var toAssign = Math.Min(queue.Length, state.TotalFreeSlots());

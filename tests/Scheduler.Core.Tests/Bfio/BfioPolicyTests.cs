@@ -55,7 +55,7 @@ public sealed class BfioPolicyTests
     public void Bfio_is_work_conserving_and_no_request_waits_longer_than_the_hard_bound()
     {
         var fixture = Burst.Value;
-        var inner = PolicyCatalog.Create("bfio:maxwait=40");
+        var inner = PolicyCatalog.Create("bfio:maxwait=40;turnovers=0");
         var probe = new WaitProbe(inner);
         Simulator.Run(fixture.Workload, probe, new SimulationOptions(new ClusterShape(fixture.Ranks, fixture.BatchSize)) { RecordSteps = false });
         Assert.Empty(probe.Violations);
@@ -76,7 +76,7 @@ public sealed class BfioPolicyTests
         public int LongestWait { get; private set; }
         public int MostHolds { get; private set; }
 
-        public void Place(ClusterState state)
+        public void Place(ClusterView state)
         {
             foreach (var id in state.Queue) _seen.TryAdd(id, state.Step);
             var queued = state.QueueCount;

@@ -49,7 +49,7 @@ public sealed class PredictorTests
     [Fact]
     public void Unknown_predictor_names_are_rejected_with_the_known_ones()
     {
-        var error = Assert.Throws<ArgumentException>(() => PolicyCatalog.Create("bfio:predictor=psychic"));
+        var error = Assert.Throws<PolicyParameterException>(() => PolicyCatalog.Create("bfio:predictor=psychic"));
         Assert.Contains("online", error.Message);
     }
 

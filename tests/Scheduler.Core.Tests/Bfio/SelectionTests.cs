@@ -1,5 +1,6 @@
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies.Bfio;
+using Scheduler.Core.Policies;
 
 namespace Scheduler.Core.Tests.Bfio;
 
@@ -43,7 +44,7 @@ public sealed class SelectionTests
     [Fact]
     public void Selection_share_must_be_minus_one_or_a_fraction()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BfioSettings { SelectSlack = 1.5 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BfioSettings { SelectSlack = -0.5 }.Validate());
+        Assert.Throws<PolicyParameterException>(() => new BfioSettings { SelectSlack = 1.5 }.Validate());
+        Assert.Throws<PolicyParameterException>(() => new BfioSettings { SelectSlack = -0.5 }.Validate());
     }
 }

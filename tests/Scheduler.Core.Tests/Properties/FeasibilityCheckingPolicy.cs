@@ -3,7 +3,7 @@ using Scheduler.Core.Policies;
 
 namespace Scheduler.Core.Tests.Properties;
 
-/// <summary>Wraps a policy and checks every call independently of <see cref="ClusterState.Admit"/>'s own
+/// <summary>Wraps a policy and checks every call independently of <see cref="ClusterView.Admit"/>'s own
 /// guards: only requests queued at call start are admitted, none twice, no rank over B.</summary>
 public sealed class FeasibilityCheckingPolicy(IPlacementPolicy inner) : IPlacementPolicy
 {
@@ -12,7 +12,7 @@ public sealed class FeasibilityCheckingPolicy(IPlacementPolicy inner) : IPlaceme
     public string Name => inner.Name;
     public List<string> Violations { get; } = [];
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         var queuedAtStart = new HashSet<int>(state.Queue.ToArray());
         var before = state.Admissions.Count;

@@ -111,7 +111,7 @@ public sealed class SimulatorTests
     private sealed class IdlePolicy : IPlacementPolicy
     {
         public string Name => "idle";
-        public void Place(ClusterState state) { }
+        public void Place(ClusterView state) { }
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
     {
         public string Name => "overfill";
 
-        public void Place(Core.Model.ClusterState state)
+        public void Place(Core.Model.ClusterView state)
         {
             foreach (var id in state.Queue) state.Admit(id, 0);
         }

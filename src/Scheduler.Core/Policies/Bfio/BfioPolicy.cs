@@ -37,6 +37,11 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _releasedRank = -1;
     private int _ranks;
     private int _planned;
+    // Turnover τ by Little's law: requests active ÷ admissions per step, counted over the policy's own calls.
+    private long _admittedTotal;
+    private int _firstStep = -1;
+    private int _maxWait;
+    private int _agingSteps;
 
 
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
@@ -62,16 +67,27 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// </summary>
     private static void WarmUp(BfioSettings settings, IOutputPredictor predictor)
     {
-        var requests = new Request[96];
+        // 4 ranks of 6 slots and 4·G = 16 candidates shown at a time: 96 requests are 4 full turnovers of the cluster,
+        // enough for light-first selection (a queue longer than the free slots) and the drain.
+        var shape = new ClusterShape(4, 6);
+        var requests = new Request[4 * shape.Ranks * shape.BatchSize];
         for (var i = 0; i < requests.Length; i++)
         {
-            var prompt = i == 40 ? 20000 : 100 + 97 * (i % 11);
+            // Prompts of 11 sizes (100 … 1,070) and outputs of 13 lengths (2 … 14) that do not repeat in step, so
+            // ranks drift apart and exchanges pay; one 20,000-token prompt, oversize against any rank, gets a held rank.
+            var prompt = i == requests.Length / 2 ? 20000 : 100 + 97 * (i % 11);
             var output = 2 + i % 13;
             requests[i] = new Request(i, prompt, output, output);
         }
-        var twin = new BfioPolicy(settings with { AgingSteps = Math.Min(settings.AgingSteps, 2), MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6) },
+        // Bounds of a few steps (in steps, not turnovers), so aging and the overdue admission happen within the run.
+        var twin = new BfioPolicy(settings with
+            {
+                AgingSteps = Math.Min(settings.AgingSteps, 2),
+                MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6),
+                MaxWaitTurnovers = 0,
+            },
             predictor.Fresh(), null, warmUp: false);
-        Simulator.Run(new Workload(requests, "warm-up"), twin, new SimulationOptions(new ClusterShape(4, 6)) { RecordSteps = false });
+        Simulator.Run(new Workload(requests, "warm-up"), twin, new SimulationOptions(shape) { RecordSteps = false });
     }
 
     public string Name { get; }
@@ -87,9 +103,9 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Ranks held for an oversize request after the last call (one entry per held request).</summary>
     public ReadOnlySpan<int> HeldRanks => _reservedRank.AsSpan(0, _reservedCount);
 
-    /// <summary>A request's age counts from the step it joined the queue (<see cref="ClusterState.QueuedStep"/>),
+    /// <summary>A request's age counts from the step it joined the queue (<see cref="ClusterView.QueuedStep"/>),
     /// so the policy keeps nothing per request but its reservations and what the predictor learns.</summary>
-    public void OnReleased(ClusterState state, int slot)
+    public void OnReleased(ClusterView state, int slot)
     {
         _predictor.OnReleased(state, slot);
         for (var r = _reservedCount - 1; r >= 0; r--)
@@ -106,7 +122,11 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>The last call's problem (for tests and diagnostics).</summary>
     internal PlacementProblem LastProblem => _problem;
 
-    public void Place(ClusterState state)
+    /// <summary>
+    /// One decision: project every rank over the horizon, release or hold ranks for oversize requests, pick this
+    /// call's candidates, state the placement problem, solve it and admit what the solver placed.
+    /// </summary>
+    public void Place(ClusterView state)
     {
         var queue = state.Queue;
         if (queue.Length == 0) return;
@@ -114,12 +134,35 @@ public sealed class BfioPolicy : IPlacementPolicy
 
         var totalFree = state.TotalFreeSlots();
         if (totalFree == 0) return;
-        var ranks = state.Ranks;
-        _ranks = ranks;
+        UpdateWaitBounds(state);
+        _ranks = state.Ranks;
         var rows = _predictor.LooksAhead ? _settings.Horizon + 1 : 1;
-        EnsureBuffers(ranks, rows, queue.Length);
+        EnsureBuffers(_ranks, rows, queue.Length);
 
-        // Real projection and envelope.
+        var planned = ProjectRanks(state, rows);
+        UpdateReservations(state, queue, rows);
+        if (AdmitReleased(state, rows, planned)) totalFree--;
+        totalFree -= HeldSlots(state);
+
+        var count = CollectCandidates(state, queue, totalFree);
+        var admit = Math.Min(count, totalFree);
+        ProjectCandidates(state, count, rows, planned);
+        count = SelectLightest(state, count, admit, planned);
+        StateProblem(state, count, admit, rows, planned);
+
+        _solver.MaxSweeps = _settings.ExchangeSweeps;
+        _solver.MaxEvaluations = _settings.ExchangeBudget;
+        var objective = _solver.Solve(_problem, _rankOf.AsSpan(0, count));
+        Solved?.Invoke(_problem, objective);
+        AdmitPlaced(state, count);
+    }
+
+    /// <summary>
+    /// The row weights (w_0, then Decay^(h−1)), the rows planned on, and every rank's projected load and the envelope
+    /// (the largest load) on those rows. Returns how many rows are planned.
+    /// </summary>
+    private int ProjectRanks(ClusterView state, int rows)
+    {
         var weights = _weights.AsSpan(0, rows);
         weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
         var w = 1.0;
@@ -127,32 +170,48 @@ public sealed class BfioPolicy : IPlacementPolicy
         // Only the planned rows of the projection and envelope are filled and read.
         var planned = SampleRows(rows, weights);
         var plannedRows = _sampled.AsSpan(0, planned);
-        var projection = _projection.AsSpan(0, ranks * rows);
-        for (var g = 0; g < ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
+        var projection = _projection.AsSpan(0, _ranks * rows);
+        for (var g = 0; g < _ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
         var envelope = _envelope.AsSpan(0, rows);
         envelope.Fill(double.NegativeInfinity);
-        for (var g = 0; g < ranks; g++)
-            foreach (var h in plannedRows)
-                if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
+        for (var g = 0; g < _ranks; g++) RaiseEnvelope(g, rows, plannedRows);
+        return planned;
+    }
 
-        UpdateReservations(state, queue, rows);
-        if (_releasedId >= 0 && state.FreeSlots(_releasedRank) > 0)
-        {
-            // The rank was held for this request: it goes there, before anything else is placed.
-            var g = _releasedRank;
-            state.Admit(_releasedId, g);
-            _predictor.OnAdmitted(state, _releasedId);
-            _releasedId = -1;
-            totalFree--;
-            _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
-            foreach (var h in plannedRows)
-                if (projection[g * rows + h] > envelope[h]) envelope[h] = projection[g * rows + h];
-        }
-        // A held rank keeps one slot free for its request.
+    private void RaiseEnvelope(int g, int rows, ReadOnlySpan<int> plannedRows)
+    {
+        foreach (var h in plannedRows)
+            if (_projection[g * rows + h] > _envelope[h]) _envelope[h] = _projection[g * rows + h];
+    }
+
+    /// <summary>A request released from its held rank goes there before anything else is placed; true if it did.</summary>
+    private bool AdmitReleased(ClusterView state, int rows, int planned)
+    {
+        if (_releasedId < 0 || state.FreeSlots(_releasedRank) == 0) return false;
+        var g = _releasedRank;
+        state.Admit(_releasedId, g);
+        _predictor.OnAdmitted(state, _releasedId);
+        _admittedTotal++;
+        _releasedId = -1;
+        var plannedRows = _sampled.AsSpan(0, planned);
+        _predictor.ProjectRankRows(state, g, plannedRows, _projection.AsSpan(g * rows, rows));
+        RaiseEnvelope(g, rows, plannedRows);
+        return true;
+    }
+
+    /// <summary>Free slots kept for held requests: a held rank keeps one slot free for its request.</summary>
+    private int HeldSlots(ClusterView state)
+    {
+        var held = 0;
         for (var r = 0; r < _reservedCount; r++)
-            if (state.FreeSlots(_reservedRank[r]) > 0) totalFree--;
+            if (state.FreeSlots(_reservedRank[r]) > 0) held++;
+        return held;
+    }
 
-        var window = _settings.Window > 0 ? _settings.Window : 4 * ranks;
+    /// <summary>This call's candidates into <see cref="_candidates"/>: the queue head (the window, at least Σ free slots), held requests aside.</summary>
+    private int CollectCandidates(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
+    {
+        var window = _settings.Window > 0 ? _settings.Window : 4 * _ranks;
         var count = 0;
         var limit = Math.Max(window, totalFree);
         for (var q = 0; q < queue.Length && count < limit; q++)
@@ -160,13 +219,20 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (IsHeld(queue[q]) || !state.IsQueued(queue[q])) continue;
             _candidates[count++] = queue[q];
         }
-        var admit = Math.Min(count, totalFree);
+        return count;
+    }
 
-        ProjectCandidates(state, count, rows, planned);
-        count = SelectLightest(state, count, admit, planned);
-        _problem.Reset(ranks, planned, count);
+    /// <summary>
+    /// The placement problem of this call: each rank's projected loads on the planned rows and its free slots (a held
+    /// rank looks full up to the envelope, one slot fewer), each candidate's profile, the overdue ones mandatory, and
+    /// each candidate's bonus (the mass discount, and the aging bonus past its grace).
+    /// </summary>
+    private void StateProblem(ClusterView state, int count, int admit, int rows, int planned)
+    {
+        var projection = _projection.AsSpan(0, _ranks * rows);
+        _problem.Reset(_ranks, planned, count);
         _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
-        for (var g = 0; g < ranks; g++)
+        for (var g = 0; g < _ranks; g++)
         {
             var column = _problem.BaseColumn(g);
             var full = projection.Slice(g * rows, rows);
@@ -176,7 +242,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             for (var k = 0; k < planned; k++)
             {
                 var h = _sampled[k];
-                column[k] = held ? Math.Max(full[h], envelope[h]) : full[h];
+                column[k] = held ? Math.Max(full[h], _envelope[h]) : full[h];
             }
             _problem.Free(g) = held ? Math.Max(0, state.FreeSlots(g) - 1) : state.FreeSlots(g);
         }
@@ -187,7 +253,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_problem.Profile(i));
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
             var age = state.Step - state.QueuedStep(id);
-            if (mandatory < admit && (age >= _settings.MaxWaitSteps || _releasedId == id))
+            if (mandatory < admit && (age >= _maxWait || _releasedId == id))
             {
                 _problem.Mandatory(i) = true;
                 mandatory++;
@@ -200,30 +266,55 @@ public sealed class BfioPolicy : IPlacementPolicy
         {
             var bonus = -massDiscount * _problem.Reward(i);
             var age = state.Step - state.QueuedStep(_candidates[i]);
-            if (_settings.AgingSteps > 0 && age > _settings.AgingSteps)
+            if (_agingSteps > 0 && age > _agingSteps)
             {
-                var ramp = Math.Min(1.0, (double)(age - _settings.AgingSteps) / _settings.AgingSteps);
-                bonus += (ranks - 1) * ramp * _problem.Reward(i);
+                var ramp = Math.Min(1.0, (double)(age - _agingSteps) / _agingSteps);
+                bonus += (_ranks - 1) * ramp * _problem.Reward(i);
             }
             _problem.Bonus(i) = bonus;
         }
-        _solver.MaxSweeps = _settings.ExchangeSweeps;
-        _solver.MaxEvaluations = _settings.ExchangeBudget;
-        var objective = _solver.Solve(_problem, _rankOf.AsSpan(0, count));
-        Solved?.Invoke(_problem, objective);
+    }
 
+    /// <summary>Admits every candidate the solver placed, in candidate (queue) order.</summary>
+    private void AdmitPlaced(ClusterView state, int count)
+    {
         for (var i = 0; i < count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
             state.Admit(_candidates[i], g);
             _predictor.OnAdmitted(state, _candidates[i]);
+            _admittedTotal++;
         }
         _releasedId = -1;
     }
 
+    /// <summary>
+    /// The wait bounds of this call. A wait is long or short only against how fast slots turn over: 128 steps are
+    /// two mean lifetimes of a burst request but half of a long-context one, and forcing a 100k-token prompt in before
+    /// any rank has drained room for it lifts one rank far above the rest. So the hard bound is the larger of
+    /// <see cref="BfioSettings.MaxWaitSteps"/> and <see cref="BfioSettings.MaxWaitTurnovers"/> turnovers, τ being the
+    /// mean lifetime of a request by Little's law (requests active ÷ admissions per step, over this policy's calls);
+    /// the aging grace keeps its ratio to the bound. Predictor-free: it counts, it reads no lengths.
+    /// </summary>
+    private void UpdateWaitBounds(ClusterView state)
+    {
+        if (_firstStep < 0) _firstStep = state.Step;
+        _maxWait = _settings.MaxWaitSteps;
+        var steps = state.Step - _firstStep;
+        if (_settings.MaxWaitTurnovers > 0 && steps > 0 && _admittedTotal > 0)
+        {
+            var active = 0L;
+            foreach (var n in state.ActiveCounts) active += n;
+            var turnover = active * (double)steps / _admittedTotal;
+            _maxWait = (int)Math.Min(int.MaxValue / 2, Math.Max(_settings.MaxWaitSteps, Math.Ceiling(_settings.MaxWaitTurnovers * turnover)));
+        }
+        _agingSteps = _settings.AgingSteps == 0 ? 0
+            : (int)Math.Max(1, Math.Round((double)_settings.AgingSteps * _maxWait / _settings.MaxWaitSteps));
+    }
+
     /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
-    private void ProjectCandidates(ClusterState state, int count, int rows, int planned)
+    private void ProjectCandidates(ClusterView state, int count, int rows, int planned)
     {
         if (_candidateProfiles.Length < count * planned) _candidateProfiles = new double[Math.Max(count * planned, 2 * _candidateProfiles.Length)];
         if (_keys.Length < count)
@@ -253,7 +344,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <see cref="BfioSettings.SelectSlack"/> (by weighted projected load) stay in this call's problem,
     /// plus every one past its aging grace; the rest wait. Keeps queue order. Returns the new count.
     /// </summary>
-    private int SelectLightest(ClusterState state, int count, int admit, int planned)
+    private int SelectLightest(ClusterView state, int count, int admit, int planned)
     {
         var slack = _settings.SelectSlack;
         if (slack < 0 || count <= admit) return count;
@@ -315,10 +406,10 @@ public sealed class BfioPolicy : IPlacementPolicy
     private bool Lighter(int x, int y) => _sortedKeys[x] < _sortedKeys[y] || (_sortedKeys[x] == _sortedKeys[y] && x < y);
 
     /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>
-    private bool IsAged(ClusterState state, int id)
+    private bool IsAged(ClusterView state, int id)
     {
         var age = state.Step - state.QueuedStep(id);
-        return _releasedId == id || age >= _settings.MaxWaitSteps || (_settings.AgingSteps > 0 && age > _settings.AgingSteps);
+        return _releasedId == id || age >= _maxWait || (_agingSteps > 0 && age > _agingSteps);
     }
 
     /// <summary>
@@ -402,7 +493,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// (or is overdue, or nothing else is queued: then holding only delays it while everything drains).
     /// A held request is not counted as waiting work.
     /// </summary>
-    private void UpdateReservations(ClusterState state, ReadOnlySpan<int> queue, int rows)
+    private void UpdateReservations(ClusterView state, ReadOnlySpan<int> queue, int rows)
     {
         _releasedId = -1;
         var ranks = state.Ranks;
@@ -416,7 +507,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (state.IsQueued(id) && _releasedId < 0)
             {
                 _predictor.ProjectCandidate(state, id, profile);
-                fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _settings.MaxWaitSteps;
+                fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _maxWait;
             }
             if (!state.IsQueued(id) || fits)
             {

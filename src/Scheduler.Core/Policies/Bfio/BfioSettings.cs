@@ -13,13 +13,12 @@ public sealed record BfioSettings
     public int Horizon { get; init; } = DefaultHorizon;
 
     /// <summary>
-    /// w_0, the weight of the loads right after admission. They set the next step's duration but are never
-    /// recorded as imbalance (a step's imbalance is read after it generated and finished requests), so they
-    /// weigh half a recorded row by default. Defaults of w_0, <see cref="Decay"/>, <see cref="AgingSteps"/>
-    /// and <see cref="ExchangeBudget"/> were chosen together on burst (9 resampled seeds) and Azure (3 seeds):
-    /// 5.5% less imbalance than (1, 0.7, 64, 16000) at 0.3% more throughput.
+    /// w_0, the weight of the loads right after admission. They are never recorded as the paper's imbalance (read after
+    /// a step's departures) but they set the next step's duration, which users pay for as barrier idle and throughput.
+    /// Row h ≥ 1 likewise sets step k+h+1, so every row stands for one step and w_0 = w_1 = 1. (0.5, fitted to the paper's
+    /// imbalance on burst, cost up to 1.7× trtllm's barrier idle on code completion with timed arrivals: issue 12.)
     /// </summary>
-    public double NowWeight { get; init; } = 0.5;
+    public double NowWeight { get; init; } = 1.0;
 
     /// <summary>w_h = Decay^(h−1) for h ≥ 1.</summary>
     public double Decay { get; init; } = 0.6;
@@ -33,6 +32,10 @@ public sealed record BfioSettings
     /// Step time is the heaviest rank's load, so admitting the lighter requests first keeps every step
     /// shorter while the heavy ones wait (bounded by aging and the hard bound) for room. A smaller share
     /// trades balance for throughput; 0.35 is the knee on resampled burst (12 seeds) and Azure (5 seeds).
+    /// The comparison matrix (docs/compare.md; G 8 and 32) agrees on throughput and TTFT p99, not on
+    /// backlogged imbalance: −1 (every candidate) balances long-context and mixed backlogs better (1.19× and
+    /// 1.62× the best other policy's imbalance against 1.42× and 1.74×) at 1–3% less throughput there, and
+    /// 1% less with the online predictor on burst.
     /// </summary>
     public double SelectSlack { get; init; } = 0.35;
 
@@ -77,22 +80,40 @@ public sealed record BfioSettings
     /// </summary>
     public bool SampleRows { get; init; } = true;
 
-    /// <summary>Hard bound: a request queued this many steps is admitted at the next call with a free slot.</summary>
+    /// <summary>Hard bound: a request queued this many steps (or <see cref="MaxWaitTurnovers"/> turnovers, if longer) is
+    /// admitted at the next call with a free slot.</summary>
     public int MaxWaitSteps { get; init; } = 128;
 
+    /// <summary>
+    /// The hard bound in turnovers (mean request lifetimes, measured by Little's law): the bound is the larger
+    /// of this many turnovers and <see cref="MaxWaitSteps"/>; 0 = steps only. Scales the wait to the workload,
+    /// so a long-context prompt waits for a rank to drain instead of being forced onto one after a fixed count
+    /// of short steps. In the comparison matrix (G 8 and 32) 0, 2 and 8 turnovers took backlogged imbalance
+    /// from 2.6× to 1.9× to 1.4× the best other policy's on long-context and from 5.1× to 3.3× to 1.7× on mixed;
+    /// the price is TTFT p99 with timed arrivals on long generation (1.2× to 1.7× the best; docs/compare.md).
+    /// </summary>
+    public double MaxWaitTurnovers { get; init; } = 8.0;
+
+    /// <summary>Checks every setting; a bad one is a <see cref="PolicyParameterException"/> naming its policy key (h, w0, …).</summary>
     public void Validate()
     {
-        if (Horizon < 0) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "horizon must be ≥ 0");
-        if (!(NowWeight >= 0.0)) throw new ArgumentOutOfRangeException(nameof(NowWeight), NowWeight, "w0 must be ≥ 0");
-        if (!(Decay > 0.0 && Decay <= 1.0)) throw new ArgumentOutOfRangeException(nameof(Decay), Decay, "decay must lie in (0, 1]");
-        if (!(SelectSlack == -1 || (SelectSlack >= 0.0 && SelectSlack <= 1.0))) throw new ArgumentOutOfRangeException(nameof(SelectSlack), SelectSlack, "select must be -1 or lie in [0, 1]");
-        if (!double.IsFinite(MassWeight)) throw new ArgumentOutOfRangeException(nameof(MassWeight), MassWeight, "mass must be finite");
-        if (Window < 0) throw new ArgumentOutOfRangeException(nameof(Window), Window, "window must be ≥ 0");
-        if (AgingSteps < 0) throw new ArgumentOutOfRangeException(nameof(AgingSteps), AgingSteps, "aging steps must be ≥ 0");
-        if (ReserveAfterSteps < -1) throw new ArgumentOutOfRangeException(nameof(ReserveAfterSteps), ReserveAfterSteps, "reserve must be ≥ -1");
-        if (!(OversizeShare >= 0.0)) throw new ArgumentOutOfRangeException(nameof(OversizeShare), OversizeShare, "oversize share must be ≥ 0");
-        if (ExchangeSweeps < -1) throw new ArgumentOutOfRangeException(nameof(ExchangeSweeps), ExchangeSweeps, "sweeps must be ≥ -1");
-        if (ExchangeBudget < 0) throw new ArgumentOutOfRangeException(nameof(ExchangeBudget), ExchangeBudget, "budget must be ≥ 0");
-        if (MaxWaitSteps < 1) throw new ArgumentOutOfRangeException(nameof(MaxWaitSteps), MaxWaitSteps, "max wait must be ≥ 1 step");
+        Require(Horizon >= 0, "h", Horizon, "must be ≥ 0");
+        Require(NowWeight >= 0.0 && double.IsFinite(NowWeight), "w0", NowWeight, "must be ≥ 0");
+        Require(Decay > 0.0 && Decay <= 1.0, "decay", Decay, "must lie in (0, 1]");
+        Require(SelectSlack == -1 || (SelectSlack >= 0.0 && SelectSlack <= 1.0), "select", SelectSlack, "must be -1 or lie in [0, 1]");
+        Require(double.IsFinite(MassWeight), "mass", MassWeight, "must be finite");
+        Require(Window >= 0, "window", Window, "must be ≥ 0");
+        Require(AgingSteps >= 0, "aging", AgingSteps, "must be ≥ 0");
+        Require(ReserveAfterSteps >= -1, "reserve", ReserveAfterSteps, "must be ≥ -1");
+        Require(OversizeShare >= 0.0 && double.IsFinite(OversizeShare), "oversize", OversizeShare, "must be ≥ 0");
+        Require(ExchangeSweeps >= -1, "sweeps", ExchangeSweeps, "must be ≥ -1");
+        Require(ExchangeBudget >= 0, "budget", ExchangeBudget, "must be ≥ 0");
+        Require(MaxWaitSteps >= 1, "maxwait", MaxWaitSteps, "must be ≥ 1");
+        Require(MaxWaitTurnovers >= 0 && double.IsFinite(MaxWaitTurnovers), "turnovers", MaxWaitTurnovers, "must be ≥ 0");
+    }
+
+    private static void Require(bool ok, string key, object value, string rule)
+    {
+        if (!ok) throw new PolicyParameterException(key, value, rule);
     }
 }

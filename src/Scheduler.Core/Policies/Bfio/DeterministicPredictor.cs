@@ -18,12 +18,12 @@ public abstract class DeterministicPredictor : IOutputPredictor
     public abstract IOutputPredictor Fresh();
 
     /// <summary>The estimated output length ô ≥ 1 of request <paramref name="requestId"/>.</summary>
-    public abstract int EstimatedOutput(ClusterState state, int requestId);
+    public abstract int EstimatedOutput(ClusterView state, int requestId);
 
-    public virtual void BeginCall(ClusterState state) { }
-    public virtual void OnAdmitted(ClusterState state, int requestId) { }
+    public virtual void BeginCall(ClusterView state) { }
+    public virtual void OnAdmitted(ClusterView state, int requestId) { }
 
-    public void ProjectRank(ClusterState state, int rank, Span<double> column)
+    public void ProjectRank(ClusterView state, int rank, Span<double> column)
     {
         var rows = column.Length;
         if (_departingMass.Length < rows)
@@ -57,7 +57,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
         }
     }
 
-    public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
+    public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
     {
         var output = EstimatedOutput(state, requestId);
         double prompt = state.PromptTokens(requestId);
@@ -71,7 +71,7 @@ public sealed class OraclePredictor : DeterministicPredictor
     public override string Name => "oracle";
     public override IOutputPredictor Fresh() => new OraclePredictor();
 
-    public override int EstimatedOutput(ClusterState state, int requestId) =>
+    public override int EstimatedOutput(ClusterView state, int requestId) =>
         Math.Max(1, state.PredictedOutput(requestId));
 }
 
@@ -95,7 +95,7 @@ public sealed class NoisyPredictor : DeterministicPredictor
     public double Noise => _noise;
     public override IOutputPredictor Fresh() => new NoisyPredictor(_noise, (int)_seed);
 
-    public override int EstimatedOutput(ClusterState state, int requestId)
+    public override int EstimatedOutput(ClusterView state, int requestId)
     {
         // Drawn from the request's serial, not its slot: slots are reused, a request's estimate must not change.
         var factor = 1.0 + _noise * (2.0 * UnitDraw(_seed, state.Serial(requestId)) - 1.0);
@@ -121,17 +121,17 @@ public sealed class NoLookaheadPredictor : IOutputPredictor
     public string Name => "none";
     public bool LooksAhead => false;
     public IOutputPredictor Fresh() => new NoLookaheadPredictor();
-    public void BeginCall(ClusterState state) { }
-    public void OnAdmitted(ClusterState state, int requestId) { }
+    public void BeginCall(ClusterView state) { }
+    public void OnAdmitted(ClusterView state, int requestId) { }
 
-    public void ProjectRank(ClusterState state, int rank, Span<double> column)
+    public void ProjectRank(ClusterView state, int rank, Span<double> column)
     {
         double load = state.Load(rank);
         var active = state.ActiveCount(rank);
         for (var h = 0; h < column.Length; h++) column[h] = load + (double)h * active;
     }
 
-    public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
+    public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
     {
         double prompt = state.PromptTokens(requestId);
         for (var h = 0; h < profile.Length; h++) profile[h] = prompt + h;

@@ -19,31 +19,31 @@ public interface IOutputPredictor
     IOutputPredictor Fresh();
 
     /// <summary>Called once at the start of every policy call, before any projection.</summary>
-    void BeginCall(ClusterState state);
+    void BeginCall(ClusterView state);
 
-    /// <summary>Called for every request the policy admits, right after <see cref="ClusterState.Admit"/>.</summary>
-    void OnAdmitted(ClusterState state, int requestId);
+    /// <summary>Called for every request the policy admits, right after <see cref="ClusterView.Admit"/>.</summary>
+    void OnAdmitted(ClusterView state, int requestId);
 
     /// <summary>The finished request in <paramref name="slot"/> is about to be released (its slot reused): learn
     /// what there is to learn from it now and drop what is kept about it.</summary>
-    void OnReleased(ClusterState state, int slot) { }
+    void OnReleased(ClusterView state, int slot) { }
 
     /// <summary>
     /// Writes rank <paramref name="rank"/>'s expected load at h = 0..load.Length−1 (h = 0 is
-    /// <see cref="ClusterState.Load"/>) from its active requests.
+    /// <see cref="ClusterView.Load"/>) from its active requests.
     /// </summary>
-    void ProjectRank(ClusterState state, int rank, Span<double> load);
+    void ProjectRank(ClusterView state, int rank, Span<double> load);
 
     /// <summary>
     /// As <see cref="ProjectRank"/>, but only the entries h in <paramref name="rows"/> (ascending) need be
     /// written; the others may hold anything. The policy plans on a few rows of a long horizon.
     /// </summary>
-    void ProjectRankRows(ClusterState state, int rank, ReadOnlySpan<int> rows, Span<double> load) =>
+    void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> load) =>
         ProjectRank(state, rank, load);
 
     /// <summary>
     /// Writes the expected load a queued request would add at h = 0..load.Length−1 if admitted now
     /// (s + h while it is expected to be active).
     /// </summary>
-    void ProjectCandidate(ClusterState state, int requestId, Span<double> load);
+    void ProjectCandidate(ClusterView state, int requestId, Span<double> load);
 }

@@ -6,7 +6,7 @@ namespace Scheduler.Core.Policies.Bfio;
 /// <summary>
 /// Learns output lengths from this run alone: a Kaplan–Meier survival curve of o per prompt-length
 /// bucket (powers of two), shrunk towards the pooled curve where a bucket has few observations.
-/// Lengths come only from finished requests (<see cref="ClusterState.FinishedOutputTokens"/>); a running
+/// Lengths come only from finished requests (<see cref="ClusterView.FinishedOutputTokens"/>); a running
 /// request adds only what any scheduler sees, that it is still running at age gen (a censored
 /// observation, without which early finishers would bias every estimate short). It never reads ô.
 /// A request is projected as its survival-weighted expected load: (s + gen + h) · P(o &gt; gen + h | o &gt; gen).
@@ -66,7 +66,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         return Math.Clamp(log, 0, Buckets - 1);
     }
 
-    public void OnAdmitted(ClusterState state, int requestId)
+    public void OnAdmitted(ClusterView state, int requestId)
     {
         if (_countedAge.Length <= requestId)
         {
@@ -84,14 +84,14 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
 
     /// <summary>A finished request leaves before the next call would have learned from it: learn now (counts
     /// add up in any order, so the curves are the same as if the next call had seen it).</summary>
-    public void OnReleased(ClusterState state, int slot)
+    public void OnReleased(ClusterView state, int slot)
     {
         if (slot >= _inFlightAt.Length || _inFlightAt[slot] < 0) return;
         Learn(state, slot);
         RemoveInFlight(_inFlightAt[slot]);
     }
 
-    private void Learn(ClusterState state, int id)
+    private void Learn(ClusterView state, int id)
     {
         var bucket = BucketOf(state.PromptTokens(id));
         var output = state.FinishedOutputTokens(id);
@@ -111,7 +111,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         _inFlightAt[id] = -1;
     }
 
-    public void BeginCall(ClusterState state)
+    public void BeginCall(ClusterView state)
     {
         for (var k = _inFlightCount - 1; k >= 0; k--)
         {
@@ -198,7 +198,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         return _survival[bucket][age < len ? age : len - 1];
     }
 
-    public void ProjectRank(ClusterState state, int rank, Span<double> column)
+    public void ProjectRank(ClusterView state, int rank, Span<double> column)
     {
         column.Clear();
         var rows = column.Length;
@@ -227,7 +227,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         }
     }
 
-    public void ProjectRankRows(ClusterState state, int rank, ReadOnlySpan<int> rows, Span<double> column)
+    public void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> column)
     {
         foreach (var h in rows) column[h] = 0.0;
         foreach (var id in state.ActiveRequests(rank))
@@ -253,7 +253,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         }
     }
 
-    public void ProjectCandidate(ClusterState state, int requestId, Span<double> profile)
+    public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
     {
         double prompt = state.PromptTokens(requestId);
         var bucket = BucketOf(state.PromptTokens(requestId));

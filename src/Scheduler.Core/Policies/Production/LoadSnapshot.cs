@@ -10,7 +10,7 @@ namespace Scheduler.Core.Policies.Production;
 /// </summary>
 internal sealed class LoadSnapshot
 {
-    private ClusterState? _source;
+    private ClusterView? _source;
     private int[] _running = [];
     private long[] _load = [];
     private long[] _promptTokens = [];
@@ -32,7 +32,7 @@ internal sealed class LoadSnapshot
 
     /// <summary>Takes the snapshot again when it is at least <see cref="StaleSeconds"/> old (or was taken from
     /// another state); returns whether it did.</summary>
-    public bool RefreshIfStale(ClusterState state)
+    public bool RefreshIfStale(ClusterView state)
     {
         if (ReferenceEquals(state, _source) && state.Clock - TakenAt < StaleSeconds) return false;
         Capture(state);
@@ -40,7 +40,7 @@ internal sealed class LoadSnapshot
     }
 
     /// <summary>Reads every rank's load signals now and forgets what was sent before.</summary>
-    public void Capture(ClusterState state)
+    public void Capture(ClusterView state)
     {
         var ranks = state.Ranks;
         if (_running.Length != ranks)

@@ -6,7 +6,7 @@ namespace Scheduler.Core.Policies.Production;
 internal static class OpenRanks
 {
     /// <summary>Fills <paramref name="buffer"/> (grown if needed) with the ranks that have a free slot; returns how many.</summary>
-    public static int Collect(ClusterState state, ref int[] buffer)
+    public static int Collect(ClusterView state, ref int[] buffer)
     {
         if (buffer.Length < state.Ranks) buffer = new int[state.Ranks];
         var count = 0;

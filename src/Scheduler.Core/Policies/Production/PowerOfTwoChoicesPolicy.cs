@@ -24,7 +24,7 @@ public sealed class PowerOfTwoChoicesPolicy : IPlacementPolicy
 
     public double StaleSeconds => _snapshot.StaleSeconds;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         _snapshot.RefreshIfStale(state);
         var open = OpenRanks.Collect(state, ref _open);

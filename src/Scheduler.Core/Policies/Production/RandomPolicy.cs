@@ -17,7 +17,7 @@ public sealed class RandomPolicy : IPlacementPolicy
 
     public string Name { get; }
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         var open = OpenRanks.Collect(state, ref _open);
         foreach (var id in state.Queue)

@@ -21,7 +21,7 @@ public sealed class SglangTokensPolicy : IPlacementPolicy
 
     public double StaleSeconds => _snapshot.StaleSeconds;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         _snapshot.RefreshIfStale(state);
         foreach (var id in state.Queue)

@@ -25,7 +25,7 @@ public sealed class TrtllmPolicy : IPlacementPolicy
 
     public double StaleSeconds => _snapshot.StaleSeconds;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         _snapshot.RefreshIfStale(state);
         var queue = state.Queue;
@@ -62,7 +62,7 @@ public sealed class TrtllmPolicy : IPlacementPolicy
         }
     }
 
-    private int BestRank(ClusterState state, int cap)
+    private int BestRank(ClusterView state, int cap)
     {
         var best = -1;
         var bestTokens = long.MaxValue;

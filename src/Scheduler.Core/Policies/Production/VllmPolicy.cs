@@ -26,7 +26,7 @@ public sealed class VllmPolicy : IPlacementPolicy
 
     public double StaleSeconds => _snapshot.StaleSeconds;
 
-    public void Place(ClusterState state)
+    public void Place(ClusterView state)
     {
         _snapshot.RefreshIfStale(state);
         var ranks = state.Ranks;

@@ -1,0 +1,345 @@
+using System.Numerics;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>Improving exchanges after the fill: replace, move and swap, until none lowers the objective or the budget is spent.</summary>
+public sealed partial class GreedyExchangeSolver
+{
+    private void Improve()
+    {
+        // The greedy fill raised the envelope: which ranks are critical now.
+        RebuildTop();
+        _partnersStale = true;
+        // Candidates by value, descending: replacements on non-critical ranks stop at the first one
+        // that is not worth more than the request it would replace.
+        for (var i = 0; i < _count; i++) _byValue[i] = i;
+        SortByValueDescending(_byValue.AsSpan(0, _count));
+        var scale = Math.Max(1.0, Math.Abs(CurrentObjective()));
+        var tol = 1e-9 * scale;
+        var improved = true;
+        var sweeps = 0;
+        var maxSweeps = MaxSweeps >= 0 ? MaxSweeps : 4 * _count + 16;
+        _budgetLeft = MaxEvaluations > 0 ? MaxEvaluations : long.MaxValue;
+        // Don't-look flags: a candidate whose search found nothing is skipped until an exchange touches
+        // its rank or makes its rank critical; those are the changes that open new exchanges for it.
+        _settled.AsSpan(0, _count).Clear();
+        while (improved && sweeps++ < maxSweeps && _budgetLeft > 0)
+        {
+            improved = false;
+            // Candidates on critical ranks first: only their exchanges can lower a maximum.
+            for (var pass = 0; pass < 2; pass++)
+            {
+                for (var i = 0; i < _count && _budgetLeft > 0; i++)
+                {
+                    var g = _rankOf[i];
+                    if (g < 0 || _settled[i] || _critical[g] != (pass == 0)) continue;
+                    if (TryImprove(i, g, tol)) improved = true;
+                    else _settled[i] = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>After an exchange on ranks a and b (−1 = none): their candidates, and those of ranks that just became critical, are searched again.</summary>
+    private void Unsettle(int a, int b, int moved, int other)
+    {
+        // The partner table follows in the same pass: only candidates on a or b, or moved out, changed.
+        var partners = !_partnersStale;
+        Touch(a, partners);
+        if (b >= 0) Touch(b, partners);
+        if (partners)
+        {
+            if (_rankOf[moved] < 0) SetPartner(moved, -1);
+            if (other >= 0 && _rankOf[other] < 0) SetPartner(other, -1);
+        }
+        for (var g = 0; g < _ranks; g++)
+            if (_critical[g] && !_wasCritical[g])
+                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _settled[j] = false;
+    }
+
+    private void Touch(int g, bool partners)
+    {
+        for (var j = _members.First(g); j >= 0; j = _members.Next(j))
+        {
+            _settled[j] = false;
+            if (partners) SetPartner(j, g);
+        }
+    }
+
+    private void SetPartner(int j, int g)
+    {
+        _partnerRank[j] = g;
+        for (var h = 0; h < _rows; h++) _partnerLoad[h * _stride + j] = g >= 0 ? _load[g * _rows + h] : 0.0;
+    }
+
+    /// <summary>Applies the best improving replacement, move or swap of admitted candidate i on rank g, if any.</summary>
+    private bool TryImprove(int i, int g, double tol)
+    {
+        var bestDelta = -tol;
+        var kind = Exchange.None;
+        var other = -1;
+        var critical = _critical[g];
+        PrepareExchanges(i, g);
+        if (critical)
+        {
+            // A critical rank's candidates are the ones with exchanges against every other candidate:
+            // evaluate them all at once, SIMD over candidates.
+            if (!_p.Mandatory(i)) ReplaceCostsAll();
+            SwapCostsAll();
+            if (!_p.Mandatory(i))
+            {
+                for (var k = 0; k < _count; k++)
+                {
+                    var j = _byValue[k];
+                    if (_rankOf[j] >= 0) continue;
+                    _budgetLeft -= _rows;
+                    var d = _g * _replaceAcc[j] - (_value[j] - _value[i]);
+                    if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
+                }
+            }
+        }
+        else if (!_p.Mandatory(i))
+        {
+            // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i). Rank g holds no maximum
+            // (critical ranks took the branch above), so no maximum can fall: Δmax ≥ 0, and in value order the scan
+            // stops at the first j whose value gain alone cannot beat the best.
+            for (var k = 0; k < _count; k++)
+            {
+                var j = _byValue[k];
+                if (_rankOf[j] >= 0) continue;
+                if (-(_value[j] - _value[i]) >= bestDelta) break;
+                var d = ReplaceCostBelow(j, bestDelta + (_value[j] - _value[i])) - (_value[j] - _value[i]);
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
+            }
+        }
+        if (critical)
+        {
+            for (var g2 = 0; g2 < _ranks; g2++)
+            {
+                if (g2 == g || _free[g2] == 0) continue;
+                var d = MoveCost(g2);
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Move; other = g2; }
+            }
+            for (var j = 0; j < _count; j++)
+            {
+                var g2 = _rankOf[j];
+                if (g2 < 0 || g2 == g) continue;
+                _budgetLeft -= _rows;
+                var d = _g * _swapAcc[j];
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
+            }
+        }
+        else
+        {
+            // From a rank that holds no maximum, a move only adds load elsewhere and can lower nothing;
+            // a swap can help only with a candidate on a critical rank.
+            foreach (var j in _onCritical.AsSpan(0, _onCriticalCount))
+            {
+                var d = SwapCost(j, _rankOf[j]);
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
+            }
+        }
+        if (kind == Exchange.None) return false;
+        Apply(kind, i, other);
+        Exchanges++;
+        return true;
+    }
+
+    // Per exchange source (candidate i leaving rank g), per row: the weight, the current maximum, rank g's
+    // load without i, i's load, and the envelope without g (its rank, and the next one without that rank
+    // too). Every exchange of i then costs a few flops per row, whatever it is.
+    private double[] _xw = [], _xtop = [], _xrest = [], _xout = [], _xenv = [], _xenv2 = [];
+    private int[] _xenvRank = [];
+
+    private void PrepareExchanges(int i, int g)
+    {
+        var weights = _p.Weights;
+        for (var h = 0; h < _rows; h++)
+        {
+            _xw[h] = weights[h];
+            _xtop[h] = _leaders.Max(h);
+            var a = _soa[h * _stride + i];
+            _xout[h] = a;
+            _xrest[h] = _load[g * _rows + h] - a;
+            // The envelope without rank g, and without g and the rank holding that one.
+            var k = _leaders.Rank(h, 0) == g ? 1 : 0;
+            _xenv[h] = _leaders.Load(h, k);
+            _xenvRank[h] = _leaders.Rank(h, k);
+            var k2 = k + 1;
+            if (k2 < 3 && _leaders.Rank(h, k2) == g) k2++;
+            _xenv2[h] = k2 < 3 ? _leaders.Load(h, k2) : double.NegativeInfinity;
+        }
+    }
+
+    // SIMD forms of ReplaceCost and SwapCost for every candidate at once: [j] = Σ_h w_h (max' − max), the
+    // same operations in the same order as the scalar forms. Partner rank loads are laid out per candidate
+    // ([h·stride + j] = L of j's rank at h) and refreshed after each applied exchange.
+    private double[] _replaceAcc = [], _swapAcc = [], _partnerLoad = [], _partnerRank = [];
+    private bool _partnersStale = true;
+
+    private void ReplaceCostsAll()
+    {
+        var width = Vector<double>.Count;
+        var acc = _replaceAcc.AsSpan(0, _stride);
+        acc.Clear();
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = new Vector<double>(_xw[h]);
+            var env = new Vector<double>(_xenv[h]);
+            var rest = new Vector<double>(_xrest[h]);
+            var top = new Vector<double>(_xtop[h]);
+            var profile = _soa.AsSpan(h * _stride, _stride);
+            for (var j = 0; j < _stride; j += width)
+            {
+                var max = Vector.Max(env, rest + new Vector<double>(profile.Slice(j, width)));
+                (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
+            }
+        }
+    }
+
+    private void SwapCostsAll()
+    {
+        RefreshPartners();
+        var width = Vector<double>.Count;
+        var acc = _swapAcc.AsSpan(0, _stride);
+        acc.Clear();
+        var ranks = _partnerRank.AsSpan(0, _stride);
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = new Vector<double>(_xw[h]);
+            var env = new Vector<double>(_xenv[h]);
+            var env2 = new Vector<double>(_xenv2[h]);
+            var envRank = new Vector<double>(_xenvRank[h]);
+            var rest = new Vector<double>(_xrest[h]);
+            var outLoad = new Vector<double>(_xout[h]);
+            var top = new Vector<double>(_xtop[h]);
+            var profile = _soa.AsSpan(h * _stride, _stride);
+            var loads = _partnerLoad.AsSpan(h * _stride, _stride);
+            for (var j = 0; j < _stride; j += width)
+            {
+                var a = new Vector<double>(profile.Slice(j, width));
+                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(ranks.Slice(j, width)), envRank), env2, env);
+                var max = Vector.Max(partner, Vector.Max(rest + a, new Vector<double>(loads.Slice(j, width)) - a + outLoad));
+                (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
+            }
+        }
+    }
+
+    private void RefreshPartners()
+    {
+        if (!_partnersStale) return;
+        _partnersStale = false;
+        for (var j = 0; j < _stride; j++)
+        {
+            var r = j < _count ? _rankOf[j] : -1;
+            _partnerRank[j] = r;
+            for (var h = 0; h < _rows; h++) _partnerLoad[h * _stride + j] = r >= 0 ? _load[r * _rows + h] : 0.0;
+        }
+    }
+
+    /// <summary>G·Σ_h w_h Δmax_h if j takes i's place on g (the caller adds the value difference).</summary>
+    private double ReplaceCost(int j) => ReplaceCostBelow(j, Infinity);
+
+    /// <summary>
+    /// <see cref="ReplaceCost"/> on a rank that holds no maximum alone, where every row's term is ≥ 0: stops
+    /// (returning +∞) as soon as the partial sum reaches <paramref name="limit"/>, when j cannot beat the best.
+    /// </summary>
+    private double ReplaceCostBelow(int j, double limit)
+    {
+        _budgetLeft -= _rows;
+        var profile = _profiles.Slice(j * _rows, _rows);
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var max = Math.Max(_xenv[h], _xrest[h] + profile[h]);
+            delta += _xw[h] * (max - _xtop[h]);
+            if (_g * delta >= limit) return Infinity;
+        }
+        return _g * delta;
+    }
+
+    /// <summary>Objective change if i moves from g to rank g2.</summary>
+    private double MoveCost(int g2)
+    {
+        _budgetLeft -= _rows;
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
+            var max = Math.Max(env, Math.Max(_xrest[h], _load[g2 * _rows + h] + _xout[h]));
+            delta += _xw[h] * (max - _xtop[h]);
+        }
+        return _g * delta;
+    }
+
+    /// <summary>Objective change if i (on g) and j (on g2) trade ranks.</summary>
+    private double SwapCost(int j, int g2)
+    {
+        _budgetLeft -= _rows;
+        var profile = _profiles.Slice(j * _rows, _rows);
+        var delta = 0.0;
+        for (var h = 0; h < _rows; h++)
+        {
+            var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
+            var aj = profile[h];
+            var max = Math.Max(env, Math.Max(_xrest[h] + aj, _load[g2 * _rows + h] - aj + _xout[h]));
+            delta += _xw[h] * (max - _xtop[h]);
+        }
+        return _g * delta;
+    }
+
+    /// <summary>The improving exchanges the search tries for an admitted candidate i.</summary>
+    private enum Exchange
+    {
+        None,
+        /// <summary>A queued candidate takes i's place on its rank; i goes back to the queue.</summary>
+        Replace,
+        /// <summary>i moves to another rank with a free slot.</summary>
+        Move,
+        /// <summary>i and a candidate on another rank trade ranks.</summary>
+        Swap,
+    }
+
+    /// <param name="other">The queued candidate (Replace), the target rank (Move) or the other candidate (Swap).</param>
+    private void Apply(Exchange kind, int i, int other)
+    {
+        var a = _rankOf[i];
+        var b = kind == Exchange.Move ? other : kind == Exchange.Swap ? _rankOf[other] : -1;
+        _critical.AsSpan(0, _ranks).CopyTo(_wasCritical);
+        switch (kind)
+        {
+            case Exchange.Replace:
+            {
+                var g = _rankOf[i];
+                Unassign(i);
+                AssignQuiet(other, g);
+                break;
+            }
+            case Exchange.Move:
+                Unassign(i);
+                AssignQuiet(i, other);
+                break;
+            case Exchange.Swap:
+            {
+                var gi = _rankOf[i];
+                var gj = _rankOf[other];
+                Unassign(i);
+                Unassign(other);
+                AssignQuiet(i, gj);
+                AssignQuiet(other, gi);
+                break;
+            }
+        }
+        RefreshTop(a, b);
+        Unsettle(a, b, i, kind == Exchange.Move ? -1 : other);
+    }
+
+    private void AssignQuiet(int i, int g)
+    {
+        _rankOf[i] = g;
+        _members.Add(i, g);
+        _free[g]--;
+        var column = _load.AsSpan(g * _rows, _rows);
+        for (var h = 0; h < _rows; h++) column[h] += _soa[h * _stride + i];
+    }
+}

@@ -1,0 +1,126 @@
+using System.Numerics;
+
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>The greedy fill: ranks take turns, each taking the candidate of least marginal cost.</summary>
+public sealed partial class GreedyExchangeSolver
+{
+    /// <summary>
+    /// Fills the rank with the most free slots first (ties: the most room, then the lowest index) with the
+    /// candidate of least marginal cost there, mandatory candidates before the rest. One row of costs per
+    /// admission: the ranks take turns, so none is left with only slots that must overshoot. A rank's room
+    /// is counted after setting aside, for each of its other free slots, the smallest candidate's load:
+    /// a rank that must still take f requests cannot spend all its room on the first.
+    /// </summary>
+    private void Greedy()
+    {
+        var target = _p.AdmitCount;
+        var admitted = 0;
+        var mandatoryLeft = 0;
+        for (var i = 0; i < _count; i++) if (_p.Mandatory(i)) mandatoryLeft++;
+        for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && (mandatoryLeft == 0 || _p.Mandatory(i));
+        for (var h = 0; h < _rows; h++) // _margin: the smallest candidate load per row
+        {
+            var min = double.PositiveInfinity;
+            for (var i = 0; i < _count; i++) min = Math.Min(min, _soa[h * _stride + i]);
+            _margin[h] = _count > 0 ? min : 0.0;
+        }
+        // Mandatory candidates first, oldest first, each onto the rank where it costs least: they must
+        // go in whatever their size, and the rank with the most free slots may be the worst place for one.
+        for (var i = 0; i < _count && admitted < target && mandatoryLeft > 0; i++)
+        {
+            if (!_p.Mandatory(i)) continue;
+            var g = CheapestRank(i);
+            if (g < 0) break;
+            Assign(i, g);
+            admitted++;
+            _eligible[i] = false;
+            mandatoryLeft--;
+        }
+        if (mandatoryLeft == 0)
+            for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && _rankOf[i] < 0;
+        while (admitted < target)
+        {
+            // Most room = least weighted load: the envelope term of Room is the same for every rank. (Least weighted
+            // load first whenever candidates are fewer than free slots was measured in the comparison matrix: it
+            // helps long generation with timed arrivals and loses more elsewhere; docs/compare.md.)
+            var g = -1;
+            for (var r = 0; r < _ranks; r++)
+            {
+                if (_free[r] == 0) continue;
+                if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
+            }
+            if (g < 0) break;
+            EvaluateRow(g);
+            var pick = _bestOf[g];
+            if (pick < 0) break;
+            Assign(pick, g);
+            admitted++;
+            _eligible[pick] = false;
+            if (_p.Mandatory(pick) && --mandatoryLeft == 0)
+                for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
+        }
+    }
+
+    /// <summary>The rank with a free slot where candidate i's greedy cost is least (ties: lowest index), or −1.</summary>
+    private int CheapestRank(int i)
+    {
+        var weights = _p.Weights;
+        var best = -1;
+        var bestCost = Infinity;
+        for (var g = 0; g < _ranks; g++)
+        {
+            if (_free[g] == 0) continue;
+            var over = 0.0;
+            for (var h = 0; h < _rows; h++)
+            {
+                var margin = _leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
+                var d = _soa[h * _stride + i] - margin;
+                if (d > 0) over += weights[h] * d;
+            }
+            if (over < bestCost) { bestCost = over; best = g; }
+        }
+        return best;
+    }
+
+    /// <summary>cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i for all candidates at once.</summary>
+    private void EvaluateRow(int g)
+    {
+        RowEvaluations++;
+        var weights = _p.Weights;
+        var row = _cost.AsSpan(g * _stride, _stride);
+        row.Clear();
+        var width = Vector<double>.Count;
+        var zero = Vector<double>.Zero;
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = weights[h];
+            if (w == 0.0) continue;
+            var margin = new Vector<double>(_leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h]);
+            var weight = new Vector<double>(w);
+            var profile = _soa.AsSpan(h * _stride, _stride);
+            for (var i = 0; i < _stride; i += width)
+            {
+                var over = Vector.Max(new Vector<double>(profile.Slice(i, width)) - margin, zero);
+                (new Vector<double>(row.Slice(i, width)) + weight * over).CopyTo(row.Slice(i, width));
+            }
+        }
+        var gv = new Vector<double>(_g);
+        var values = _value.AsSpan(0, _stride);
+        for (var i = 0; i < _stride; i += width)
+            (gv * new Vector<double>(row.Slice(i, width)) - new Vector<double>(values.Slice(i, width))).CopyTo(row.Slice(i, width));
+        Rescan(g);
+    }
+
+    private void Rescan(int g)
+    {
+        var row = _cost.AsSpan(g * _stride, _count);
+        var eligible = _eligible.AsSpan(0, _count);
+        var best = -1;
+        var bestCost = Infinity;
+        // Strictly lower wins: ties go to the earlier (older) candidate.
+        for (var i = 0; i < row.Length; i++)
+            if (eligible[i] && row[i] < bestCost) { bestCost = row[i]; best = i; }
+        _bestOf[g] = best;
+    }
+}

@@ -1,0 +1,119 @@
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// The three most loaded ranks of every planned row, with their loads, kept current as ranks gain or lose load.
+/// The first is the envelope (the row's maximum); the next two are what the envelope falls to when one or two of the
+/// ranks above give way, which is all an exchange between two ranks needs to price its effect on the maximum.
+/// </summary>
+/// <remarks>Rank loads are read from a rank-major span, <c>[g·rows + h]</c>, the solver's own layout.</remarks>
+internal sealed class RowLeaders
+{
+    private double[] _load = [];  // [3·h + k], k = 0 the largest
+    private int[] _rank = [];     // −1 where fewer than three ranks exist
+    private int _ranks;
+    private int _rows;
+
+    public void Reset(int ranks, int rows)
+    {
+        _ranks = ranks;
+        _rows = rows;
+        if (_load.Length < 3 * rows)
+        {
+            _load = new double[Math.Max(3 * rows, 2 * _load.Length)];
+            _rank = new int[_load.Length];
+        }
+    }
+
+    /// <summary>The k-th largest load of row h (k = 0, 1, 2; −∞ past the last rank).</summary>
+    public double Load(int h, int k) => _load[3 * h + k];
+
+    /// <summary>The rank holding the k-th largest load of row h (−1 past the last rank).</summary>
+    public int Rank(int h, int k) => _rank[3 * h + k];
+
+    /// <summary>Row h's envelope: its largest load.</summary>
+    public double Max(int h) => _load[3 * h];
+
+    /// <summary>Every row from scratch.</summary>
+    public void Rebuild(ReadOnlySpan<double> loads)
+    {
+        for (var h = 0; h < _rows; h++) RescanRow(loads, h);
+    }
+
+    /// <summary>
+    /// After ranks a and b (b = −1: none) changed, in either direction: a row is rescanned only where one of them
+    /// was among its three (its load may have fallen below the next); elsewhere they can only enter it.
+    /// </summary>
+    public void Refresh(ReadOnlySpan<double> loads, int a, int b)
+    {
+        for (var h = 0; h < _rows; h++)
+        {
+            var t = 3 * h;
+            var present = false;
+            for (var k = 0; k < 3; k++)
+                if (_rank[t + k] == a || (b >= 0 && _rank[t + k] == b)) present = true;
+            if (present)
+            {
+                RescanRow(loads, h);
+                continue;
+            }
+            Enter(t, a, loads[a * _rows + h]);
+            if (b >= 0) Enter(t, b, loads[b * _rows + h]);
+        }
+    }
+
+    /// <summary>Rank g's loads grew (an admission): it moves up, or enters, each row's three.</summary>
+    public void Raise(ReadOnlySpan<double> loads, int g)
+    {
+        for (var h = 0; h < _rows; h++)
+        {
+            var v = loads[g * _rows + h];
+            var t = 3 * h;
+            var k = 0;
+            while (k < 3 && _rank[t + k] != g) k++;
+            if (k == 3)
+            {
+                if (v <= _load[t + 2]) continue;
+                k = 2;
+            }
+            while (k > 0 && v > _load[t + k - 1])
+            {
+                _load[t + k] = _load[t + k - 1];
+                _rank[t + k] = _rank[t + k - 1];
+                k--;
+            }
+            _load[t + k] = v;
+            _rank[t + k] = g;
+        }
+    }
+
+    /// <summary>Rank g, not among the three at t, enters them if its load v beats the third.</summary>
+    private void Enter(int t, int g, double v)
+    {
+        if (!(v > _load[t + 2])) return;
+        var k = 2;
+        while (k > 0 && v > _load[t + k - 1])
+        {
+            _load[t + k] = _load[t + k - 1];
+            _rank[t + k] = _rank[t + k - 1];
+            k--;
+        }
+        _load[t + k] = v;
+        _rank[t + k] = g;
+    }
+
+    private void RescanRow(ReadOnlySpan<double> loads, int h)
+    {
+        double v1 = double.NegativeInfinity, v2 = double.NegativeInfinity, v3 = double.NegativeInfinity;
+        int r1 = -1, r2 = -1, r3 = -1;
+        for (var g = 0; g < _ranks; g++)
+        {
+            var v = loads[g * _rows + h];
+            if (v > v1) { v3 = v2; r3 = r2; v2 = v1; r2 = r1; v1 = v; r1 = g; }
+            else if (v > v2) { v3 = v2; r3 = r2; v2 = v; r2 = g; }
+            else if (v > v3) { v3 = v; r3 = g; }
+        }
+        var t = 3 * h;
+        _load[t] = v1; _load[t + 1] = v2; _load[t + 2] = v3;
+        _rank[t] = r1; _rank[t + 1] = r2; _rank[t + 2] = r3;
+    }
+}

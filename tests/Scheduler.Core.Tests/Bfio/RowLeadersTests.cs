@@ -1,0 +1,60 @@
+using Scheduler.Core.Policies.Bfio;
+
+namespace Scheduler.Core.Tests.Bfio;
+
+/// <summary>The solver's per-row top three stay what a full scan would find, whatever sequence of changes they see.</summary>
+public sealed class RowLeadersTests
+{
+    private static void AssertMatchesScan(RowLeaders leaders, double[] loads, int ranks, int rows)
+    {
+        for (var h = 0; h < rows; h++)
+        {
+            var expected = Enumerable.Range(0, ranks).Select(g => loads[g * rows + h]).OrderDescending()
+                .Concat(Enumerable.Repeat(double.NegativeInfinity, 3)).Take(3).ToArray();
+            for (var k = 0; k < 3; k++)
+            {
+                Assert.Equal(expected[k], leaders.Load(h, k));
+                if (leaders.Rank(h, k) >= 0) Assert.Equal(leaders.Load(h, k), loads[leaders.Rank(h, k) * rows + h]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 1)]
+    [InlineData(7, 5)]
+    [InlineData(32, 6)]
+    public void Raises_and_refreshes_keep_every_rows_three_largest_loads(int ranks, int rows)
+    {
+        var random = new Random(ranks * 100 + rows);
+        var loads = new double[ranks * rows];
+        for (var i = 0; i < loads.Length; i++) loads[i] = random.Next(1000);
+        var leaders = new RowLeaders();
+        leaders.Reset(ranks, rows);
+        leaders.Rebuild(loads);
+        AssertMatchesScan(leaders, loads, ranks, rows);
+
+        for (var step = 0; step < 500; step++)
+        {
+            var a = random.Next(ranks);
+            if (random.Next(2) == 0)
+            {
+                // An admission: rank a only gains.
+                for (var h = 0; h < rows; h++) loads[a * rows + h] += random.Next(300);
+                leaders.Raise(loads, a);
+            }
+            else
+            {
+                // An exchange: a and b change either way.
+                var b = ranks > 1 ? (a + 1 + random.Next(ranks - 1)) % ranks : -1;
+                for (var h = 0; h < rows; h++)
+                {
+                    loads[a * rows + h] = random.Next(1500);
+                    if (b >= 0) loads[b * rows + h] = random.Next(1500);
+                }
+                leaders.Refresh(loads, a, b);
+            }
+            AssertMatchesScan(leaders, loads, ranks, rows);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Scheduler.Core.Comparisons;
+using Scheduler.Core.Model;
+using Scheduler.Core.Policies;
+using Scheduler.Core.Simulation;
+using Scheduler.Core.Workloads;
+
+namespace Scheduler.Core.Tests.Comparisons;
+
+/// <summary>
+/// Issue 12: behaviour, not tuned figures. On small generated workloads of every shape (G=8, B=16, each slot filled
+/// eight times over, backlogged), bfio is judged against the policies users run today the way <c>scheduler compare</c>
+/// judges it. Nothing here is a number fitted to a fixture: only "no worse than the others" within the tolerances
+/// of <see cref="CellVerdict"/>.
+/// </summary>
+public sealed class RelativeBehaviourTests
+{
+    private static readonly string[] LengthFree = ["fcfs", "jsq", "round-robin", "vllm", "sglang-requests", "sglang-tokens", "trtllm", "p2c", "random"];
+
+
+    private static RunSummary[] RunAll(string shapeName, params string[] policies)
+    {
+        var shape = new ClusterShape(8, 16);
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Get(shapeName), 8 * shape.Ranks * shape.BatchSize, seed: 1);
+        return policies.Select(p => Simulator.Run(workload, PolicyCatalog.Create(p), new SimulationOptions(shape) { RecordSteps = false }).Summary).ToArray();
+    }
+
+    [Theory]
+    [InlineData("chat")]
+    [InlineData("bursty")]
+    [InlineData("long-context")]
+    [InlineData("code")]
+    [InlineData("mixed")]
+    public void Bfio_balances_better_than_every_policy_that_reads_no_lengths_at_no_cost_in_throughput(string shape)
+    {
+        var runs = RunAll(shape, [.. LengthFree, "bfio"]);
+
+        var verdict = CellVerdict.Judge(runs, "bfio", LengthFree, [Figure.Throughput, Figure.AvgImbalance], imbalanceShare: 1.0);
+
+        Assert.True(verdict.Wins, string.Join("; ", verdict.Shortfalls));
+    }
+
+    /// <summary>
+    /// The open case (docs/compare.md): outputs of 1k–16k tokens leave far beyond any horizon worth planning and prompts
+    /// are small against the tokens generated, so what separates policies is how evenly they spread requests, which the
+    /// count and token balancers (vllm, jsq, round-robin's even counts) do better than bfio today (1.21× vllm's
+    /// imbalance here). bfio still beats the rules blind to the generated tokens (fcfs, random, p2c's two random picks,
+    /// trtllm's prompt-only sums), and trails the balancers by a bounded margin; this test fails if that margin grows.
+    /// </summary>
+    [Fact]
+    public void On_long_generation_bfio_beats_the_rules_blind_to_generated_tokens_and_stays_close_to_the_balancers()
+    {
+        var runs = RunAll("long-generation", [.. LengthFree, "bfio"]);
+        Figure[] figures = [Figure.Throughput, Figure.AvgImbalance];
+
+        var blind = CellVerdict.Judge(runs, "bfio", ["fcfs", "random", "p2c", "trtllm"], figures, imbalanceShare: 1.0);
+        var close = CellVerdict.Judge(runs, "bfio", LengthFree, figures, tolerance: 0.02, imbalanceShare: 1.25);
+
+        Assert.True(blind.Wins, string.Join("; ", blind.Shortfalls));
+        Assert.True(close.Wins, string.Join("; ", close.Shortfalls));
+    }
+}
