@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Xunit.Abstractions;
 
 namespace Scheduler.Cli.Tests.Processes.Brokers;
@@ -122,11 +123,14 @@ public sealed class BrokerServeTests(ITestOutputHelper output) : IAsyncLifetime,
         var config = Path.Combine(_dir, "serve.conf");
         await File.WriteAllTextAsync(config, "scheduler.brokers.nats.ack-wait = 3s\n");
         // Idle long enough to outlast the restart and the redeliveries after it.
-        await using var serve = SchedulerProcess.Start(ServeArgs(probe, input, results, "--config", config, "--time-scale", "0.02",
+        await using var serve = SchedulerProcess.Start(ServeArgs(probe, input, results, "--config", config, "--time-scale", "0.1",
             "--exit-when-idle", "10", "--progress-interval", "0.5"));
         await serve.WaitForStderrAsync(l => l.StartsWith("serve ", StringComparison.Ordinal) && !l.Contains("completed 0,"), TimeSpan.FromMinutes(1));
         await BrokerServers.KillAsync(broker);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The last progress line before the kill: the kill fell in the middle only if results were still to come.
+        var lastProgress = serve.StderrLines.Last(l => l.StartsWith("serve ", StringComparison.Ordinal));
+        var completedAtKill = int.Parse(Regex.Match(lastProgress, @"completed ([\d,]+)").Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture);
+        Assert.InRange(completedAtKill, 1, good.Count - 1);
         await BrokerServers.StartAsync(broker);
 
         Assert.True(await serve.ExitAsync(TimeSpan.FromMinutes(4)) == 0, serve.Stderr);
@@ -144,7 +148,7 @@ public sealed class BrokerServeTests(ITestOutputHelper output) : IAsyncLifetime,
         var distinct = broker == "rabbitmq" ? messages.Select(m => m.MessageId).Distinct().Count() : messages.Count;
         Assert.Equal(good.Count, distinct);
         Assert.Equal(0, await probe.OutstandingAsync(input));
-        output.WriteLine($"{broker} killed mid-stream: {summary.GetProperty("duplicates").GetInt64()} redeliveries attached or acknowledged, " +
+        output.WriteLine($"{broker} killed after {completedAtKill} results: {summary.GetProperty("duplicates").GetInt64()} redeliveries attached or acknowledged, " +
                           $"{messages.Count - good.Count} result(s) stored twice (same message id)");
         Assert.Contains(serve.StderrLines, l => l.Contains("reconnected", StringComparison.Ordinal));
     }
@@ -167,7 +171,8 @@ public sealed class BrokerServeTests(ITestOutputHelper output) : IAsyncLifetime,
             scheduler.brokers.nats.ack-wait = 2s
             """);
 
-        await using (var first = SchedulerProcess.Start(ServeArgs(probe, input, results, "--config", config, "--time-scale", "0.02", "--progress-interval", "0.5")))
+        // Real time: the first service cannot finish before it is killed, however fast the machine.
+        await using (var first = SchedulerProcess.Start(ServeArgs(probe, input, results, "--config", config, "--time-scale", "1", "--progress-interval", "0.5")))
         {
             await first.WaitForStderrAsync(l => l.StartsWith("serve ", StringComparison.Ordinal) && !l.Contains("completed 0,"), TimeSpan.FromMinutes(1));
             first.Signal(SchedulerProcess.SigKill);
