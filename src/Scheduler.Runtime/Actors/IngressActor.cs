@@ -303,28 +303,28 @@ public sealed class IngressActor : UntypedActor
 
     protected override void PostStop() => _stream?.Shutdown();
 
-    private sealed record DeadLettersWritten(ImmutableArray<long> Tags);
+    private sealed record DeadLettersWritten(ImmutableArray<long> Tags) : INoSerializationVerificationNeeded;
 
-    private sealed record ShutdownReported(ImmutableArray<long> Tags, int Count, IActorRef ReplyTo);
+    private sealed record ShutdownReported(ImmutableArray<long> Tags, int Count, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
 
-    private sealed record DeliveryBatch(ImmutableArray<ParsedDelivery> Items);
+    private sealed record DeliveryBatch(ImmutableArray<ParsedDelivery> Items) : INoSerializationVerificationNeeded;
 
-    private sealed record StreamStarted
+    private sealed record StreamStarted : INoSerializationVerificationNeeded
     {
         public static readonly StreamStarted Instance = new();
     }
 
-    private sealed record StreamAck
+    private sealed record StreamAck : INoSerializationVerificationNeeded
     {
         public static readonly StreamAck Instance = new();
     }
 
-    private sealed record StreamCompleted
+    private sealed record StreamCompleted : INoSerializationVerificationNeeded
     {
         public static readonly StreamCompleted Instance = new();
     }
 
-    private sealed record StreamFailed(Exception Error);
+    private sealed record StreamFailed(Exception Error) : INoSerializationVerificationNeeded;
 }
 
 internal static class BuilderExtensions

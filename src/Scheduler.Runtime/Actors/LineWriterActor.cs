@@ -144,12 +144,12 @@ public sealed class LineWriterActor : UntypedActor
         }
     }
 
-    private sealed record FlushNow
+    private sealed record FlushNow : INoSerializationVerificationNeeded
     {
         public static readonly FlushNow Instance = new();
     }
 
-    private sealed record Flushed(List<(IActorRef ReplyTo, object? Token)> Batches);
+    private sealed record Flushed(List<(IActorRef ReplyTo, object? Token)> Batches) : INoSerializationVerificationNeeded;
 
-    private sealed record FlushFailed(List<(IActorRef ReplyTo, object? Token)> Batches, Exception Error);
+    private sealed record FlushFailed(List<(IActorRef ReplyTo, object? Token)> Batches, Exception Error) : INoSerializationVerificationNeeded;
 }

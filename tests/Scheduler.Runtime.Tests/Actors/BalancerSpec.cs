@@ -106,24 +106,6 @@ public sealed class BalancerSpec() : TestKit(TestConfig.Local())
     }
 
     [Fact]
-    public async Task A_crash_inside_the_balancer_fails_the_run_instead_of_hanging_it()
-    {
-        var ranks = CreateTestProbe();
-        var barrier = CreateTestProbe();
-        var monitor = CreateTestProbe();
-        var setup = new BalancerSetup(Shape, PolicyCatalog.Create("fcfs"), ArrivalMode.Backlog, LocalRuntime.Balancing);
-        var balancer = Sys.ActorOf(BalancerActor.Props(setup, barrier, ranks, monitor));
-
-        // A malformed message (its rank list was never set) makes the handler throw.
-        balancer.Tell(new RanksMissing(1, default, 1, true));
-
-        var failed = await monitor.ExpectMsgAsync<RunFailed>();
-        Assert.Contains("the balancer crashed handling RanksMissing", failed.Reason);
-        balancer.Tell(new IngestedBatch([new IngestedRequest(new ServiceRequest("0", 10, 1, 1), 0, "x:1")]));
-        await barrier.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
-    }
-
-    [Fact]
     public async Task The_monitor_hears_progress_and_then_the_end_of_the_run()
     {
         var ranks = Sys.ActorOf(LocalRankHost.Props(LocalRuntime.CostEngines(Shape)));
