@@ -51,7 +51,7 @@ public sealed class CalibrateCommand : SchedulerCommand
         var conf = Path.Combine(outDir, "cost-model.conf");
         File.WriteAllText(conf, result.ToHocon());
         File.WriteAllText(Path.Combine(outDir, "calibration.json"), result.ToJson());
-        result.SavePlot(Path.Combine(outDir, "calibration.png"));
+        Plots.CalibrationPlot.Save(result, Path.Combine(outDir, "calibration.png"));
         progress.Line($"wrote {conf}, calibration.json and calibration.png; use it with --cost-model {conf}");
         console.Out.Write(format == OutputFormat.Json ? result.ToJson() + Environment.NewLine : result.Describe());
         return 0;

@@ -112,6 +112,4 @@ public sealed record CalibrationResult(
         return sb.ToString();
     }
 
-    /// <summary>Writes a PNG: measured step time against ΣKV, one colour per n, points measured and lines fitted.</summary>
-    public void SavePlot(string path, int width = 1000, int height = 620) => CalibrationPlot.Save(this, path, width, height);
 }

@@ -1,12 +1,15 @@
 using System.Globalization;
 using ScottPlot;
 
-namespace Scheduler.Decode.Calibration;
+using Scheduler.Decode.Calibration;
 
-/// <summary>The calibration chart: measured points and the fitted plane's line for each request count.</summary>
-internal static class CalibrationPlot
+namespace Scheduler.Cli.Plots;
+
+/// <summary>The calibration chart: measured points and the fitted plane's line for each request count. Drawn by the CLI,
+/// so the decoder (which a rank host ships) carries no plotting library.</summary>
+public static class CalibrationPlot
 {
-    public static void Save(CalibrationResult result, string path, int width, int height)
+    public static void Save(CalibrationResult result, string path, int width = 1000, int height = 620)
     {
         var fit = result.Fit;
         var plot = new Plot();

@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
-using Scheduler.Decode;
 using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Messages;
 
-namespace Scheduler.Cli.Engines;
+namespace Scheduler.Decode;
 
 /// <summary>
 /// The <c>torch</c> engine for a rank actor: real TorchSharp decode steps over the rank's batch. The step runs
