@@ -100,13 +100,32 @@ public abstract class ConfirmingSink : IResultSink
                 _context.Events.Count(Name, EndpointEvent.ConnectionLost);
                 _connected = false;
                 _lostBefore = true;
-                await DisconnectAsync().ConfigureAwait(false);
                 var delay = backoff.Next();
                 _context.Log($"{Name}: publishing failed ({Describe(cause)}); {lines.Count - start} message(s) go again in {delay.TotalSeconds:0.0} s");
+                await DropConnectionAsync().ConfigureAwait(false);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>
+    /// Let go of a failed connection without waiting on it for long: closing a channel whose broker died with
+    /// publications unconfirmed can wait forever (seen with RabbitMQ.Client 7 after a SIGKILL of the broker), and the
+    /// retry must not wait with it. What is not closed in time is left to the garbage collector.
+    /// </summary>
+    private async Task DropConnectionAsync()
+    {
+        try
+        {
+            await DisconnectAsync().AsTask().WaitAsync(DisconnectTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _context.Log($"{Name}: the lost connection did not close within {DisconnectTimeout.TotalSeconds:0} s; left behind");
+        }
+    }
+
+    private static readonly TimeSpan DisconnectTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Connect, and make sure the destination exists.</summary>
     protected abstract Task ConnectAsync(CancellationToken cancellationToken);

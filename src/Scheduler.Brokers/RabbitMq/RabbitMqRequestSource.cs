@@ -121,16 +121,21 @@ public sealed class RabbitMqRequestSource : IRequestSource
         }
     }
 
+    /// <summary>Close what is lost, waiting at most a few seconds: a channel of a dead broker may never finish closing.</summary>
     private static async Task Dispose(IChannel? channel, IConnection? connection)
     {
-        try
+        async Task Close()
         {
             if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
             if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
         }
+        try
+        {
+            await Close().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
         catch (Exception)
         {
-            // Closing what is already lost: nothing to report.
+            // Closing what is already lost (or not closing in time): nothing to report, the reconnect goes on.
         }
     }
 }

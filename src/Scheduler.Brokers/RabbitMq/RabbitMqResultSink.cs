@@ -42,17 +42,19 @@ public sealed class RabbitMqResultSink : ConfirmingSink
 
     protected override async ValueTask DisconnectAsync()
     {
+        // Forget them first: a close that never ends (see DropConnectionAsync) must not leave them in use.
+        var (channel, connection) = (_channel, _connection);
+        _channel = null;
+        _connection = null;
         try
         {
-            if (_channel is not null) await _channel.DisposeAsync().ConfigureAwait(false);
-            if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+            if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception)
         {
             // Already lost.
         }
-        _channel = null;
-        _connection = null;
     }
 
     protected override string Describe(Exception e) => RabbitMqConnector.Describe(e);
