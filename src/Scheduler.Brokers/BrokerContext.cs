@@ -7,4 +7,14 @@ namespace Scheduler.Brokers;
 public sealed record BrokerContext(BrokerSettings Settings, EndpointEvents Events, Action<string> Log)
 {
     public static BrokerContext Quiet(BrokerSettings settings) => new(settings, new EndpointEvents(), _ => { });
+
+    /// <summary>Lines go to <paramref name="log"/> as "<paramref name="prefix"/>: …", one at a time (adapters report from their own threads).</summary>
+    public static BrokerContext WritingTo(TextWriter log, string prefix, BrokerSettings settings, EndpointEvents? events = null)
+    {
+        var gate = new object();
+        return new BrokerContext(settings, events ?? new EndpointEvents(), line =>
+        {
+            lock (gate) log.WriteLine($"{prefix}: {line}");
+        });
+    }
 }

@@ -7,7 +7,6 @@ using Scheduler.Brokers;
 using Scheduler.Cli.CommandLine;
 using Scheduler.Runtime.Endpoints;
 using Scheduler.Runtime.Hosting;
-using Scheduler.Runtime.Observability;
 
 namespace Scheduler.Cli.Commands;
 
@@ -31,7 +30,7 @@ public sealed class ConsumeCommand : SchedulerCommand
     {
         var uri = parse.GetValue(_source) ?? throw new UsageException("--source is required");
         var count = parse.GetValue(_count);
-        var catalog = new EndpointCatalog().AddBrokers(new BrokerContext(BrokerSettings.Defaults, new EndpointEvents(), ServeCommand.BrokerLog(console.Error, "consume")));
+        var catalog = new EndpointCatalog().AddBrokers(BrokerContext.WritingTo(console.Error, "consume", BrokerSettings.Defaults));
         Runtime.Ingestion.IRequestSource source;
         try { source = catalog.Source(uri); }
         catch (ArgumentException e) { throw new UsageException($"--source {EndpointCatalog.Redact(uri)}: {e.Message}"); }

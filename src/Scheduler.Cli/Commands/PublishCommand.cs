@@ -6,7 +6,6 @@ using Scheduler.Core.Model;
 using Scheduler.Core.Traces;
 using Scheduler.Runtime.Endpoints;
 using Scheduler.Runtime.Ingestion;
-using Scheduler.Runtime.Observability;
 
 namespace Scheduler.Cli.Commands;
 
@@ -72,7 +71,7 @@ public sealed class PublishCommand : SchedulerCommand
             rateScale = 1.0;
         }
 
-        var catalog = new EndpointCatalog().AddBrokers(new BrokerContext(BrokerSettings.Defaults, new EndpointEvents(), ServeCommand.BrokerLog(console.Error, "publish")));
+        var catalog = new EndpointCatalog().AddBrokers(BrokerContext.WritingTo(console.Error, "publish", BrokerSettings.Defaults));
         var to = parse.GetValue(_to)!;
         Runtime.Results.IResultSink sink;
         try { sink = catalog.Sink(to); }

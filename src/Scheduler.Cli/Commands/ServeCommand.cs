@@ -98,7 +98,7 @@ public sealed class ServeCommand : SchedulerCommand
             : new CostModelEngineFactory(_cost.Read(parse, settings.Batch, configPath), settings.Batch, settings.TimeScale);
 
         var endpointEvents = new EndpointEvents();
-        var brokers = new BrokerContext(BrokerSettings.FromConfig(config), endpointEvents, BrokerLog(console.Error, "serve"));
+        var brokers = BrokerContext.WritingTo(console.Error, "serve", BrokerSettings.FromConfig(config), endpointEvents);
         var catalog = new EndpointCatalog { ResolvePath = DataPaths.ResolveShipped }.AddBrokers(brokers);
         var source = Open("--source", settings.Source, catalog.Source);
         var results = Open("--results", settings.Results, catalog.Sink);
@@ -163,15 +163,6 @@ public sealed class ServeCommand : SchedulerCommand
         }
     }
 
-    /// <summary>Broker adapters report lost and regained connections here, one line each, from their own threads.</summary>
-    internal static Action<string> BrokerLog(TextWriter error, string command)
-    {
-        var gate = new object();
-        return line =>
-        {
-            lock (gate) error.WriteLine($"{command}: {line}");
-        };
-    }
 
     private static double ParseNonNegative(string raw) =>
         double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
