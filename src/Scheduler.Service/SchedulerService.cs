@@ -32,8 +32,12 @@ public sealed record ServiceLaunch
     public required RuntimeSettings Runtime { get; init; }
     public required IPlacementPolicy Policy { get; init; }
     public required IDecodeEngineFactory Engines { get; init; }
-    public required IRequestSource Source { get; init; }
-    public required IResultSink Results { get; init; }
+    /// <summary>This node's roles and place in the cluster (default: all roles, a cluster of one on loopback).</summary>
+    public ClusterNodeSettings Node { get; init; } = ClusterNodeSettings.SingleNode;
+
+    /// <summary>The source and the results sink: required on an ingress node, unused on a rank host.</summary>
+    public IRequestSource? Source { get; init; }
+    public IResultSink? Results { get; init; }
 
     /// <summary>Null: dead letters go to <see cref="Results"/> as <c>"status": "rejected"</c> records.</summary>
     public IResultSink? DeadLetters { get; init; }
@@ -73,9 +77,15 @@ public sealed record ServiceOutcome(ServiceEnding Ending, int ExitCode, ServiceS
 public static class SchedulerService
 {
 
-    public static async Task<ServiceOutcome> RunAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
+    public static Task<ServiceOutcome> RunAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop) =>
+        launch.Node.Has(NodeRoles.Balancer) ? RunBalancerAsync(launch, log, stop) : RankHostService.RunAsync(launch, log, stop);
+
+    /// <summary>A node with the balancer (and ingress) role: the whole service of a cluster of one, or its head.</summary>
+    private static async Task<ServiceOutcome> RunBalancerAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
     {
         var s = launch.Settings;
+        var source = launch.Source ?? throw new ArgumentException("a balancer node needs a source");
+        var results = launch.Results ?? throw new ArgumentException("a balancer node needs a results sink");
         var shape = new ClusterShape(s.Ranks, s.Batch);
         var metrics = new ServiceMetrics(s.Ranks, launch.EndpointEvents);
         var statistics = new ServiceStatistics();
@@ -94,6 +104,12 @@ public static class SchedulerService
             }
             var (system, registry) = SchedulerHosting.Actors(host.Services);
             var ranks = await registry.GetAsync<RankRegion>(stop).ConfigureAwait(false);
+            if (!launch.Node.JoinsSelf || launch.Node.HostedRanks(s.Ranks) < s.Ranks)
+            {
+                log.WriteLine($"serve: node {Akka.Cluster.Cluster.Get(system).SelfAddress} ({string.Join(",", launch.Node.Roles)}) waits for rank hosts declaring {s.Ranks} ranks");
+                var shown = new Progress<int>(n => log.WriteLine($"serve: rank hosts declare {n} of {s.Ranks} ranks"));
+                await RankCluster.AwaitRankHostsAsync(system, s.Ranks, launch.Runtime.StartupTimeout, shown, stop).ConfigureAwait(false);
+            }
             await RankCluster.AwaitRanksAsync(ranks, s.Ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
             readiness.RanksUp(s.Ranks);
             metrics.RanksReady(s.Ranks, s.Ranks);
@@ -102,12 +118,12 @@ public static class SchedulerService
             var monitor = system.ActorOf(RunMonitor.Props(outcome, null), "monitor");
             var setup = new BalancerSetup(shape, launch.Policy, ArrivalMode.Live, launch.Runtime.Balancer with { ProgressEverySteps = 0 },
                 launch.Engines.MaxSequenceTokens, observer);
-            var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, launch.Source, launch.Results,
+            var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, source, results,
                 launch.DeadLetters, launch.Runtime.Ingress, monitor);
             readiness.Serving();
             // Figures count from here: startup (forming the cluster, starting the ranks) is not service time.
             clock.Restart();
-            log.WriteLine($"serve: {launch.Source.Name} → {launch.Results.Name}; G={s.Ranks} B={s.Batch}, policy {launch.Policy.Name}, " +
+            log.WriteLine($"serve: {source.Name} → {results.Name}; G={s.Ranks} B={s.Batch}, policy {launch.Policy.Name}, " +
                           $"engine {launch.Engines.Kind}{(launch.Engines.Kind == DecodeEngines.CostModelKind ? $" ×{s.TimeScale.ToString(CultureInfo.InvariantCulture)}" : "")}");
 
             var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock);
@@ -184,9 +200,15 @@ public static class SchedulerService
         }
     }
 
-    private static IHost Build(ServiceLaunch launch, ServiceMetrics metrics, ServiceReadiness readiness)
+    internal static IHost Build(ServiceLaunch launch, ServiceMetrics metrics, ServiceReadiness readiness)
     {
         var s = launch.Settings;
+        // The node's address, roles and seeds go over everything else; with seeds it joins them instead of itself.
+        launch = launch with
+        {
+            Config = launch.Node.ToAkkaConfig(s.Ranks).WithFallback(launch.Config),
+            Runtime = launch.Runtime with { JoinSelf = launch.Node.JoinsSelf },
+        };
         void HealthChecks(AkkaConfigurationBuilder b)
         {
             b.WithActorSystemLivenessCheck(tags: [ServiceReadiness.LivenessTag]);
@@ -217,7 +239,7 @@ public static class SchedulerService
         return app;
     }
 
-    private static string BoundAddress(IHost host) =>
+    internal static string BoundAddress(IHost host) =>
         host is WebApplication app ? app.Urls.FirstOrDefault() ?? "?" : "?";
 }
 

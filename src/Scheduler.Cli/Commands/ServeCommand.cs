@@ -60,6 +60,20 @@ public sealed class ServeCommand : SchedulerCommand
     private readonly Option<Choice<PrefillMode>> _prefill = CliOption.Choice("--prefill",
         "torch engine: synthetic (the KV cache arrives filled, as from a prefill tier) or compute (run the prompt through the model)",
         "synthetic", ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
+    private static readonly ClusterNodeSettings NodeDefaults = ClusterNodeSettings.FromConfig(RuntimeConfig.Defaults, _ => null);
+    private readonly Option<string> _roles = CliOption.Text("--roles",
+        $"what this node does, comma-separated: balancer (policy and step barrier), rank-host (rank entities), ingress (source and results) " +
+        $"(default {string.Join(",", NodeDefaults.Roles)}: a cluster of one)", helpName: "ROLES");
+    private readonly Option<string> _host = CliOption.Text("--host",
+        $"address cluster remoting binds to and advertises; beyond loopback it needs TLS (scheduler.cluster.tls) or --insecure (default {NodeDefaults.Host})",
+        helpName: "HOST");
+    private readonly Option<int?> _port = CliOption.OptionalInt("--port", "cluster remoting port; 0 takes a free one, seed nodes need a fixed one (default 0)", 0, helpName: "PORT");
+    private readonly Option<string> _seedNodes = CliOption.Text("--seed-nodes",
+        "nodes to join, comma-separated akka.tcp://scheduler@HOST:PORT (akka.ssl.tcp:// with TLS); none: this node starts its own cluster",
+        helpName: "ADDRESSES");
+    private readonly Option<int?> _localRanks = CliOption.OptionalInt("--local-ranks",
+        "ranks this rank host owns (its GPUs); --ranks is the cluster's total (default: all of --ranks on a node that is also the balancer)", 0, helpName: "N");
+    private readonly Option<bool> _insecure = CliOption.Flag("--insecure", "plain TCP between nodes even beyond loopback (a network you trust); never the default");
     private readonly CostModelOption _cost = new(configOverridesDefault: true);
     private readonly ConfigFileOption _config = new();
     private readonly Option<Choice<OutputFormat>> _format = OutputOptions.Format(OutputFormat.Table, OutputFormat.Json);
@@ -68,7 +82,8 @@ public sealed class ServeCommand : SchedulerCommand
         "run the scheduler as a long-running service: requests from a stream, one result each, health and Prometheus metrics over HTTP")
     {
         foreach (var option in new Option[] { _source, _results, _deadLetters, _ranks, _batch, _policy, _engine, _timeScale, _http,
-                     _exitWhenIdle, _drainTimeout, _progressInterval, _metricsSnapshot, _prefill })
+                     _exitWhenIdle, _drainTimeout, _progressInterval, _metricsSnapshot, _prefill,
+                     _roles, _host, _port, _seedNodes, _localRanks, _insecure })
             Options.Add(option);
         this.Add(_cost);
         this.Add(_config);
@@ -97,12 +112,12 @@ public sealed class ServeCommand : SchedulerCommand
             ? EngineFactories.Torch(parse.GetValue(_prefill).Value)
             : new CostModelEngineFactory(_cost.Read(parse, settings.Batch, configPath), settings.Batch, settings.TimeScale);
 
+        var node = Node(ClusterNodeSettings.FromConfig(config), parse)
+            .Validated(settings.Ranks, ClusterTlsSettings.FromConfig(config).Enabled, (key, value, rule) => new UsageException($"--{key} {value}: {rule}"));
+        if (node.Has(NodeRoles.Balancer) != node.Has(NodeRoles.Ingress))
+            throw new UsageException($"--roles {string.Join(",", node.Roles)}: the balancer and the ingress run on the same nodes (give both, or neither on a rank host)");
+
         var endpointEvents = new EndpointEvents();
-        var brokers = BrokerContext.WritingTo(console.Error, "serve", BrokerSettings.FromConfig(config), endpointEvents);
-        var catalog = new EndpointCatalog { ResolvePath = DataPaths.ResolveShipped }.AddBrokers(brokers);
-        var source = Open("--source", settings.Source, catalog.Source);
-        var results = Open("--results", settings.Results, catalog.Sink);
-        var deadLetters = settings.DeadLetters is { } d ? Open("--dead-letters", d, catalog.Sink) : source.OpenDeadLetters();
         var launch = new ServiceLaunch
         {
             Settings = settings,
@@ -110,11 +125,21 @@ public sealed class ServeCommand : SchedulerCommand
             Runtime = runtime,
             Policy = policy,
             Engines = engines,
-            Source = source,
-            Results = results,
-            DeadLetters = deadLetters,
+            Node = node,
             EndpointEvents = endpointEvents,
         };
+        if (node.Has(NodeRoles.Ingress))
+        {
+            var brokers = BrokerContext.WritingTo(console.Error, "serve", BrokerSettings.FromConfig(config), endpointEvents);
+            var catalog = new EndpointCatalog { ResolvePath = DataPaths.ResolveShipped }.AddBrokers(brokers);
+            var source = Open("--source", settings.Source, catalog.Source);
+            launch = launch with
+            {
+                Source = source,
+                Results = Open("--results", settings.Results, catalog.Sink),
+                DeadLetters = settings.DeadLetters is { } d ? Open("--dead-letters", d, catalog.Sink) : source.OpenDeadLetters(),
+            };
+        }
 
         ServiceOutcome outcome;
         using (console.Interrupt.Claim())
@@ -122,7 +147,9 @@ public sealed class ServeCommand : SchedulerCommand
 
         // The summary goes where the results do not.
         var summaryOut = settings.Results.Trim() is "stdout" or "-" ? console.Error : console.Out;
-        ServiceSummaryWriter.Write(summaryOut, parse.GetValue(_format).Value, outcome, settings, console.Interrupt.Received);
+        // A rank host has no requests of its own to sum up: the balancer's node reports them.
+        if (node.Has(NodeRoles.Ingress))
+            ServiceSummaryWriter.Write(summaryOut, parse.GetValue(_format).Value, outcome, settings, console.Interrupt.Received);
         if (outcome.Error is { } error) console.Error.WriteLine($"error: {error}");
         return outcome.ExitCode;
     }
@@ -148,6 +175,20 @@ public sealed class ServeCommand : SchedulerCommand
             MetricsSnapshot = Given(_metricsSnapshot) is { } snapshot ? (snapshot.Length == 0 ? null : snapshot) : s.MetricsSnapshot,
         };
         return s.Validated((key, value, rule) => new UsageException($"--{key} {value}: {rule}"));
+    }
+
+    /// <summary>The node's cluster settings with the options given on the command line applied.</summary>
+    private ClusterNodeSettings Node(ClusterNodeSettings n, ParseResult parse)
+    {
+        string? Given(Option<string> option) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option) : null;
+        return ClusterNodeSettings.Parse(
+            Given(_roles) ?? string.Join(",", n.Roles),
+            Given(_host) ?? n.Host,
+            (parse.GetValue(_port) ?? n.Port).ToString(CultureInfo.InvariantCulture),
+            Given(_seedNodes) ?? string.Join(",", n.SeedNodes),
+            (parse.GetValue(_localRanks) ?? n.LocalRanks).ToString(CultureInfo.InvariantCulture),
+            parse.GetValue(_insecure) || n.Insecure ? "on" : "off",
+            (key, value, rule) => new UsageException($"--{key} {value}: {rule}"));
     }
 
     private static TResult Open<TArgument, TResult>(string option, TArgument argument, Func<TArgument, TResult> open)

@@ -10,11 +10,23 @@ namespace Scheduler.Runtime.Hosting;
 /// the CA whose signature every peer's certificate must carry.</summary>
 public sealed record ClusterTlsSettings(bool Enabled, string CertificatePath, string Password, string CaPath)
 {
-    public static ClusterTlsSettings FromConfig(Config root)
+    /// <summary>From <c>scheduler.cluster.tls</c>; SCHEDULER_CLUSTER_TLS_ENABLED, _CERTIFICATE and _CA win over the file (a
+    /// container's environment), SCHEDULER_CLUSTER_TLS_PASSWORD fills an empty password.</summary>
+    public static ClusterTlsSettings FromConfig(Config root, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         var c = new ConfigValues(root, "scheduler.cluster.tls");
-        var password = c.String("password") is { Length: > 0 } p ? p : Environment.GetEnvironmentVariable("SCHEDULER_CLUSTER_TLS_PASSWORD") ?? "";
-        var settings = new ClusterTlsSettings(c.Boolean("enabled"), c.String("certificate"), password, c.String("ca"));
+        string? Env(string key) => environment($"SCHEDULER_CLUSTER_TLS_{key}") is { Length: > 0 } v ? v : null;
+        var password = c.String("password") is { Length: > 0 } p ? p : Env("PASSWORD") ?? "";
+        var enabled = Env("ENABLED") is { } e
+            ? e.Trim().ToLowerInvariant() switch
+            {
+                "on" or "true" or "yes" => true,
+                "off" or "false" or "no" => false,
+                _ => throw new ConfigurationException($"SCHEDULER_CLUSTER_TLS_ENABLED = {e}: must be on or off"),
+            }
+            : c.Boolean("enabled");
+        var settings = new ClusterTlsSettings(enabled, Env("CERTIFICATE") ?? c.String("certificate"), password, Env("CA") ?? c.String("ca"));
         if (!settings.Enabled) return settings;
         if (settings.CertificatePath.Length == 0) throw c.Invalid("certificate", "\"\"", "TLS is on: name this node's certificate (a .pfx; scripts/make-certs.sh makes test ones)");
         if (settings.CaPath.Length == 0) throw c.Invalid("ca", "\"\"", "TLS is on: name the CA certificate the cluster's nodes are signed by");

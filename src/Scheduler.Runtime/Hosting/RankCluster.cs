@@ -27,13 +27,69 @@ public static class RankCluster
         }
     }
 
-    /// <summary>Start the region of rank entities (entity id = rank index, passivation as configured: off).</summary>
-    public static Task<IActorRef> StartRankRegionAsync(ActorSystem system, RuntimeSettings settings, IDecodeEngineFactory engines) =>
-        ClusterSharding.Get(system).StartAsync(
+    /// <summary>Wait until this node is an Up member (it joins the seed nodes of akka.cluster.seed-nodes by itself).</summary>
+    public static async Task AwaitUpAsync(ActorSystem system, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var cluster = Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        try
+        {
+            await up.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var seeds = system.Settings.Config.GetStringList("akka.cluster.seed-nodes");
+            throw new TimeoutException($"the node at {cluster.SelfAddress} did not join the cluster of {string.Join(", ", seeds)} within {timeout}");
+        }
+    }
+
+    /// <summary>
+    /// Start the rank entities' shard region (entity id = rank index, no passivation, ranks pinned to their hosts by
+    /// <see cref="PinnedRankAllocation"/>). A node with the rank-host role hosts entities; a node with other scheduler
+    /// roles only a proxy to them; a node with no roles at all (replays, tests) is a cluster of one that hosts them.
+    /// </summary>
+    public static Task<IActorRef> StartRankRegionAsync(ActorSystem system, RuntimeSettings settings, IDecodeEngineFactory engines)
+    {
+        var roles = Cluster.Get(system).SelfRoles;
+        var sharding = ClusterSharding.Get(system);
+        var extractor = new RankMessageExtractor(settings.NumberOfShards);
+        if (!roles.Contains(NodeRoles.RankHost) && roles.Overlaps(NodeRoles.All))
+            return sharding.StartProxyAsync(settings.RankTypeName, NodeRoles.RankHost, extractor);
+        var shardingSettings = ClusterShardingSettings.Create(system);
+        if (roles.Contains(NodeRoles.RankHost)) shardingSettings = shardingSettings.WithRole(NodeRoles.RankHost);
+        return sharding.StartAsync(
             settings.RankTypeName,
             entityId => RankEntity.Props(RankMessageExtractor.RankOf(entityId), engines).WithDispatcher(settings.RankDispatcher),
-            ClusterShardingSettings.Create(system),
-            new RankMessageExtractor(settings.NumberOfShards));
+            shardingSettings,
+            extractor,
+            new PinnedRankAllocation(system),
+            PoisonPill.Instance);
+    }
+
+    /// <summary>The ranks the Up rank hosts of the cluster declare between them.</summary>
+    public static int DeclaredRanks(ActorSystem system) =>
+        Cluster.Get(system).State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.RankHost))
+            .Sum(m => NodeRoles.LocalRanksOf(m.Roles));
+
+    /// <summary>Wait until the rank hosts that joined declare at least <paramref name="ranks"/> ranks between them, so
+    /// that no rank is placed on a host that has no room for it while the others are still starting.</summary>
+    public static async Task AwaitRankHostsAsync(ActorSystem system, int ranks, TimeSpan timeout, IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = -1;
+        while (true)
+        {
+            var declared = DeclaredRanks(system);
+            if (declared != last) progress?.Report(last = declared);
+            if (declared >= ranks) return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the rank hosts that joined declare {declared} of the {ranks} ranks after {timeout} (start more, or check their --local-ranks)");
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Ask every rank for its state, which starts each entity, and wait until all answered.</summary>
     public static async Task AwaitRanksAsync(IActorRef ranks, int count, TimeSpan timeout, CancellationToken cancellationToken = default)

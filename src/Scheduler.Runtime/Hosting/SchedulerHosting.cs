@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,9 +25,18 @@ public static class SchedulerHosting
         this AkkaConfigurationBuilder builder, Config config, RuntimeSettings settings, IDecodeEngineFactory engines)
     {
         builder.AddHocon(config, HoconAddMode.Prepend);
+        // Sharding's serializers from the start: a peer's coordinator messages may arrive before this node starts its region.
+        builder.AddHocon(ClusterSharding.DefaultConfig(), HoconAddMode.Append);
+        var tls = ClusterTlsSettings.FromConfig(config);
+        if (tls.Enabled)
+        {
+            builder.AddHocon(ClusterTls.Hocon, HoconAddMode.Prepend);
+            builder.AddSetup(ClusterTls.Setup(tls));
+        }
         builder.AddStartup(async (system, registry) =>
         {
             if (settings.JoinSelf) await RankCluster.JoinSelfAsync(system, settings.StartupTimeout).ConfigureAwait(false);
+            else await RankCluster.AwaitUpAsync(system, settings.StartupTimeout).ConfigureAwait(false);
             var region = await RankCluster.StartRankRegionAsync(system, settings, engines).ConfigureAwait(false);
             registry.Register<RankRegion>(region);
         });

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace Scheduler.Cli.Tests.Processes.Cluster;
+
+/// <summary>Several real processes on loopback at once: these tests run one at a time.</summary>
+[CollectionDefinition("cluster", DisableParallelization = true)]
+public sealed class ClusterCollection;
+
+/// <summary>
+/// <c>scheduler serve</c> as a cluster of real processes on loopback: a balancer+ingress node and rank hosts that join
+/// it, each rank placed on a host that declared it; every id ends in exactly one result, also when a rank host is
+/// killed with SIGKILL mid-stream.
+/// </summary>
+[Collection("cluster")]
+public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("scheduler-cluster-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary><paramref name="count"/> requests as JSON lines with string ids (outputs short: a cluster step costs a
+    /// round trip between processes, and the test must not take minutes).</summary>
+    private (string Path, HashSet<string> Ids) RequestFile(int count, int maxOutput)
+    {
+        var path = Path.Combine(_dir, "requests.jsonl");
+        var random = new Random(29);
+        var ids = new HashSet<string>();
+        using var writer = new StreamWriter(path);
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"c-{i:x5}";
+            ids.Add(id);
+            writer.WriteLine($"{{\"id\": \"{id}\", \"prompt_tokens\": {random.Next(16, 2048)}, \"output_tokens\": {random.Next(1, maxOutput + 1)}}}");
+        }
+        return (path, ids);
+    }
+
+    [Fact]
+    public async Task A_balancer_and_two_rank_hosts_serve_twenty_thousand_requests_with_one_result_each_on_the_ranks_each_host_declared()
+    {
+        var (requests, ids) = RequestFile(20_000, maxOutput: 12);
+        const int ranks = 8;
+        var clock = Stopwatch.StartNew();
+        await using var cluster = new LocalCluster(_dir);
+        var balancer = cluster.StartBalancer("file:" + requests, ranks, batch: 64);
+        cluster.StartRankHost(4, ranks);
+        cluster.StartRankHost(4, ranks);
+        Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(3)) == 0, balancer.Stderr);
+        var results = cluster.ReadResults();
+        output.WriteLine($"3 processes: {results.Count} results in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        Assert.Equal(ids.Count, results.Count);
+        Assert.True(ids.SetEquals(results.Select(r => r.Id)), "every id has exactly one result");
+        Assert.All(results, r => Assert.Equal("completed", r.Status));
+        Assert.Equal(Enumerable.Range(0, ranks), results.Select(r => r.Rank).Distinct().Order());
+        // Both hosts joined the balancer's cluster and declared their four ranks.
+        Assert.Contains(balancer.StderrLines, l => l.Contains("rank hosts declare 8 of 8 ranks", StringComparison.Ordinal));
+
+        // The same input through one node completes the same ids.
+        var single = Path.Combine(_dir, "single.jsonl");
+        await using var one = SchedulerProcess.Start(["serve", "--source", "file:" + requests, "--results", "file:" + single, "--ranks", $"{ranks}",
+            "--batch", "64", "--time-scale", "0", "--http", "off", "--metrics-snapshot", "", "--format", "json"], _dir);
+        Assert.True(await one.ExitAsync(TimeSpan.FromMinutes(2)) == 0, one.Stderr);
+        var alone = File.ReadLines(single).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToHashSet();
+        Assert.True(alone.SetEquals(results.Select(r => r.Id)));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Scheduler.Cli.Tests.Processes.Cluster;
+
+/// <summary>
+/// <c>scheduler serve</c> nodes as real processes on loopback, ports chosen free at run time: a balancer+ingress node
+/// (the seed) and rank hosts that join it.
+/// </summary>
+internal sealed class LocalCluster(string dir) : IAsyncDisposable
+{
+    private readonly List<SchedulerProcess> _nodes = [];
+
+    public int SeedPort { get; } = FreePort();
+
+    public string Seed => $"akka.tcp://scheduler@127.0.0.1:{SeedPort}";
+
+    public SchedulerProcess? Balancer { get; private set; }
+
+    public List<SchedulerProcess> RankHosts { get; } = [];
+
+    public string Results => Path.Combine(dir, "results.jsonl");
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The balancer+ingress node on <paramref name="source"/>, the cluster's seed.</summary>
+    public SchedulerProcess StartBalancer(string source, int ranks, int batch, params string[] more)
+    {
+        Balancer = Start([
+            "serve", "--roles", "balancer,ingress", "--port", SeedPort.ToString(), "--ranks", ranks.ToString(), "--batch", batch.ToString(),
+            "--source", source, "--results", "file:" + Results, "--time-scale", "0", "--http", "off", "--metrics-snapshot", "",
+            "--format", "json", "--progress-interval", "0.5", .. more,
+        ]);
+        return Balancer;
+    }
+
+    /// <summary>A rank host declaring <paramref name="localRanks"/> ranks, joining the seed.</summary>
+    public SchedulerProcess StartRankHost(int localRanks, int ranks, params string[] more)
+    {
+        var host = Start([
+            "serve", "--roles", "rank-host", "--local-ranks", localRanks.ToString(), "--ranks", ranks.ToString(), "--seed-nodes", Seed,
+            "--http", "off", .. more,
+        ]);
+        RankHosts.Add(host);
+        return host;
+    }
+
+    private SchedulerProcess Start(string[] args)
+    {
+        var node = SchedulerProcess.Start(args, dir);
+        _nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Every result line of the results file, by id.</summary>
+    public List<(string Id, string Status, int Rank)> ReadResults() =>
+        File.ReadLines(Results)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(r => (r.GetProperty("id").GetString()!, r.GetProperty("status").GetString()!,
+                r.TryGetProperty("rank", out var rank) && rank.ValueKind == JsonValueKind.Number ? rank.GetInt32() : -1))
+            .ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes) await node.DisposeAsync();
+    }
+}
