@@ -16,7 +16,7 @@ public sealed class ServiceMetrics : IServiceObserver
     // Seconds from 10 µs to ~ 5 min: a step's round trip and a policy's decision.
     private static readonly double[] StepBuckets = Histogram.ExponentialBuckets(0.00001, 2, 25);
 
-    private readonly Counter _accepted, _rejected, _duplicates, _completed, _steps, _tokens, _idleSeconds, _rankSeconds, _imbalance;
+    private readonly Counter _accepted, _rejected, _duplicates, _rankRestarts, _restarted, _completed, _steps, _tokens, _idleSeconds, _rankSeconds, _imbalance;
     private readonly Counter _failed;
     private readonly Gauge _waiting, _unacknowledged, _ranksReady, _ranksTotal, _idleFraction;
     private readonly Gauge _rankLoad, _rankActive;
@@ -43,6 +43,10 @@ public sealed class ServiceMetrics : IServiceObserver
             (EndpointEvent.PublishRetried, f.CreateCounter("scheduler_broker_publish_retries_total", "Results or dead letters published again because a first attempt was not confirmed, by endpoint.", ["endpoint"])),
             (EndpointEvent.Claimed, f.CreateCounter("scheduler_broker_claimed_total", "Entries claimed back from a dead consumer (Redis XAUTOCLAIM), by endpoint.", ["endpoint"])),
         };
+        _rankRestarts = f.CreateCounter("scheduler_rank_restarts_total",
+            "Ranks lost with their host and re-created empty on a surviving host (their requests restart from the prompt).");
+        _restarted = f.CreateCounter("scheduler_requests_restarted_total",
+            "Active requests that started again from their prompt because their rank was lost (each still ends in one result).");
         _completed = f.CreateCounter("scheduler_requests_completed_total", "Requests that completed (one result each).");
         _failed = f.CreateCounter("scheduler_requests_failed_total", "Accepted requests that could not complete, by reason.", ["reason"]);
         _steps = f.CreateCounter("scheduler_steps_total", "Decode steps run.");
@@ -134,6 +138,12 @@ public sealed class ServiceMetrics : IServiceObserver
     {
         _ranksReady.Set(ready);
         _ranksTotal.Set(total);
+    }
+
+    public void RankRestarted(int rank, int requests)
+    {
+        _rankRestarts.Inc();
+        _restarted.Inc(requests);
     }
 
     /// <summary>The registry in Prometheus text format.</summary>

@@ -265,9 +265,12 @@ public sealed class BalancerActor : UntypedActor
         if (_phase != BalancerPhase.AwaitingBarrier) return;
         ReadOnlySpan<int> finished;
         var wall = Stopwatch.GetElapsedTime(_stepStarted).TotalSeconds;
-        var activeBefore = State.ActiveTotal;
+        int activeBefore;
         try
         {
+            foreach (var report in passed.Reports)
+                if (report.Restarted) RestartRank(report.Rank);
+            activeBefore = State.ActiveTotal;
             var ranks = new RankStepReport[passed.Reports.Length];
             for (var g = 0; g < ranks.Length; g++)
             {
@@ -293,6 +296,19 @@ public sealed class BalancerActor : UntypedActor
         _observer.StepCompleted(new StepObservation(step.Step, wall, passed.Duration, passed.BarrierIdleSeconds, step.Imbalance,
             activeBefore, State.QueueCount + State.PendingCount, State.Loads, State.ActiveCounts));
         if (_setup.Settings.ProgressEverySteps > 0 && step.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
+    }
+
+    /// <summary>
+    /// The rank was lost with its host and re-created empty on a survivor: every request the balancer had placed on it
+    /// (those admitted with this step's tick included) goes back to the head of the waiting pool, to start again from
+    /// its prompt wherever the policy places it next. Each keeps its registration and deliveries, so it still ends in
+    /// exactly one result; nothing is acknowledged until then.
+    /// </summary>
+    private void RestartRank(int rank)
+    {
+        var restarted = _loop.RestartRank(rank);
+        _log.Warning("rank {0} was lost and re-created: {1} request(s) restart from their prompt", rank, restarted.Length);
+        _observer.RankRestarted(rank, restarted.Length);
     }
 
     /// <summary>Each finished request's result to the ingress that delivered it, one message per ingress (counted in

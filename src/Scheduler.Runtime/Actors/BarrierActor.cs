@@ -25,9 +25,9 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly ImmutableArray<RankRequest>[] _admissionsByRank;
     private BarrierActorState _state;
 
-    public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings)
+    public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0)
     {
-        _state = new BarrierActorState(BarrierState.Initial(ranks), ActorRefs.Nobody);
+        _state = new BarrierActorState(BarrierState.Initial(ranks, epoch), ActorRefs.Nobody);
         _admissionsByRank = new ImmutableArray<RankRequest>[ranks];
         _ranks = rankRegion;
         _settings = settings;
@@ -35,8 +35,23 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int ranks, IActorRef rankRegion, BarrierSettings settings) =>
-        Akka.Actor.Props.Create(() => new BarrierActor(ranks, rankRegion, settings));
+    /// <param name="epoch">The balancer's epoch, sent with every tick (0: none, a replay or a test).</param>
+    public static Props Props(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0) =>
+        Akka.Actor.Props.Create(() => new BarrierActor(ranks, rankRegion, settings, epoch));
+
+    /// <summary>In a cluster, hear of members removed: their ranks move to survivors and are ticked again at once.</summary>
+    protected override void PreStart()
+    {
+        if (Context.System.Settings.Config.GetString("akka.actor.provider") is { } provider && provider.Contains("cluster", StringComparison.OrdinalIgnoreCase))
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System.Settings.Config.GetString("akka.actor.provider") is { } provider && provider.Contains("cluster", StringComparison.OrdinalIgnoreCase))
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
 
     protected override void OnReceive(object message)
     {
@@ -59,6 +74,13 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
 
             case RankStepFailed failed:
                 _state.Coordinator.Tell(new RankFailed(failed.Step, failed.Rank, failed.Reason));
+                break;
+
+            case Akka.Cluster.ClusterEvent.MemberRemoved removed:
+                if (_state.Barrier.Open)
+                    _log.Warning("step {0}: {1} left the cluster; ticking rank(s) {2} again on their new hosts", _state.Barrier.Step, removed.Member.Address,
+                        string.Join(",", _state.Barrier.MissingRanks()));
+                Apply(BarrierLogic.MemberLost(_state.Barrier));
                 break;
 
             case GetBarrierStatistics:
@@ -112,7 +134,11 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         foreach (var admit in tick.Admissions)
             if ((uint)admit.Rank < (uint)admissions.Length) admissions[admit.Rank] = admit.Requests;
         foreach (var g in tick.Ranks)
-            _directory.Send(g, new Tick(g, tick.Step, tick.AdmittedThrough[g], admissions[g]), _ranks, Self);
+            _directory.Send(g, new Tick(g, tick.Step, tick.AdmittedThrough[g], admissions[g])
+            {
+                Epoch = _state.Barrier.Epoch,
+                Incarnation = _state.Barrier.Incarnations[g],
+            }, _ranks, Self);
     }
 
     private const string TimerKey = "step-timeout";

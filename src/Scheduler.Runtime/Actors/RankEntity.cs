@@ -15,6 +15,9 @@ public sealed record RankEntityState(
     int Rank, int LastStep, long AdmittedTotal, int LastAdmissionStep, StepCompleted? LastReport, Tick? HeldTick, IActorRef? HeldReplyTo)
 {
     public static RankEntityState Initial(int rank) => new(rank, 0, 0, -1, null, null, null);
+
+    /// <summary>The balancer epoch this rank follows (0: none yet).</summary>
+    public long Epoch { get; init; }
 }
 
 /// <summary>
@@ -27,7 +30,8 @@ public sealed record RankEntityState(
 /// </summary>
 public sealed class RankEntity : UntypedActor
 {
-    private readonly IDecodeEngine _engine;
+    private readonly IDecodeEngineFactory _engines;
+    private IDecodeEngine _engine;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
@@ -41,6 +45,7 @@ public sealed class RankEntity : UntypedActor
     public RankEntity(int rank, IDecodeEngineFactory engines, bool registerLocally = true)
     {
         _state = RankEntityState.Initial(rank);
+        _engines = engines;
         _engine = engines.Create(rank);
         _registerLocally = registerLocally;
     }
@@ -92,6 +97,13 @@ public sealed class RankEntity : UntypedActor
                 break;
 
             case Tick tick:
+                if (tick.Epoch < _state.Epoch) return; // an older balancer's, still on its way
+                if (tick.Epoch > _state.Epoch) StartEpoch(tick.Epoch);
+                if (tick.Incarnation != 0 && tick.Incarnation != Incarnation)
+                {
+                    Replace(tick, sender);
+                    return;
+                }
                 if (!tick.Admit.IsDefaultOrEmpty) Admit(tick.AdmissionStep, tick.Admit);
                 OnTick(tick, sender);
                 break;
@@ -104,6 +116,60 @@ public sealed class RankEntity : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>This entity's incarnation: drawn at random when it starts, so that the barrier tells a replacement from the
+    /// entity it replaces (a rank re-created on another host after its own was lost).</summary>
+    public long Incarnation { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+
+    /// <summary>A new balancer took over: it knows nothing of what the old one placed here (its ingress gives the requests
+    /// to it again), so the rank starts empty, at the new balancer's step count.</summary>
+    private void StartEpoch(long epoch)
+    {
+        if (_state.Epoch != 0) _log.Warning("rank {0}: balancer epoch {1} replaces {2}; dropping {3} active request(s)", _state.Rank, epoch, _state.Epoch, _engine.ActiveCount);
+        ResetEngine();
+        _state = RankEntityState.Initial(_state.Rank) with { Epoch = epoch };
+    }
+
+    /// <summary>
+    /// The barrier last heard from another incarnation of this rank: the rank was lost with its host and this entity
+    /// replaces it. What the lost one decoded is gone (its KV cache with it), this tick's admissions included: the
+    /// balancer restarts all of them from their prompts. This entity takes the tick's step and admission count as its
+    /// own and reports the step empty, marked restarted, so the barrier closes it and the balancer learns of the loss.
+    /// </summary>
+    private void Replace(Tick tick, IActorRef replyTo)
+    {
+        if (tick.Step <= _state.LastStep)
+        {
+            // A re-tick that left before the barrier heard of this incarnation: the same answer again, or nothing.
+            if (tick.Step == _state.LastStep && _state.LastReport is { } last) replyTo.Tell(last);
+            return;
+        }
+        _log.Warning("rank {0}: replacing a lost incarnation at step {1}; its requests restart on the balancer's next placement", _state.Rank, tick.Step);
+        ResetEngine();
+        var report = new StepCompleted(_state.Rank, tick.Step, 0.0, 0, 0, ImmutableArray<long>.Empty)
+        {
+            Epoch = tick.Epoch,
+            Incarnation = Incarnation,
+            Restarted = true,
+        };
+        _state = _state with
+        {
+            LastStep = tick.Step,
+            AdmittedTotal = tick.AdmittedThrough,
+            LastAdmissionStep = tick.AdmissionStep,
+            LastReport = report,
+            HeldTick = null,
+            HeldReplyTo = null,
+        };
+        replyTo.Tell(report);
+    }
+
+    private void ResetEngine()
+    {
+        if (_engine.ActiveCount == 0) return;
+        _engine.Dispose();
+        _engine = _engines.Create(_state.Rank);
     }
 
     /// <summary>Take a boundary's admissions once: a second delivery (a re-tick, a redelivery) is ignored.</summary>
@@ -159,7 +225,11 @@ public sealed class RankEntity : UntypedActor
 
     private void Report(Tick tick, IActorRef replyTo, int activeBefore, long loadBefore, DecodeStepResult result)
     {
-        var report = new StepCompleted(_state.Rank, tick.Step, result.ComputeSeconds, activeBefore, loadBefore, result.Finished);
+        var report = new StepCompleted(_state.Rank, tick.Step, result.ComputeSeconds, activeBefore, loadBefore, result.Finished)
+        {
+            Epoch = tick.Epoch,
+            Incarnation = Incarnation,
+        };
         _state = _state with { LastStep = tick.Step, LastReport = report };
         replyTo.Tell(report);
     }

@@ -20,7 +20,9 @@ public sealed record SchedulerPipeline(IActorRef Barrier, IActorRef Balancer, IA
         ActorSystem system, ActorRegistry registry, IActorRef ranks, RuntimeSettings settings, BalancerSetup setup,
         IRequestSource source, IResultSink results, IResultSink? deadLetters, IngressSettings ingress, IActorRef monitor)
     {
-        var barrier = system.ActorOf(BarrierActor.Props(setup.Shape.Ranks, ranks, settings.Barrier).WithDispatcher(settings.BarrierDispatcher), "barrier");
+        // A live service's epoch is its start time: ranks follow the newest and ignore an older balancer's ticks still on their way.
+        var epoch = setup.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0;
+        var barrier = system.ActorOf(BarrierActor.Props(setup.Shape.Ranks, ranks, settings.Barrier, epoch).WithDispatcher(settings.BarrierDispatcher), "barrier");
         var balancer = system.ActorOf(BalancerActor.Props(setup, barrier, ranks, monitor).WithDispatcher(settings.BalancerDispatcher), "balancer");
         var resultWriter = system.ActorOf(LineWriterActor.Props(results), "results");
         var deadLetterWriter = deadLetters is null ? resultWriter : system.ActorOf(LineWriterActor.Props(deadLetters), "dead-letters");

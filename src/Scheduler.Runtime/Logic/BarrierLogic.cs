@@ -20,11 +20,18 @@ public sealed record BarrierState(
     int Attempt,
     BarrierStatistics Statistics)
 {
-    public static BarrierState Initial(int ranks) =>
+    public static BarrierState Initial(int ranks, long epoch = 0) =>
         ranks > 0
             ? new(ranks, 0, false, ImmutableArray.Create(new long[ranks]), ImmutableArray<AdmitRequests>.Empty, ImmutableStack<StepCompleted>.Empty,
-                NoneReported(ranks), 0, 0, BarrierStatistics.Zero)
+                NoneReported(ranks), 0, 0, BarrierStatistics.Zero) { Incarnations = ImmutableArray.Create(new long[ranks]), Epoch = epoch }
             : throw new ArgumentOutOfRangeException(nameof(ranks), ranks, "a barrier needs at least one rank");
+
+    /// <summary>The balancer epoch this barrier ticks with; a report of another epoch is stale.</summary>
+    public long Epoch { get; init; }
+
+    /// <summary>Each rank's entity incarnation as last reported (0: not heard from yet), sent with its ticks so that a
+    /// replacement entity knows it replaces a lost one.</summary>
+    public ImmutableArray<long> Incarnations { get; init; }
 
     internal static ImmutableArray<ulong> NoneReported(int ranks) => ImmutableArray.Create(new ulong[(ranks + 63) / 64]);
 
@@ -103,7 +110,7 @@ public static class BarrierLogic
 
     public static (BarrierState State, ImmutableArray<BarrierEvent> Events) Complete(BarrierState state, StepCompleted completion)
     {
-        if ((uint)completion.Rank >= (uint)state.Ranks || completion.Step != state.Step)
+        if ((uint)completion.Rank >= (uint)state.Ranks || completion.Step != state.Step || completion.Epoch != state.Epoch)
             return (state with { Statistics = state.Statistics with { StaleCompletions = state.Statistics.StaleCompletions + 1 } },
                 [new BarrierEvent.CompletionIgnored(completion, Duplicate: false)]);
         if (state.HasReported(completion.Rank))
@@ -112,6 +119,8 @@ public static class BarrierLogic
 
         var word = completion.Rank >> 6;
         var reported = state.Reported.SetItem(word, state.Reported[word] | (1UL << (completion.Rank & 63)));
+        if (state.Incarnations[completion.Rank] != completion.Incarnation)
+            state = state with { Incarnations = state.Incarnations.SetItem(completion.Rank, completion.Incarnation) };
         var received = state.Received.Push(completion);
         var count = state.ReceivedCount + 1;
         if (count < state.Ranks)
@@ -136,6 +145,14 @@ public static class BarrierLogic
         };
         return (closed, [new BarrierEvent.Notify(new StepBarrierPassed(state.Step, duration, idle, ImmutableArray.Create(ordered)))]);
     }
+
+    /// <summary>A cluster member left or was downed: the open step's missing ranks may have lived there, and their
+    /// shards move to a surviving host on the next message. Tick them again now rather than at the step's timeout
+    /// (the attempt count is not spent: nothing timed out).</summary>
+    public static (BarrierState State, ImmutableArray<BarrierEvent> Events) MemberLost(BarrierState state) =>
+        state.Open && state.ReceivedCount < state.Ranks
+            ? (state, [new BarrierEvent.TickRanks(state.Step, state.MissingRanks(), state.AdmittedThrough, state.Admissions)])
+            : (state, ImmutableArray<BarrierEvent>.Empty);
 
     /// <summary>The timeout of <paramref name="step"/>'s attempt <paramref name="attempt"/> elapsed; a stale timer does nothing.</summary>
     public static (BarrierState State, ImmutableArray<BarrierEvent> Events) TimeoutElapsed(

@@ -24,6 +24,15 @@ public sealed record Tick(int Rank, int Step, long AdmittedThrough, ImmutableArr
 {
     public ImmutableArray<RankRequest> Admit { get; init; } = Admit.IsDefault ? ImmutableArray<RankRequest>.Empty : Admit;
 
+    /// <summary>The balancer's epoch (when its incarnation started): a rank follows the newest epoch it has seen, resetting
+    /// to empty when a new one starts (a new balancer knows nothing of the old one's requests), and ignores older ones.
+    /// 0: none (replays, tests).</summary>
+    public long Epoch { get; init; }
+
+    /// <summary>The rank entity incarnation the barrier last heard from (0: none yet). A rank whose own differs is a
+    /// replacement: the one it replaces was lost with its host, and with it the requests it was decoding.</summary>
+    public long Incarnation { get; init; }
+
     /// <summary>The boundary the admissions were made at: the step before this one.</summary>
     public int AdmissionStep => Step - 1;
 }
@@ -43,7 +52,18 @@ public sealed record RankStateResult(int Rank, int LastCompletedStep, long Admit
 /// </summary>
 public sealed record StepCompleted(
     int Rank, int Step, double ComputeSeconds, int ActiveBefore, long LoadBefore, ImmutableArray<long> Finished)
-    : IWithRankId, IBarrierMessage;
+    : IWithRankId, IBarrierMessage
+{
+    /// <summary>The epoch of the tick this answers (see <see cref="Tick.Epoch"/>).</summary>
+    public long Epoch { get; init; }
+
+    /// <summary>The reporting entity's incarnation (a random number it drew when it started).</summary>
+    public long Incarnation { get; init; }
+
+    /// <summary>The entity is a replacement for one lost with its host: it decoded nothing and holds nothing, and every
+    /// request the balancer had placed on this rank (those of this tick included) must start again from its prompt.</summary>
+    public bool Restarted { get; init; }
+}
 
 /// <summary>A rank's engine failed the step; the run cannot go on with that rank's state unknown.</summary>
 public sealed record RankStepFailed(int Rank, int Step, string Reason) : IWithRankId, IBarrierMessage;

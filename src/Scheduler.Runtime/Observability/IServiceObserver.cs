@@ -50,6 +50,10 @@ public interface IServiceObserver
 
     /// <summary>Ranks started, of the total (readiness).</summary>
     void RanksReady(int ready, int total);
+
+    /// <summary>Rank <paramref name="rank"/> was lost with its host and came back empty on another; its
+    /// <paramref name="requests"/> active requests start again from their prompts.</summary>
+    void RankRestarted(int rank, int requests) { }
 }
 
 /// <summary>Forwards every event to several observers (metrics and the summary).</summary>
@@ -64,6 +68,7 @@ public sealed class CompositeServiceObserver(params IServiceObserver[] observers
     public void DecisionTimed(double micros) { foreach (var o in observers) o.DecisionTimed(micros); }
     public void Unacknowledged(int count) { foreach (var o in observers) o.Unacknowledged(count); }
     public void RanksReady(int ready, int total) { foreach (var o in observers) o.RanksReady(ready, total); }
+    public void RankRestarted(int rank, int requests) { foreach (var o in observers) o.RankRestarted(rank, requests); }
 }
 
 /// <summary>Observes nothing.</summary>

@@ -16,7 +16,7 @@ namespace Scheduler.Runtime.Serialization;
 public static class MessageCodec
 {
     /// <summary>Raised when the layout changes, so that a node never misreads another version's bytes.</summary>
-    public const byte Format = 1;
+    public const byte Format = 2;
 
     public static byte[] Encode(ISchedulerMessage message)
     {
@@ -27,7 +27,7 @@ public static class MessageCodec
         {
             case AdmitRequests m: WriteAdmit(w, m); break;
             case Tick m:
-                w.Write(m.Rank); w.Write(m.Step); w.Write(m.AdmittedThrough); WriteRequests(w, m.Admit);
+                w.Write(m.Rank); w.Write(m.Step); w.Write(m.AdmittedThrough); WriteRequests(w, m.Admit); w.Write(m.Epoch); w.Write(m.Incarnation);
                 break;
             case GetRankState m: w.Write(m.Rank); break;
             case RankStateResult m:
@@ -100,7 +100,7 @@ public static class MessageCodec
             ISchedulerMessage message = type.Name switch
             {
                 nameof(AdmitRequests) => ReadAdmit(r),
-                nameof(Tick) => new Tick(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r)),
+                nameof(Tick) => new Tick(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r)) { Epoch = r.ReadInt64(), Incarnation = r.ReadInt64() },
                 nameof(GetRankState) => new GetRankState(r.ReadInt32()),
                 nameof(RankStateResult) => new RankStateResult(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64()),
                 nameof(StepCompleted) => ReadStepCompleted(r),
@@ -153,10 +153,14 @@ public static class MessageCodec
     private static void WriteStepCompleted(BinaryWriter w, StepCompleted m)
     {
         w.Write(m.Rank); w.Write(m.Step); w.Write(m.ComputeSeconds); w.Write(m.ActiveBefore); w.Write(m.LoadBefore); WriteLongs(w, m.Finished);
+        w.Write(m.Epoch); w.Write(m.Incarnation); w.Write(m.Restarted);
     }
 
     private static StepCompleted ReadStepCompleted(BinaryReader r) =>
-        new(r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadInt64(), ReadLongs(r));
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadInt64(), ReadLongs(r))
+        {
+            Epoch = r.ReadInt64(), Incarnation = r.ReadInt64(), Restarted = r.ReadBoolean(),
+        };
 
     private static void WriteResult(BinaryWriter w, RequestResult m)
     {

@@ -17,10 +17,12 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         new AdmitRequests(3, 17, [new RankRequest(1, 213, 7), new RankRequest(9, 1, 1)]),
         new Tick(31, 3266, 20000),
         new Tick(2, 7, 40, [new RankRequest(12, 300, 9)]),
+        new Tick(3, 8, 41) { Epoch = 1_764_000_000_000, Incarnation = -5_123_456_789 },
         new GetRankState(4),
         new RankStateResult(4, 12, 99, 72, 1_234_567_890_123),
         new StepCompleted(2, 5, 0.004887500000000001, 72, 345_678, [4, 8, 15]),
         new StepCompleted(2, 6, double.PositiveInfinity, 0, 0, []),
+        new StepCompleted(4, 6, 0, 0, 0, []) { Epoch = 17, Incarnation = long.MinValue, Restarted = true },
         new RankStepFailed(1, 2, "out of memory"),
         new BeginStep(8, [1, 2, 3]),
         new BeginStep(9, [1, 3, 3], [new AdmitRequests(1, 8, [new RankRequest(5, 10, 2), new RankRequest(6, 11, 3)])]),
@@ -89,8 +91,9 @@ public sealed class MessageCodecTests
     {
         var bytes = MessageCodec.Encode(Sample);
         Assert.Equal(MessageCodec.Format, bytes[0]);
-        // Rank, step, admitted-through, count, one request: 4 + 4 + 8 + 4 + (8 + 4 + 4) after the format byte.
-        Assert.Equal(1 + 36, bytes.Length);
+        // Rank, step, admitted-through, count, one request: 4 + 4 + 8 + 4 + (8 + 4 + 4), epoch and incarnation 8 + 8,
+        // after the format byte.
+        Assert.Equal(1 + 36 + 16, bytes.Length);
     }
 
     [Fact]

@@ -65,4 +65,33 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         var alone = File.ReadLines(single).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToHashSet();
         Assert.True(alone.SetEquals(results.Select(r => r.Id)));
     }
+
+    [Fact]
+    public async Task A_rank_host_killed_mid_stream_loses_no_request_its_ranks_restart_on_the_survivor_and_every_id_completes_once()
+    {
+        var (requests, ids) = RequestFile(3_000, maxOutput: 40);
+        const int ranks = 8;
+        await using var cluster = new LocalCluster(_dir);
+        // Real time (the reference cost model's step times), so the stream is still running when the host dies.
+        var balancer = cluster.StartBalancer("file:" + requests, ranks, batch: 32, "--time-scale", "1");
+        cluster.StartRankHost(4, ranks);
+        var doomed = cluster.StartRankHost(4, ranks);
+        await balancer.WaitForStderrAsync(l => l.StartsWith("serve ", StringComparison.Ordinal) && !l.Contains("completed 0,"), TimeSpan.FromMinutes(1));
+
+        doomed.Signal(SchedulerProcess.SigKill);
+        var killed = Stopwatch.StartNew();
+        await doomed.ExitAsync(TimeSpan.FromSeconds(10));
+        await balancer.WaitForStderrAsync(l => l.Contains("was lost and re-created", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        var recovered = killed.Elapsed;
+        Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(3)) == 0, balancer.Stderr);
+
+        var results = cluster.ReadResults();
+        Assert.Equal(ids.Count, results.Count);
+        Assert.True(ids.SetEquals(results.Select(r => r.Id)), "every id has exactly one result");
+        Assert.All(results, r => Assert.Equal("completed", r.Status));
+        var restarts = balancer.StderrLines.Count(l => l.Contains("was lost and re-created", StringComparison.Ordinal));
+        // The lost host held four ranks; each comes back once, on the survivor.
+        Assert.Equal(4, restarts);
+        output.WriteLine($"rank host killed: first step without it {recovered.TotalSeconds:0.0} s after SIGKILL; {restarts} ranks re-created");
+    }
 }

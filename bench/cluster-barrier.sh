@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The step barrier's round trip across processes: `scheduler serve` as one node, and as a cluster of three processes on
+# loopback (a balancer+ingress node and two rank hosts with half the ranks each), on the same backlog.
+#
+#   bench/cluster-barrier.sh [COUNT]      (default 20,000 requests; RANKS=32 BATCH=72 POLICY=bfio)
+#
+# The cost model at time-scale 0 (ranks answer at once), so a step's wall time is the barrier's round trip: from the
+# balancer handing the step to the barrier to the barrier's last report coming back (ticks out to every rank, reports
+# back), the policy's decision not included. Prints the median and p99 step wall time of each and their ratio; the goal
+# across three processes is median ≤ 0.5 ms and p99 ≤ 2 ms at G=32.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+count=${1:-20000}
+ranks=${RANKS:-32}
+batch=${BATCH:-72}
+policy=${POLICY:-bfio}
+dotnet build src/Scheduler.Cli -c Release -v q -nologo >/dev/null
+scheduler=src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+source="synthetic:count=$count;rate=0;output=1-64"
+common=(--ranks "$ranks" --batch "$batch" --policy "$policy" --time-scale 0 --source "$source" --results "file:$work/results.jsonl"
+  --http off --metrics-snapshot "" --format json --progress-interval off)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+figures() { python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["step_ms_p50"], s["step_ms_p99"], s["steps"])'; }
+
+echo "cluster-barrier: one node, G=$ranks B=$batch, $count requests" >&2
+single=$("$scheduler" serve "${common[@]}" 2>"$work/single.err" | figures)
+
+port=$(free_port)
+seed="akka.tcp://scheduler@127.0.0.1:$port"
+echo "cluster-barrier: three processes (balancer+ingress, 2 rank hosts × $((ranks / 2)) ranks)" >&2
+"$scheduler" serve --roles balancer,ingress --port "$port" "${common[@]}" >"$work/balancer.json" 2>"$work/balancer.err" &
+balancer=$!
+pids+=("$balancer")
+for host in a b; do
+  "$scheduler" serve --roles rank-host --local-ranks $((ranks / 2)) --ranks "$ranks" --seed-nodes "$seed" --http off >/dev/null 2>"$work/rank-$host.err" &
+  pids+=($!)
+done
+wait "$balancer" || { echo "cluster-barrier: the balancer node failed:" >&2; tail -20 "$work/balancer.err" >&2; exit 1; }
+cluster=$(figures <"$work/balancer.json")
+
+read -r s50 s99 ssteps <<<"$single"
+read -r c50 c99 csteps <<<"$cluster"
+printf '%-26s %8s %12s %12s\n' setup steps "p50 ms" "p99 ms"
+printf '%-26s %8d %12.3f %12.3f\n' "one node" "$ssteps" "$s50" "$s99"
+printf '%-26s %8d %12.3f %12.3f\n' "3 processes (2 rank hosts)" "$csteps" "$c50" "$c99"
+awk -v a="$s50" -v b="$c50" -v c="$s99" -v d="$c99" 'BEGIN { printf "%-26s %8s %11.1fx %11.1fx\n", "ratio (cluster / one)", "", b / a, d / c }'
