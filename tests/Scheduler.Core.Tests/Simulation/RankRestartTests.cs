@@ -228,6 +228,48 @@ public sealed class RankRestartTests
         Assert.Contains("disagree", error.Message);
     }
 
+    /// <summary>Four requests of one prompt bucket, the longest alone on rank 0, stepped to the end with the online predictor told
+    /// every step; with <paramref name="restartAt"/>, rank 0 is lost at that step and its request admitted again at once.</summary>
+    private static double[] LearnedProfile(int restartAt)
+    {
+        var state = new ClusterState(new ClusterShape(2, 4), recordAdmissions: false);
+        var predictor = new OnlineSurvivalPredictor();
+        int[] outputs = [30, 5, 8, 12];
+        for (var i = 0; i < outputs.Length; i++) state.AddRequest(new Request(i, 200, outputs[i], outputs[i]));
+        state.RevealAll();
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            state.Admit(i, i == 0 ? 0 : 1);
+            predictor.OnAdmitted(state, i);
+        }
+        state.CompactQueue();
+        while (!state.AllFinished)
+        {
+            predictor.BeginCall(state);
+            if (state.Step == restartAt)
+            {
+                state.RestartRank(0, []);
+                predictor.BeginCall(state);
+                state.Admit(0, 0);
+                predictor.OnAdmitted(state, 0);
+                state.CompactQueue();
+            }
+            state.AdvanceStep(StepSeconds, []);
+        }
+        // Every bucket's curve refreshed from the final counts.
+        for (var k = 0; k < 2 * OnlineSurvivalPredictor.Buckets; k++) predictor.BeginCall(state);
+        Assert.Equal(outputs.Length, predictor.FinishedObserved);
+        var profile = new double[40];
+        predictor.ProjectCandidate(state, 0, profile);
+        return profile;
+    }
+
+    [Fact]
+    public void A_restarted_request_teaches_the_online_predictor_what_it_would_have_taught_running_once()
+    {
+        Assert.Equal(LearnedProfile(restartAt: -1), LearnedProfile(restartAt: 20));
+    }
+
     public static TheoryData<string> Policies()
     {
         var names = new TheoryData<string>();
