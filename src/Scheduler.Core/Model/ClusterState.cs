@@ -57,6 +57,7 @@ public sealed class ClusterState
     private int _lastAdmittedIndex = -1;
     private long _added;
     private long _finishedCount;
+    private long _restartedCount;
     private int _activeTotal;
     private int _finishedResidualMax;
     private int _admittedThisCall;
@@ -191,6 +192,9 @@ public sealed class ClusterState
 
     /// <summary>Requests that have finished so far (released ones included).</summary>
     public long FinishedCount => _finishedCount;
+
+    /// <summary>Restarts so far (<see cref="RestartRank"/>): a request lost twice counts twice.</summary>
+    public long RestartedCount => _restartedCount;
     public int ActiveTotal => _activeTotal;
     public int PendingCount => _pending.Count;
     public bool HasPending => _pending.Count > 0;
@@ -199,7 +203,8 @@ public sealed class ClusterState
     /// <summary>Every request added has finished.</summary>
     public bool AllFinished => _finishedCount == _added;
 
-    /// <summary>Every admission so far, in order (empty unless the state records admissions).</summary>
+    /// <summary>Every admission so far, in order (empty unless the state records admissions). A restarted request
+    /// appears once per admission: the record is of decisions, and the one that placed it on a lost rank was made.</summary>
     public IReadOnlyList<Admission> Admissions => (IReadOnlyList<Admission>?)_admissions ?? Array.Empty<Admission>();
 
     /// <summary>The admissions since the last step: what the ranks must be told before the next one.</summary>
@@ -248,7 +253,8 @@ public sealed class ClusterState
     /// <summary>The request's place in the order of arrival (0, 1, 2, …; never reused, unlike its slot).</summary>
     public long Serial(int requestId) => _serial[requestId];
 
-    /// <summary>The step at which the request joined the waiting queue (−1 while pending).</summary>
+    /// <summary>The step at which the request first joined the waiting queue (−1 while pending); a restarted request
+    /// keeps it, so its wait counts from its arrival, and queue order stays the order of this step.</summary>
     public int QueuedStep(int requestId) => _queuedStep[requestId];
 
     /// <summary>
@@ -444,6 +450,10 @@ public sealed class ClusterState
         GenerateTokens(duration);
         // The ranks' reports say what finished; this step's bucket is no longer needed either way.
         _finishingHead.Remove(Step);
+        // A request reported before it was due leaves its later bucket too: a bucket then only ever holds active
+        // requests, which RestartRank relies on when it unlinks one (and a reused slot cannot splice two buckets).
+        foreach (var id in reportedFinished)
+            if (_admitStep[id] + _output[id] > Step) UnlinkFromFinishing(id);
         EnsureFinishBuffers(reportedFinished.Length);
         reportedFinished.CopyTo(_finishIds);
         CompleteInScanOrder(_finishIds.AsSpan(0, reportedFinished.Length), finished);
@@ -486,6 +496,113 @@ public sealed class ClusterState
         _recentAdmissions.Clear();
         for (var g = 0; g < Ranks; g++) _load[g] += _activeCount[g];
     }
+
+    /// <summary>
+    /// Rank <paramref name="rank"/> was lost with its KV cache: every request active on it goes back to the waiting
+    /// queue to start over from its prompt, its progress gone, and the rank is left empty (load 0). Appends the
+    /// restarted slots to <paramref name="restarted"/> in arrival order. Between steps, or while a step runs before it
+    /// is applied: the restarted requests make no token in that step, and the rank's report for it must say it
+    /// stepped nothing. A restarted request keeps its serial, arrival, queued step and first admission time
+    /// (<see cref="StartTime"/>: the wait to be first served); its first token is the first one after the restart,
+    /// the first its user receives, since the earlier ones were lost with the rank.
+    /// </summary>
+    public void RestartRank(int rank, List<int> restarted)
+    {
+        if ((uint)rank >= (uint)Ranks) throw new ArgumentOutOfRangeException(nameof(rank), rank, "no such rank");
+        var count = _activeCount[rank];
+        if (count == 0) return;
+        // The requeued requests are merged into the queue, which must hold no admitted entries while they are.
+        CompactQueue();
+        EnsureFinishBuffers(count);
+        var ids = _finishIds.AsSpan(0, count);
+        var serials = _finishOrder.AsSpan(0, count);
+        _active.AsSpan(rank * BatchSize, count).CopyTo(ids);
+        for (var i = 0; i < count; i++) serials[i] = _serial[ids[i]];
+        serials.Sort(ids);
+        foreach (var id in ids)
+        {
+            UnlinkFromFinishing(id);
+            _generated[id] = 0;
+            _rankOf[id] = -1;
+            _phase[id] = RequestPhase.Queued;
+            _firstToken[id] = double.NaN;
+        }
+        // Admissions to this rank since the last step are of requests active on it: they make no first token now.
+        var kept = 0;
+        for (var i = 0; i < _recentAdmissions.Count; i++)
+            if (_recentAdmissions[i].Rank != rank) _recentAdmissions[kept++] = _recentAdmissions[i];
+        _recentAdmissions.RemoveRange(kept, _recentAdmissions.Count - kept);
+        _load[rank] = 0;
+        _activeCount[rank] = 0;
+        _activeTotal -= count;
+        _restartedCount += count;
+        RequeueInArrivalOrder(ids);
+        foreach (var id in ids) restarted.Add(id);
+    }
+
+    /// <summary>
+    /// Merges <paramref name="ids"/> (queued, in serial order) into the queue by serial: the queue stays in arrival
+    /// order, which policies rely on (the oldest, the longest waiting, at its head). Requests restarted are usually
+    /// older than all that wait, so they go to the head.
+    /// </summary>
+    private void RequeueInArrivalOrder(ReadOnlySpan<int> ids)
+    {
+        var k = ids.Length;
+        if (_queueHead < k)
+        {
+            // Room for k entries before the head: shift the queue right, into a larger array if it must.
+            var target = _queueCount + k <= _queue.Length ? _queue : new int[Math.Max(2 * _queue.Length, _queueCount + k)];
+            Array.Copy(_queue, _queueHead, target, k, _queueCount);
+            _queue = target;
+            _queueHead = k;
+            for (var q = k; q < k + _queueCount; q++) _queueIndex[_queue[q]] = q;
+        }
+        // Merge front to back from k entries before the head: the write position never passes the read position,
+        // and they meet once every restarted request is placed, so the rest of the queue stays where it is.
+        var write = _queueHead - k;
+        var read = _queueHead;
+        var end = _queueHead + _queueCount;
+        var next = 0;
+        while (next < k)
+        {
+            var id = read < end && _serial[_queue[read]] < _serial[ids[next]] ? _queue[read++] : ids[next++];
+            _queue[write] = id;
+            _queueIndex[id] = write;
+            write++;
+        }
+        _queueHead -= k;
+        _queueCount += k;
+    }
+
+    /// <summary>Drops an active request from the bucket of the step it is due to finish at; a due step already past has
+    /// no bucket (its bucket went with that step, whatever the ranks reported).</summary>
+    private void UnlinkFromFinishing(int id)
+    {
+        var due = _admitStep[id] + _output[id];
+        if (due <= Step) return;
+        if (!_finishingHead.TryGetValue(due, out var head)) throw LostFromBucket(id, due);
+        if (head == id)
+        {
+            var after = _nextFinishing[id];
+            if (after < 0) _finishingHead.Remove(due);
+            else _finishingHead[due] = after;
+            return;
+        }
+        for (var previous = head; ;)
+        {
+            var current = _nextFinishing[previous];
+            if (current < 0) throw LostFromBucket(id, due);
+            if (current == id)
+            {
+                _nextFinishing[previous] = _nextFinishing[id];
+                return;
+            }
+            previous = current;
+        }
+    }
+
+    private static InvalidOperationException LostFromBucket(int id, int due) =>
+        new($"request {id} is due to finish at step {due} but is not in that step's bucket; the finish buckets are corrupt");
 
     /// <summary>A request leaves its rank finished at the current clock.</summary>
     private void Complete(int requestId)

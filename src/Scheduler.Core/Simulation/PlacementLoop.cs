@@ -65,6 +65,7 @@ public sealed class PlacementLoop
     private readonly StepRecorder _recorder = new();
     private readonly List<int> _finished;
     private readonly List<int> _reported = new();
+    private readonly List<int> _restarted = new();
     private readonly double[] _rankSeconds;
     private readonly Stopwatch _wall = new();
     private Phase _phase = Phase.Start;
@@ -146,6 +147,23 @@ public sealed class PlacementLoop
     {
         _policy.OnReleased(State, slot);
         State.Release(slot);
+    }
+
+    /// <summary>
+    /// Rank <paramref name="rank"/> was lost (its host died, its replacement came back empty): every request active on
+    /// it goes back to the waiting queue to start over from its prompt (<see cref="ClusterState.RestartRank"/>), and the
+    /// next decision places it again, wherever the policy chooses. Callable between steps or while a step runs: the
+    /// runtime learns of the loss from the step's reports and calls this right before <see cref="ApplyStep"/>, whose
+    /// report for the rank then says it stepped nothing (0 active at load 0, none finished), which is what the loop
+    /// then holds for it. Returns the restarted slots in arrival order (valid until the next call).
+    /// </summary>
+    /// <remarks>No policy is told: a restarted request did not finish (no predictor learns from it), and it is
+    /// admitted again through the policy's ordinary path.</remarks>
+    public ReadOnlySpan<int> RestartRank(int rank)
+    {
+        _restarted.Clear();
+        State.RestartRank(rank, _restarted);
+        return CollectionsMarshal.AsSpan(_restarted);
     }
 
     /// <summary>Run the loop until it must wait for input, for a step, for arrivals, or it ends. Policy errors surface as exceptions.</summary>

@@ -23,12 +23,15 @@ internal sealed class TestRanks(int ranks, IStepCostModel cost)
 
     public int HeldOn(int rank) => _held[rank].Count;
 
-    /// <summary>Run the loop's step: admit, decode, report. <paramref name="clockAdvance"/> overrides the step's duration (live).</summary>
-    public ReadOnlySpan<int> Step(PlacementLoop loop, double? clockAdvance = null)
+    /// <summary>Run the loop's step: admit, decode, report. <paramref name="clockAdvance"/> overrides the step's duration (live).
+    /// With <paramref name="lostRank"/>, that rank is lost once this step's admissions reached it: its replacement steps
+    /// nothing, and the loop restarts its requests right before the step is applied, as the runtime's balancer does.</summary>
+    public ReadOnlySpan<int> Step(PlacementLoop loop, double? clockAdvance = null, int lostRank = -1)
     {
         var state = loop.State;
         foreach (var a in state.RecentAdmissions)
             _held[a.Rank].Add(new Held(state.Serial(a.RequestId), state.PromptTokens(a.RequestId), loop.OutputOf(a.RequestId)));
+        if (lostRank >= 0) Lose(loop, lostRank);
         var reports = new RankStepReport[ranks];
         var duration = 0.0;
         var seconds = new double[ranks];
@@ -47,5 +50,12 @@ internal sealed class TestRanks(int ranks, IStepCostModel cost)
         var idle = 0.0;
         for (var g = 0; g < ranks; g++) idle += duration - seconds[g];
         return loop.ApplyStep(new StepReport(loop.RunningStep, duration, idle, reports), clockAdvance ?? duration);
+    }
+
+    /// <summary>Rank <paramref name="rank"/> loses everything it held, and the loop is told (<see cref="PlacementLoop.RestartRank"/>).</summary>
+    public int[] Lose(PlacementLoop loop, int rank)
+    {
+        _held[rank].Clear();
+        return loop.RestartRank(rank).ToArray();
     }
 }

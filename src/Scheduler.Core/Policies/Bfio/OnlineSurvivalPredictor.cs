@@ -76,6 +76,9 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             Array.Resize(ref _inFlightAt, size);
             Array.Fill(_inFlightAt, -1, old, size - old);
         }
+        // Admitted again after its rank was lost (ClusterState.RestartRank): it is the same request, counted as reaching
+        // the ages it reached before; counting them again, or learning from it twice, would bias the curves.
+        if (_inFlightAt[requestId] >= 0) return;
         _countedAge[requestId] = 0;
         if (_inFlightCount == _inFlight.Length) Array.Resize(ref _inFlight, 2 * _inFlight.Length);
         _inFlightAt[requestId] = _inFlightCount;
@@ -123,7 +126,9 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             }
             else
             {
+                // A restarted request waits at age 0, then climbs again through ages already counted: count only beyond.
                 var age = state.Generated(id);
+                if (age <= _countedAge[id]) continue;
                 Reach(BucketOf(state.PromptTokens(id)), _countedAge[id], age);
                 _countedAge[id] = age;
             }

@@ -7,6 +7,8 @@ namespace Scheduler.Core.Policies.Production;
 /// KV load L_g and the prompt tokens of its active requests — as captured at one moment, plus what this
 /// balancer has sent to each rank since (its optimistic local increments). Real balancers poll these
 /// every 20–100 ms; <see cref="RefreshIfStale"/> simulates that lag. Capacity is never read from here.
+/// A rank that lost its requests (<see cref="ClusterState.RestartRank"/>) shows empty at the next refresh, as it
+/// would to a balancer that polls: the lag applies to that news as to any other.
 /// </summary>
 internal sealed class LoadSnapshot
 {
