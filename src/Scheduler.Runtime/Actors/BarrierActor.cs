@@ -81,6 +81,13 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                     _log.Warning("step {0}: {1} left the cluster; ticking rank(s) {2} again on their new hosts", _state.Barrier.Step, removed.Member.Address,
                         string.Join(",", _state.Barrier.MissingRanks()));
                 Apply(BarrierLogic.MemberLost(_state.Barrier));
+                // The rank region may not yet have let go of the lost host's shards when the removal reaches us (it hears
+                // of it by its own death watch): tick once more shortly after, when their new homes are being allocated.
+                Timers.StartSingleTimer(MemberLostTimerKey, new RetickAfterMemberLost(), TimeSpan.FromSeconds(1));
+                break;
+
+            case RetickAfterMemberLost:
+                Apply(BarrierLogic.MemberLost(_state.Barrier));
                 break;
 
             case GetBarrierStatistics:
@@ -142,6 +149,9 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     }
 
     private const string TimerKey = "step-timeout";
+    private const string MemberLostTimerKey = "member-lost";
+
+    private sealed record RetickAfterMemberLost : INoSerializationVerificationNeeded;
 
     private sealed record StepTimeout(int Step, int Attempt) : INoSerializationVerificationNeeded;
 }

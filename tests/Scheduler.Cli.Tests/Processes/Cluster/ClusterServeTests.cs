@@ -73,7 +73,7 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         const int ranks = 8;
         await using var cluster = new LocalCluster(_dir);
         // Real time (the reference cost model's step times), so the stream is still running when the host dies.
-        var balancer = cluster.StartBalancer("file:" + requests, ranks, batch: 32, "--time-scale", "1");
+        var balancer = cluster.StartBalancer("file:" + requests, ranks, batch: 32, timeScale: "1");
         cluster.StartRankHost(4, ranks);
         var doomed = cluster.StartRankHost(4, ranks);
         await balancer.WaitForStderrAsync(l => l.StartsWith("serve ", StringComparison.Ordinal) && !l.Contains("completed 0,"), TimeSpan.FromMinutes(1));

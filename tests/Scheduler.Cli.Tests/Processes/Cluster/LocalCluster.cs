@@ -30,11 +30,11 @@ internal sealed class LocalCluster(string dir) : IAsyncDisposable
     }
 
     /// <summary>The balancer+ingress node on <paramref name="source"/>, the cluster's seed.</summary>
-    public SchedulerProcess StartBalancer(string source, int ranks, int batch, params string[] more)
+    public SchedulerProcess StartBalancer(string source, int ranks, int batch, string timeScale = "0", params string[] more)
     {
         Balancer = Start([
             "serve", "--roles", "balancer,ingress", "--port", SeedPort.ToString(), "--ranks", ranks.ToString(), "--batch", batch.ToString(),
-            "--source", source, "--results", "file:" + Results, "--time-scale", "0", "--http", "off", "--metrics-snapshot", "",
+            "--source", source, "--results", "file:" + Results, "--time-scale", timeScale, "--http", "off", "--metrics-snapshot", "",
             "--format", "json", "--progress-interval", "0.5", .. more,
         ]);
         return Balancer;
