@@ -23,7 +23,9 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 source="synthetic:count=$count;rate=0;output=1-64"
-common=(--ranks "$ranks" --batch "$batch" --policy "$policy" --time-scale 0 --source "$source" --results "file:$work/results.jsonl"
+extra=()
+[ -n "${CONFIG:-}" ] && extra=(--config "$CONFIG")
+common=("${extra[@]}" --ranks "$ranks" --batch "$batch" --policy "$policy" --time-scale 0 --source "$source" --results "file:$work/results.jsonl"
   --http off --metrics-snapshot "" --format json --progress-interval off)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 figures() { python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["step_ms_p50"], s["step_ms_p99"], s["steps"])'; }
@@ -38,7 +40,7 @@ echo "cluster-barrier: three processes (balancer+ingress, 2 rank hosts × $((ran
 balancer=$!
 pids+=("$balancer")
 for host in a b; do
-  "$scheduler" serve --roles rank-host --local-ranks $((ranks / 2)) --ranks "$ranks" --seed-nodes "$seed" --http off >/dev/null 2>"$work/rank-$host.err" &
+  "$scheduler" serve --roles rank-host --local-ranks $((ranks / 2)) --ranks "$ranks" --seed-nodes "$seed" --batch "$batch" --time-scale 0 --http off "${extra[@]}" >/dev/null 2>"$work/rank-$host.err" &
   pids+=($!)
 done
 wait "$balancer" || { echo "cluster-barrier: the balancer node failed:" >&2; tail -20 "$work/balancer.err" >&2; exit 1; }

@@ -44,8 +44,8 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         var clock = Stopwatch.StartNew();
         await using var cluster = new LocalCluster(_dir);
         var balancer = cluster.StartBalancer("file:" + requests, ranks, batch: 64);
-        cluster.StartRankHost(4, ranks);
-        cluster.StartRankHost(4, ranks);
+        cluster.StartRankHost(4, ranks, batch: 64);
+        cluster.StartRankHost(4, ranks, batch: 64);
         Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(3)) == 0, balancer.Stderr);
         var results = cluster.ReadResults();
         output.WriteLine($"3 processes: {results.Count} results in {clock.Elapsed.TotalSeconds:0.0} s");
@@ -74,8 +74,8 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         await using var cluster = new LocalCluster(_dir);
         // Real time (the reference cost model's step times), so the stream is still running when the host dies.
         var balancer = cluster.StartBalancer("file:" + requests, ranks, batch: 32, timeScale: "1");
-        cluster.StartRankHost(4, ranks);
-        var doomed = cluster.StartRankHost(4, ranks);
+        cluster.StartRankHost(4, ranks, batch: 32, timeScale: "1");
+        var doomed = cluster.StartRankHost(4, ranks, batch: 32, timeScale: "1");
         await balancer.WaitForStderrAsync(l => l.StartsWith("serve ", StringComparison.Ordinal) && !l.Contains("completed 0,"), TimeSpan.FromMinutes(1));
 
         doomed.Signal(SchedulerProcess.SigKill);

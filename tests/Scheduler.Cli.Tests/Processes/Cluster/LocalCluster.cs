@@ -41,11 +41,12 @@ internal sealed class LocalCluster(string dir) : IAsyncDisposable
     }
 
     /// <summary>A rank host declaring <paramref name="localRanks"/> ranks, joining the seed.</summary>
-    public SchedulerProcess StartRankHost(int localRanks, int ranks, params string[] more)
+    /// <remarks>The engine (and its --time-scale and --batch) is the rank host's: ranks decode where they live.</remarks>
+    public SchedulerProcess StartRankHost(int localRanks, int ranks, int batch, string timeScale = "0", params string[] more)
     {
         var host = Start([
             "serve", "--roles", "rank-host", "--local-ranks", localRanks.ToString(), "--ranks", ranks.ToString(), "--seed-nodes", Seed,
-            "--http", "off", .. more,
+            "--batch", batch.ToString(), "--time-scale", timeScale, "--http", "off", .. more,
         ]);
         RankHosts.Add(host);
         return host;
