@@ -119,7 +119,7 @@ public static class SchedulerService
             var setup = new BalancerSetup(shape, launch.Policy, ArrivalMode.Live, launch.Runtime.Balancer with { ProgressEverySteps = 0 },
                 launch.Engines.MaxSequenceTokens, observer);
             var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, source, results,
-                launch.DeadLetters, launch.Runtime.Ingress, monitor);
+                launch.DeadLetters, launch.Runtime.Ingress, monitor, singleton: !launch.Node.IsClusterOfOne);
             readiness.Serving();
             // Figures count from here: startup (forming the cluster, starting the ranks) is not service time.
             clock.Restart();
@@ -132,7 +132,9 @@ public static class SchedulerService
             if (ending is ServiceEnding.Stopped or ServiceEnding.Idle)
             {
                 readiness.Draining();
-                (ended, unfinished) = await DrainAsync(pipeline, outcome.Task, s.DrainTimeout, log).ConfigureAwait(false);
+                (ended, unfinished) = launch.Node.IsClusterOfOne || HostsBalancer(system)
+                    ? await DrainAsync(pipeline, outcome.Task, s.DrainTimeout, log).ConfigureAwait(false)
+                    : await DrainIngressAsync(pipeline, s.DrainTimeout, log).ConfigureAwait(false);
             }
             await FlushAsync(pipeline, launch.Runtime.ShutdownTimeout).ConfigureAwait(false);
 
@@ -167,6 +169,36 @@ public static class SchedulerService
         var returned = await pipeline.Balancer.Ask<UnfinishedReturned>(ReturnUnfinished.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         log.WriteLine($"serve: drain timeout ({timeout.TotalSeconds:0.#} s): {returned.Count} unfinished request(s) given back to the source");
         return (null, returned.Count);
+    }
+
+    /// <summary>This node runs the balancer singleton: it is the oldest Up member with the balancer role.</summary>
+    private static bool HostsBalancer(ActorSystem system)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var oldest = cluster.State.Members
+            .Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(NodeRoles.Balancer))
+            .Aggregate((Akka.Cluster.Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
+        return oldest?.Address == cluster.SelfAddress;
+    }
+
+    /// <summary>
+    /// A drain on a balancer node that does not run the balancer: stop taking requests and let this ingress's requests
+    /// finish within <paramref name="timeout"/>. The balancer goes on serving the other nodes; what is still unacknowledged
+    /// when this node leaves goes back to its broker with the connection, and is delivered to another node.
+    /// </summary>
+    private static async Task<(object? Ended, int Unfinished)> DrainIngressAsync(SchedulerPipeline pipeline, TimeSpan timeout, TextWriter log)
+    {
+        pipeline.Ingress.Tell(StopIngestion.Instance);
+        var deadline = Stopwatch.StartNew();
+        var held = 0;
+        while (deadline.Elapsed < timeout)
+        {
+            held = (await pipeline.Ingress.Ask<IngressStatus>(GetIngressStatus.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false)).Unacknowledged;
+            if (held == 0) return (null, 0);
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+        log.WriteLine($"serve: drain timeout ({timeout.TotalSeconds:0.#} s): {held} unfinished request(s) go back to the source as this node leaves");
+        return (null, held);
     }
 
     /// <summary>Every sink flushed: no line is cut when the process ends.</summary>

@@ -41,10 +41,14 @@ public sealed record BalancerSetup(
 
     /// <summary>Replay in timed mode: recorded arrivals are divided by this (2 = twice the request rate).</summary>
     public double RateScale { get; init; } = 1.0;
+
+    /// <summary>This balancer incarnation's epoch (its start time in ms; 0 in replays): it goes with every tick, and
+    /// ingresses that see a new one send it again what they hold.</summary>
+    public long Epoch { get; init; }
 }
 
-/// <summary>Ask the balancer how it stands.</summary>
-public sealed record GetBalancerStatus : INoSerializationVerificationNeeded
+/// <summary>Ask the balancer how it stands (from any node: the service's watch asks through the singleton proxy).</summary>
+public sealed record GetBalancerStatus : ISchedulerMessage
 {
     public static readonly GetBalancerStatus Instance = new();
 }
@@ -52,7 +56,7 @@ public sealed record GetBalancerStatus : INoSerializationVerificationNeeded
 /// <summary>The balancer's state: steps run, requests held (waiting = received and not on a rank; active = on a rank),
 /// whether its input has ended, and whether it is done.</summary>
 public sealed record BalancerStatus(int Step, int Waiting, int Active, int Held, bool InputComplete, BalancerPhase Phase)
-    : INoSerializationVerificationNeeded;
+    : ISchedulerMessage;
 
 /// <summary>
 /// Owns the waiting pool and the placement policy. Requests come from ingresses in batches; each is registered
@@ -118,6 +122,13 @@ public sealed class BalancerActor : UntypedActor
         Akka.Actor.Props.Create(() => new BalancerActor(setup, barrier, rankRegion, monitor));
 
     private ClusterState State => _loop.State;
+
+    // A live balancer's serials start at 0 in every incarnation; offset by a random number of this incarnation's, the
+    // serial a result is acknowledged under never matches a request of a later incarnation (an ingress may still be
+    // writing an old one's results when a new one takes over).
+    private readonly long _serialOffset = Random.Shared.NextInt64();
+
+    private long ResultSerial(int slot) => unchecked(State.Serial(slot) + (_setup.Live ? _serialOffset : 0));
 
     /// <summary>Replay holds at most this many received requests it has not yet shown the policy (never fewer than
     /// one reveal window, or a backlogged run could not fill its window and would wait forever).</summary>
@@ -192,6 +203,11 @@ public sealed class BalancerActor : UntypedActor
 
             case GetBalancerStatus:
                 Sender.Tell(Status());
+                break;
+
+            case IngressHello:
+                IngressOf(Sender);
+                Sender.Tell(new BalancerHello(_setup.Epoch));
                 break;
 
             case CancelRun cancel:
@@ -326,7 +342,7 @@ public sealed class BalancerActor : UntypedActor
             var result = new RequestResult(_registry.IdOf(slot), ResultStatus.Completed, State.RankOf(slot), queued, ttft, e2e, output);
             var ingress = _registry.IngressOf(slot);
             if (!_finishedByIngress.TryGetValue(ingress, out var list)) _finishedByIngress[ingress] = list = [];
-            list.Add(new FinishedRequest(result, _registry.TakeDeliveriesForResult(slot), slot, State.Serial(slot)));
+            list.Add(new FinishedRequest(result, _registry.TakeDeliveriesForResult(slot), slot, ResultSerial(slot)));
         }
         foreach (var (ingress, list) in _finishedByIngress)
         {
@@ -341,7 +357,7 @@ public sealed class BalancerActor : UntypedActor
         foreach (var w in written.Results)
         {
             _resultsOutstanding--;
-            if (w.Slot < 0 || !_registry.Holds(w.Slot) || State.Serial(w.Slot) != w.Serial) continue;
+            if (w.Slot < 0 || !_registry.Holds(w.Slot) || ResultSerial(w.Slot) != w.Serial) continue;
             var late = _registry.LateDeliveries(w.Slot);
             if (!late.IsEmpty) Sender.Tell(new AcknowledgeDeliveries(late));
             _finished.Add(_registry.IdOf(w.Slot));

@@ -39,7 +39,7 @@ public sealed record IngressFault(string Reason) : INoSerializationVerificationN
 /// (<see cref="IngressSettings.MaxUnacknowledged"/>): at the bound the ingress stops pulling and the backlog stays
 /// in the source. The delivery handles never leave this actor, so a broker's channel stays on the node that consumes.
 /// </summary>
-public sealed class IngressActor : UntypedActor
+public sealed class IngressActor : UntypedActor, IWithTimers
 {
     private readonly IRequestSource _source;
     private readonly IActorRef _balancer;
@@ -53,6 +53,9 @@ public sealed class IngressActor : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, IDeliveryAcknowledgement> _unacknowledged = new();
     private readonly List<IngestedRequest> _outgoing = new();
+    // Every accepted request until its result is written, by tag: what a new balancer incarnation must be given again.
+    private readonly SortedDictionary<long, IngestedRequest> _inService = new();
+    private long _balancerEpoch;
     private long _nextTag;
     private long _accepted;
     private long _rejected;
@@ -83,8 +86,15 @@ public sealed class IngressActor : UntypedActor
         bool deadLettersInResults, IngressSettings settings, IActorRef faults, IServiceObserver? observer = null) =>
         Akka.Actor.Props.Create(() => new IngressActor(source, balancer, results, deadLetters, resultFormat, deadLettersInResults, settings, faults, observer));
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void PreStart()
     {
+        if (_settings.BalancerHeartbeat is { } every)
+        {
+            _balancer.Tell(IngressHello.Instance);
+            Timers.StartPeriodicTimer(HeartbeatKey, Heartbeat.Instance, every);
+        }
         var materializer = Context.Materializer(namePrefix: "ingress");
         _stream = _source.Open()
             .ViaMaterialized(KillSwitches.Single<Delivery>(), Keep.Right)
@@ -173,6 +183,14 @@ public sealed class IngressActor : UntypedActor
                 Return(returned);
                 break;
 
+            case Heartbeat:
+                _balancer.Tell(IngressHello.Instance);
+                break;
+
+            case BalancerHello hello:
+                OnBalancerHello(hello.Epoch);
+                break;
+
             case StopIngestion:
                 _stream?.Shutdown();
                 break;
@@ -204,7 +222,9 @@ public sealed class IngressActor : UntypedActor
             {
                 case ParsedRecord.Accepted accepted:
                     _unacknowledged[tag] = item.Delivery.Acknowledgement;
-                    _outgoing.Add(new IngestedRequest(accepted.Request, tag, item.Delivery.Position));
+                    var ingested = new IngestedRequest(accepted.Request, tag, item.Delivery.Position);
+                    _outgoing.Add(ingested);
+                    if (_settings.BalancerHeartbeat is not null) _inService[tag] = ingested;
                     _accepted++;
                     break;
                 case ParsedRecord.Rejected rejected:
@@ -253,13 +273,38 @@ public sealed class IngressActor : UntypedActor
         _balancer.Tell(IngestionCompleted.Instance);
     }
 
+    /// <summary>
+    /// The balancer's epoch. A new one means the balancer's node was lost and its singleton started again elsewhere,
+    /// empty: every request this ingress holds without a result (sent to the lost one, or not sent yet) goes to the new
+    /// one, oldest first. Results the old one sent before it died are written as usual; a request whose result was
+    /// written meanwhile was acknowledged and is not sent again. A request may so run twice, never zero times.
+    /// </summary>
+    private void OnBalancerHello(long epoch)
+    {
+        if (epoch == _balancerEpoch) return;
+        var previous = _balancerEpoch;
+        _balancerEpoch = epoch;
+        if (previous == 0) return;
+        _log.Warning("a new balancer (epoch {0}, was {1}) took over: sending it the {2} request(s) this ingress holds without a result",
+            epoch, previous, _inService.Count);
+        _outgoing.Clear();
+        _outgoing.AddRange(_inService.Values);
+        _awaitingBalancer = false;
+        _completionSent = false;
+        SendToBalancer();
+        CompleteIfDone();
+    }
+
     private void Return(ReturnRequests returned)
     {
         if (_source.Redelivers)
         {
             foreach (var r in returned.Requests)
                 foreach (var tag in r.DeliveryTags)
+                {
+                    _inService.Remove(tag);
                     if (_unacknowledged.Remove(tag, out var ack)) Fire(ack.GiveBackAsync());
+                }
             Sender.Tell(new RequestsReturned(returned.Requests.Length));
             return;
         }
@@ -289,6 +334,7 @@ public sealed class IngressActor : UntypedActor
 
     private void Acknowledge(long tag)
     {
+        _inService.Remove(tag);
         if (_unacknowledged.Remove(tag, out var ack)) Fire(ack.AcknowledgeAsync());
     }
 
@@ -302,6 +348,13 @@ public sealed class IngressActor : UntypedActor
     }
 
     protected override void PostStop() => _stream?.Shutdown();
+
+    private const string HeartbeatKey = "balancer-heartbeat";
+
+    private sealed record Heartbeat : INoSerializationVerificationNeeded
+    {
+        public static readonly Heartbeat Instance = new();
+    }
 
     private sealed record DeadLettersWritten(ImmutableArray<long> Tags) : INoSerializationVerificationNeeded;
 

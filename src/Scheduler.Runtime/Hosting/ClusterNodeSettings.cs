@@ -59,6 +59,9 @@ public sealed record ClusterNodeSettings(
     /// <summary>No seed nodes: the node joins itself (a cluster of one, or the first node of a cluster).</summary>
     public bool JoinsSelf => SeedNodes.IsEmpty;
 
+    /// <summary>Every role and no seeds: the embedded cluster of one, where the balancer need not be a singleton.</summary>
+    public bool IsClusterOfOne => JoinsSelf && NodeRoles.All.All(Has);
+
     public static ClusterNodeSettings FromConfig(Config root, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;

@@ -22,7 +22,13 @@ public sealed record BalancerSettings(int MaxUnrevealed, int ProgressEverySteps,
 
 /// <summary>An ingress's settings (<c>scheduler.runtime.ingest</c>): the bound on deliveries held unacknowledged,
 /// the most requests in one message to the balancer, and whether arrivals must not decrease (replay).</summary>
-public sealed record IngressSettings(int MaxUnacknowledged, int MaxBatch, bool RequireOrderedArrivals = false);
+public sealed record IngressSettings(int MaxUnacknowledged, int MaxBatch, bool RequireOrderedArrivals = false)
+{
+    /// <summary>How often the ingress greets the balancer to learn its epoch (null: never, a balancer that cannot move).
+    /// In a cluster the balancer is a singleton that moves when its node is lost; the greeting tells the ingress a new
+    /// incarnation took over, and it sends that one again every request it holds without a result.</summary>
+    public TimeSpan? BalancerHeartbeat { get; init; }
+}
 
 /// <summary>Every <c>scheduler.runtime</c> setting, read from HOCON (config/scheduler.conf documents each key).</summary>
 public sealed record RuntimeSettings(

@@ -57,3 +57,14 @@ public sealed record ReturnRequests(ImmutableArray<UnfinishedRequest> Requests) 
 
 /// <summary>Every request of a <see cref="ReturnRequests"/> was given back or reported.</summary>
 public sealed record RequestsReturned(int Count) : ISchedulerMessage;
+
+/// <summary>An ingress's heartbeat to the balancer (through the singleton proxy in a cluster), answered with
+/// <see cref="BalancerHello"/>: how an ingress learns that a new balancer incarnation took over.</summary>
+public sealed record IngressHello : ISchedulerMessage
+{
+    public static readonly IngressHello Instance = new();
+}
+
+/// <summary>The balancer's answer to <see cref="IngressHello"/>: its epoch (when its incarnation started). An ingress that
+/// sees a new epoch sends that balancer every request it holds without a result again: the old one took them with it.</summary>
+public sealed record BalancerHello(long Epoch) : ISchedulerMessage;

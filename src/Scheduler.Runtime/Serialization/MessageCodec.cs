@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.Serialization;
 using System.Text;
+using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Ingestion;
 using Scheduler.Runtime.Messages;
 using Scheduler.Runtime.Results;
@@ -84,6 +85,11 @@ public static class MessageCodec
                 foreach (var r in m.Requests) { w.Write(r.Id); WriteLongs(w, r.DeliveryTags); w.Write(r.OutputTokens); }
                 break;
             case RequestsReturned m: w.Write(m.Count); break;
+            case IngressHello or GetBalancerStatus: break;
+            case BalancerHello m: w.Write(m.Epoch); break;
+            case BalancerStatus m:
+                w.Write(m.Step); w.Write(m.Waiting); w.Write(m.Active); w.Write(m.Held); w.Write(m.InputComplete); w.Write((byte)m.Phase);
+                break;
             default: throw new ArgumentException($"{message.GetType()} has no binary form in {nameof(MessageCodec)}");
         }
         w.Flush();
@@ -122,6 +128,11 @@ public static class MessageCodec
                 nameof(AcknowledgeDeliveries) => new AcknowledgeDeliveries(ReadLongs(r)),
                 nameof(ReturnRequests) => new ReturnRequests(ReadArray(r, x => new UnfinishedRequest(x.ReadString(), ReadLongs(x), x.ReadInt32()))),
                 nameof(RequestsReturned) => new RequestsReturned(r.ReadInt32()),
+                nameof(IngressHello) => IngressHello.Instance,
+                nameof(BalancerHello) => new BalancerHello(r.ReadInt64()),
+                nameof(GetBalancerStatus) => GetBalancerStatus.Instance,
+                nameof(BalancerStatus) => new BalancerStatus(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(),
+                    (Actors.BalancerPhase)r.ReadByte()),
                 _ => throw new SerializationException($"{type} has no binary form in {nameof(MessageCodec)}"),
             };
             if (r.BaseStream.Position != bytes.Length)

@@ -40,6 +40,10 @@ public sealed class SchedulerMessageSerializer : SerializerWithStringManifest
         [typeof(AcknowledgeDeliveries)] = "ingest.acknowledge",
         [typeof(ReturnRequests)] = "ingest.return",
         [typeof(RequestsReturned)] = "ingest.returned",
+        [typeof(IngressHello)] = "ingest.hello",
+        [typeof(BalancerHello)] = "balancer.hello",
+        [typeof(Actors.GetBalancerStatus)] = "balancer.get-status",
+        [typeof(Actors.BalancerStatus)] = "balancer.status",
     };
 
     private static readonly Dictionary<string, Type> TypesByManifest = Manifests.ToDictionary(p => p.Value, p => p.Key);

@@ -42,6 +42,10 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         new AcknowledgeDeliveries([45, 46]),
         new ReturnRequests([new UnfinishedRequest("b", [47], 12)]),
         new RequestsReturned(1),
+        IngressHello.Instance,
+        new BalancerHello(1_764_000_000_123),
+        Scheduler.Runtime.Actors.GetBalancerStatus.Instance,
+        new Scheduler.Runtime.Actors.BalancerStatus(12, 3, 4, 9, true, Scheduler.Runtime.Actors.BalancerPhase.AwaitingBarrier),
     ];
 
     [Theory]

@@ -30,15 +30,28 @@ internal sealed class LocalCluster(string dir) : IAsyncDisposable
     }
 
     /// <summary>The balancer+ingress node on <paramref name="source"/>, the cluster's seed.</summary>
-    public SchedulerProcess StartBalancer(string source, int ranks, int batch, string timeScale = "0", params string[] more)
+    public SchedulerProcess StartBalancer(string source, int ranks, int batch, string timeScale = "0", params string[] more) =>
+        StartBalancer(source, "file:" + Results, ranks, batch, timeScale, more);
+
+    /// <summary>The balancer+ingress node, the cluster's seed, writing its results to <paramref name="results"/>.</summary>
+    public SchedulerProcess StartBalancer(string source, string results, int ranks, int batch, string timeScale, params string[] more)
     {
         Balancer = Start([
             "serve", "--roles", "balancer,ingress", "--port", SeedPort.ToString(), "--ranks", ranks.ToString(), "--batch", batch.ToString(),
-            "--source", source, "--results", "file:" + Results, "--time-scale", timeScale, "--http", "off", "--metrics-snapshot", "",
+            "--source", source, "--results", results, "--time-scale", timeScale, "--http", "off", "--metrics-snapshot", "",
             "--format", "json", "--progress-interval", "0.5", .. more,
         ]);
         return Balancer;
     }
+
+    /// <summary>Another balancer+ingress node joining the seed (a standby for the balancer singleton), reading
+    /// <paramref name="source"/> and writing <paramref name="results"/>.</summary>
+    public SchedulerProcess StartStandbyBalancer(string source, string results, int ranks, int batch, params string[] more) =>
+        Start([
+            "serve", "--roles", "balancer,ingress", "--port", FreePort().ToString(), "--seed-nodes", Seed, "--ranks", ranks.ToString(),
+            "--batch", batch.ToString(), "--source", source, "--results", results, "--http", "off", "--metrics-snapshot", "",
+            "--format", "json", "--progress-interval", "0.5", .. more,
+        ]);
 
     /// <summary>A rank host declaring <paramref name="localRanks"/> ranks, joining the seed.</summary>
     /// <remarks>The engine (and its --time-scale and --batch) is the rank host's: ranks decode where they live.</remarks>
