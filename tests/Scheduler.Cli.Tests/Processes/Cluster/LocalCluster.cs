@@ -14,7 +14,10 @@ internal sealed class LocalCluster(string dir) : IAsyncDisposable
 
     public int SeedPort { get; } = FreePort();
 
-    public string Seed => $"akka.tcp://scheduler@127.0.0.1:{SeedPort}";
+    /// <summary>akka.ssl.tcp once the nodes speak TLS.</summary>
+    public string Scheme { get; init; } = "akka.tcp";
+
+    public string Seed => $"{Scheme}://scheduler@127.0.0.1:{SeedPort}";
 
     public SchedulerProcess? Balancer { get; private set; }
 
