@@ -18,18 +18,22 @@ public sealed class PinnedRankAllocation(ActorSystem system) : IShardAllocationS
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
         var cluster = Cluster.Get(system);
-        var declared = new Dictionary<Address, int>();
-        foreach (var member in cluster.State.Members)
-            declared[member.Address] = NodeRoles.LocalRanksOf(member.Roles);
-        var regions = currentShardAllocations
-            .Select(kv => (Region: kv.Key, Address: AddressOf(kv.Key, cluster), Held: kv.Value.Count))
-            .OrderBy(r => r.Address.Host, StringComparer.Ordinal).ThenBy(r => r.Address.Port ?? 0)
+        // The hosts are the Up members that declared ranks and the regions registered with the coordinator: a host can
+        // be Up before its region has registered, and its block of ranks must wait for it rather than go elsewhere.
+        var declared = cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.RankHost))
+            .ToDictionary(m => m.Address, m => NodeRoles.LocalRanksOf(m.Roles));
+        var registered = currentShardAllocations.ToDictionary(kv => AddressOf(kv.Key, cluster), kv => (Region: kv.Key, Held: kv.Value.Count));
+        var hosts = declared.Keys.Union(registered.Keys)
+            .OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port ?? 0)
             .ToArray();
-        if (regions.Length == 0) return Task.FromResult(requester);
-        var loads = regions.Select(r => new RankHostLoad(declared.GetValueOrDefault(r.Address), r.Held)).ToArray();
+        if (hosts.Length == 0) return Task.FromResult(requester);
+        var loads = hosts.Select(a => new RankHostLoad(declared.GetValueOrDefault(a), registered.TryGetValue(a, out var r) ? r.Held : 0)).ToArray();
         var rank = int.TryParse(shardId, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        var chosen = RankHostAssignment.Choose(rank, loads);
-        return Task.FromResult(regions[chosen].Region);
+        var chosen = hosts[RankHostAssignment.Choose(rank, loads)];
+        // A region that has not registered yet: the coordinator ignores an allocation to it and the requesting region
+        // asks again after its retry interval, by when it has.
+        return Task.FromResult(registered.TryGetValue(chosen, out var home) ? home.Region : ActorRefs.Nobody);
     }
 
     public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress) =>
