@@ -251,28 +251,24 @@ public sealed partial class GreedyExchangeSolver
     }
 
     /// <summary>Candidates by value, descending, ties by index, into <see cref="_byValue"/>: a total order, so every
-    /// decision is fully determined. Sorted as (value, index) pairs with a struct comparer: no delegate call per comparison.</summary>
+    /// decision is fully determined.</summary>
     private void OrderByValue()
     {
-        Ensure(ref _valueKeys, _count);
-        var keys = _valueKeys.AsSpan(0, _count);
-        for (var i = 0; i < _count; i++) keys[i] = new ValueKey(_value[i], i);
-        keys.Sort(default(ByValueDescending));
-        for (var k = 0; k < _count; k++) _byValue[k] = keys[k].Index;
+        for (var i = 0; i < _count; i++) _byValue[i] = i;
+        // A Comparison made once: sorting with a struct IComparer would box it and wrap it in a new delegate per call.
+        _byValue.AsSpan(0, _count).Sort(_byValueDescending);
     }
 
-    private ValueKey[] _valueKeys = [];
-
-    private readonly record struct ValueKey(double Value, int Index);
-
-    private readonly struct ByValueDescending : IComparer<ValueKey>
+    public GreedyExchangeSolver()
     {
-        public int Compare(ValueKey x, ValueKey y)
+        _byValueDescending = (x, y) =>
         {
-            var c = y.Value.CompareTo(x.Value);
-            return c != 0 ? c : x.Index.CompareTo(y.Index);
-        }
+            var c = _value[y].CompareTo(_value[x]);
+            return c != 0 ? c : x.CompareTo(y);
+        };
     }
+
+    private readonly Comparison<int> _byValueDescending;
 
     private double CurrentObjective()
     {
