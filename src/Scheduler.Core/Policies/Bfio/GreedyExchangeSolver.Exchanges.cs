@@ -10,10 +10,8 @@ public sealed partial class GreedyExchangeSolver
         // The greedy fill raised the envelope: which ranks are critical now.
         RebuildTop();
         _partnersStale = true;
-        // Candidates by value, descending: replacements on non-critical ranks stop at the first one
-        // that is not worth more than the request it would replace.
-        for (var i = 0; i < _count; i++) _byValue[i] = i;
-        SortByValueDescending(_byValue.AsSpan(0, _count));
+        // Candidates are by value, descending (sorted in Load): replacements on non-critical ranks stop at the
+        // first one that is not worth more than the request it would replace.
         var scale = Math.Max(1.0, Math.Abs(CurrentObjective()));
         var tol = 1e-9 * scale;
         var improved = true;

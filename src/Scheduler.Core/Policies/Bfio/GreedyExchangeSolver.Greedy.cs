@@ -83,44 +83,47 @@ public sealed partial class GreedyExchangeSolver
         return best;
     }
 
-    /// <summary>cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i for all candidates at once.</summary>
+    /// <summary>
+    /// The eligible candidate of least cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i on rank g
+    /// (ties: lowest index) into <see cref="_bestOf"/>. Candidates are read by value, descending, a SIMD width at a
+    /// time (from <see cref="_soaByValue"/>): the max term is never negative, so cost_g(i) ≥ −value_i, and once that
+    /// floor lies above the best cost no later candidate can win. Each cost is the same sum in the same order as when
+    /// every candidate was costed, so the pick is the same; most rows stop after a few widths.
+    /// </summary>
     private void EvaluateRow(int g)
     {
         RowEvaluations++;
         var weights = _p.Weights;
-        var row = _cost.AsSpan(g * _stride, _stride);
-        row.Clear();
+        var margins = _rowMargin.AsSpan(0, _rows);
+        for (var h = 0; h < _rows; h++) margins[h] = _leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
         var width = Vector<double>.Count;
         var zero = Vector<double>.Zero;
-        for (var h = 0; h < _rows; h++)
-        {
-            var w = weights[h];
-            if (w == 0.0) continue;
-            var margin = new Vector<double>(_leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h]);
-            var weight = new Vector<double>(w);
-            var profile = _soa.AsSpan(h * _stride, _stride);
-            for (var i = 0; i < _stride; i += width)
-            {
-                var over = Vector.Max(new Vector<double>(profile.Slice(i, width)) - margin, zero);
-                (new Vector<double>(row.Slice(i, width)) + weight * over).CopyTo(row.Slice(i, width));
-            }
-        }
         var gv = new Vector<double>(_g);
-        var values = _value.AsSpan(0, _stride);
-        for (var i = 0; i < _stride; i += width)
-            (gv * new Vector<double>(row.Slice(i, width)) - new Vector<double>(values.Slice(i, width))).CopyTo(row.Slice(i, width));
-        Rescan(g);
-    }
-
-    private void Rescan(int g)
-    {
-        var row = _cost.AsSpan(g * _stride, _count);
-        var eligible = _eligible.AsSpan(0, _count);
+        Span<double> lanes = stackalloc double[Vector<double>.Count];
         var best = -1;
         var bestCost = Infinity;
-        // Strictly lower wins: ties go to the earlier (older) candidate.
-        for (var i = 0; i < row.Length; i++)
-            if (eligible[i] && row[i] < bestCost) { bestCost = row[i]; best = i; }
+        for (var start = 0; start < _count; start += width)
+        {
+            if (-_valueByValue[start] > bestCost) break;
+            var acc = zero;
+            for (var h = 0; h < margins.Length; h++)
+            {
+                var w = weights[h];
+                if (w == 0.0) continue;
+                var over = Vector.Max(new Vector<double>(_soaByValue.AsSpan(h * _stride + start, width)) - new Vector<double>(margins[h]), zero);
+                acc += new Vector<double>(w) * over;
+            }
+            (gv * acc - new Vector<double>(_valueByValue.AsSpan(start, width))).CopyTo(lanes);
+            var end = Math.Min(width, _count - start);
+            for (var l = 0; l < end; l++)
+            {
+                var i = _byValue[start + l];
+                if (!_eligible[i]) continue;
+                var cost = lanes[l];
+                // Strictly lower wins, ties go to the earlier (older) candidate.
+                if (cost < bestCost || (cost == bestCost && i < best)) { bestCost = cost; best = i; }
+            }
+        }
         _bestOf[g] = best;
     }
 }

@@ -13,8 +13,8 @@ namespace Scheduler.Core.Policies.Bfio;
 /// the G·max term: it can help only if one of its two ranks is the unique maximum at some weighted row
 /// ("critical"). A replacement on a non-critical rank cannot lower any maximum, so it helps only if the
 /// newcomer carries more weighted load (plus aging bonus) than the one it replaces.
-/// Greedy costs are computed a rank at a time for all candidates at once (SIMD over candidates), for the
-/// rank about to take its next request; exchanges of candidates on critical ranks are evaluated the same way.
+/// Greedy costs are computed for the rank about to take its next request, candidates by value until none left can
+/// beat the best; exchanges of candidates on critical ranks are evaluated for all candidates at once (SIMD).
 /// The phases live in their own files: GreedyExchangeSolver.Greedy.cs (the fill), .Exchanges.cs (the improving
 /// exchanges) and .EjectionChain.cs (chains of replacements); RowLeaders keeps each row's envelope and RankMembers
 /// the candidates on each rank.
@@ -36,7 +36,9 @@ public sealed partial class GreedyExchangeSolver
     private double[] _value = [];     // Σ_h w_h a_i(h) + b_i: what admitting i earns besides the max term
     private double[] _soa = [];       // [h·stride + i]: profiles, row-major for SIMD over candidates
     private double[] _margin = [];
-    private double[] _cost = [];      // [g·stride + i]: greedy cost of adding i to rank g
+    private double[] _rowMargin = []; // per row, the margin of the rank the greedy fill evaluates
+    private double[] _soaByValue = []; // [h·stride + k]: profiles of the candidates in value order (_byValue)
+    private double[] _valueByValue = []; // [k]: their values
     private int[] _bestOf = [];
     private bool[] _eligible = [];
     private readonly RowLeaders _leaders = new(); // per row, the three largest rank loads
@@ -131,7 +133,9 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _value, _stride);
         Ensure(ref _soa, _rows * _stride);
         Ensure(ref _margin, _rows);
-        Ensure(ref _cost, _ranks * _stride);
+        Ensure(ref _rowMargin, _rows);
+        Ensure(ref _soaByValue, _rows * _stride);
+        Ensure(ref _valueByValue, _stride);
         Ensure(ref _bestOf, _ranks);
         Ensure(ref _eligible, _stride);
         _leaders.Reset(_ranks, _rows);
@@ -174,6 +178,16 @@ public sealed partial class GreedyExchangeSolver
         }
         for (var h = 0; h < _rows; h++) _soa.AsSpan(h * _stride + _count, _stride - _count).Clear();
         _value.AsSpan(_count, _stride - _count).Clear();
+        // Candidates by value, descending (ties by index): the greedy fill and the exchanges read them in this order.
+        OrderByValue();
+        for (var k = 0; k < _count; k++)
+        {
+            var i = _byValue[k];
+            _valueByValue[k] = _value[i];
+            for (var h = 0; h < _rows; h++) _soaByValue[h * _stride + k] = _soa[h * _stride + i];
+        }
+        for (var h = 0; h < _rows; h++) _soaByValue.AsSpan(h * _stride + _count, _stride - _count).Clear();
+        _valueByValue.AsSpan(_count, _stride - _count).Clear();
         RebuildTop();
     }
 
@@ -236,11 +250,17 @@ public sealed partial class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++) column[h] -= _soa[h * _stride + i];
     }
 
-    private void SortByValueDescending(Span<int> order) => order.Sort(_byValueDescending);
+    /// <summary>Candidates by value, descending, ties by index, into <see cref="_byValue"/>: a total order, so every
+    /// decision is fully determined.</summary>
+    private void OrderByValue()
+    {
+        for (var i = 0; i < _count; i++) _byValue[i] = i;
+        // A Comparison made once: sorting with a struct IComparer would box it and wrap it in a new delegate per call.
+        _byValue.AsSpan(0, _count).Sort(_byValueDescending);
+    }
 
     public GreedyExchangeSolver()
     {
-        // Ties by index, so the order (and every decision) is fully determined.
         _byValueDescending = (x, y) =>
         {
             var c = _value[y].CompareTo(_value[x]);

@@ -232,30 +232,42 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         }
     }
 
+    private double[] _rowSums = [];
+
     public void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> column)
     {
-        foreach (var h in rows) column[h] = 0.0;
+        // Sums per planned row in a dense span, each row's terms added in the same order as before (request by
+        // request), so the same values: row 0 (first when planned, rows ascend) takes every request's load now;
+        // each request's curve is looked up once, not per row.
+        var n = rows.Length;
+        if (_rowSums.Length < n) _rowSums = new double[Math.Max(n, 2 * _rowSums.Length)];
+        var sums = _rowSums.AsSpan(0, n);
+        sums.Clear();
+        var first = n > 0 && rows[0] == 0 ? 1 : 0;
         foreach (var id in state.ActiveRequests(rank))
         {
             var gen = state.Generated(id);
-            var bucket = BucketOf(state.PromptTokens(id));
-            double held = state.PromptTokens(id) + gen;
-            var now = Survival(bucket, gen);
+            var prompt = state.PromptTokens(id);
+            var bucket = BucketOf(prompt);
+            double held = prompt + gen;
+            var curve = _survival[bucket];
+            var last = _survivalLength[bucket] - 1;
+            var now = curve[gen < last ? gen : last];
+            if (first == 1) sums[0] += held;
             if (now <= 1e-12)
             {
-                foreach (var h in rows) column[h] += held + h;
+                for (var k = first; k < n; k++) sums[k] += held + rows[k];
                 continue;
             }
             var inverse = 1.0 / now;
-            var curve = _survival[bucket];
-            var last = _survivalLength[bucket] - 1;
-            foreach (var h in rows)
+            for (var k = first; k < n; k++)
             {
-                if (h == 0) { column[0] += held; continue; }
+                var h = rows[k];
                 var age = gen + h;
-                column[h] += (held + h) * (curve[age < last ? age : last] * inverse);
+                sums[k] += (held + h) * (curve[age < last ? age : last] * inverse);
             }
         }
+        for (var k = 0; k < n; k++) column[rows[k]] = sums[k];
     }
 
     public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
