@@ -54,7 +54,7 @@ public static class RankCluster
         var roles = Cluster.Get(system).SelfRoles;
         var sharding = ClusterSharding.Get(system);
         var extractor = new RankMessageExtractor(settings.NumberOfShards);
-        if (!roles.Contains(NodeRoles.RankHost) && roles.Overlaps(NodeRoles.All))
+        if (!HostsRanks(system))
             return sharding.StartProxyAsync(settings.RankTypeName, NodeRoles.RankHost, extractor);
         var shardingSettings = ClusterShardingSettings.Create(system);
         if (roles.Contains(NodeRoles.RankHost)) shardingSettings = shardingSettings.WithRole(NodeRoles.RankHost);
@@ -66,6 +66,23 @@ public static class RankCluster
             new PinnedRankAllocation(system),
             PoisonPill.Instance);
     }
+
+    /// <summary>Whether this node hosts rank entities: it has the rank-host role, or no scheduler role at all (a cluster of one).</summary>
+    public static bool HostsRanks(ActorSystem system)
+    {
+        var roles = Cluster.Get(system).SelfRoles;
+        return roles.Contains(NodeRoles.RankHost) || !roles.Overlaps(NodeRoles.All);
+    }
+
+    /// <summary>
+    /// Start the node's <see cref="RankHostAgent"/> at /user/rank-host beside its rank region, on the ranks' dispatcher (its
+    /// batch is a loop of calls into them); null on a node that hosts no ranks. On a cluster of one it sits idle: the
+    /// barrier ticks ranks of its own node directly.
+    /// </summary>
+    public static IActorRef? StartRankHostAgent(ActorSystem system, RuntimeSettings settings, IActorRef rankRegion) =>
+        HostsRanks(system)
+            ? system.ActorOf(RankHostAgent.Props(rankRegion).WithDispatcher(settings.RankDispatcher), RankHostAgent.Name)
+            : null;
 
     /// <summary>The ranks the Up rank hosts of the cluster declare between them.</summary>
     public static int DeclaredRanks(ActorSystem system) =>
