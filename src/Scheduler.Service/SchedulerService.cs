@@ -109,6 +109,7 @@ public static class SchedulerService
                 log.WriteLine($"serve: node {Akka.Cluster.Cluster.Get(system).SelfAddress} ({string.Join(",", launch.Node.Roles)}) waits for rank hosts declaring {s.Ranks} ranks");
                 var shown = new Progress<int>(n => log.WriteLine($"serve: rank hosts declare {n} of {s.Ranks} ranks"));
                 await RankCluster.AwaitRankHostsAsync(system, s.Ranks, launch.Runtime.StartupTimeout, shown, stop).ConfigureAwait(false);
+                await RankCluster.AwaitRankRegionsAsync(system, ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
             }
             await RankCluster.AwaitRanksAsync(ranks, s.Ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
             readiness.RanksUp(s.Ranks);

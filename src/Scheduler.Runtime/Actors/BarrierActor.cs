@@ -7,14 +7,19 @@ using Scheduler.Runtime.Messages;
 
 namespace Scheduler.Runtime.Actors;
 
-/// <summary>The barrier actor's state: the barrier's bookkeeping and whom to tell when a step closes.</summary>
-public sealed record BarrierActorState(BarrierState Barrier, IActorRef Coordinator);
+/// <summary>The barrier actor's state: the barrier's bookkeeping, whom to tell when a step closes, where each rank was last
+/// heard from, and the rank host agent of each remote host (null: being identified, or the host has none).</summary>
+public sealed record BarrierActorState(BarrierState Barrier, IActorRef Coordinator, RankHosts Hosts, ImmutableDictionary<Address, IActorRef?> Agents);
 
 /// <summary>
 /// The step barrier: on <see cref="BeginStep"/> from its coordinator (the balancer) it ticks every rank
 /// through the rank region, collects one <see cref="StepCompleted"/> per rank and answers
 /// <see cref="StepBarrierPassed"/>; ranks that miss the timeout are reported and re-ticked. The logic is
 /// <see cref="BarrierLogic"/>; this actor only routes messages into it and carries out its events.
+/// A rank living on this node is ticked directly; once a remote rank has answered, the barrier knows its host
+/// (<see cref="RankHosts"/>) and ticks all of that host's ranks in one <see cref="HostTick"/> to the host's
+/// <see cref="RankHostAgent"/>, which answers with one <see cref="HostStepCompleted"/>. Ranks whose host is not known
+/// (the first step, after a member's removal or a timeout) go one by one through the region.
 /// </summary>
 public sealed class BarrierActor : UntypedActor, IWithTimers
 {
@@ -23,12 +28,19 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LocalRankDirectory _directory = LocalRankDirectory.Get(Context.System);
     private readonly ImmutableArray<RankRequest>[] _admissionsByRank;
+    private readonly Tick[] _ticks;
+    private readonly int[] _remote;
+    private readonly Func<Address, bool> _hasAgent;
     private BarrierActorState _state;
 
     public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0)
     {
-        _state = new BarrierActorState(BarrierState.Initial(ranks, epoch), ActorRefs.Nobody);
+        _state = new BarrierActorState(BarrierState.Initial(ranks, epoch), ActorRefs.Nobody, RankHosts.Unknown(ranks),
+            ImmutableDictionary<Address, IActorRef?>.Empty);
         _admissionsByRank = new ImmutableArray<RankRequest>[ranks];
+        _ticks = new Tick[ranks];
+        _remote = new int[ranks];
+        _hasAgent = host => _state.Agents.TryGetValue(host, out var agent) && agent is not null;
         _ranks = rankRegion;
         _settings = settings;
     }
@@ -58,7 +70,24 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         switch (message)
         {
             case StepCompleted completion:
+                Heard(completion, Sender.Path.Address);
                 Apply(BarrierLogic.Complete(_state.Barrier, completion));
+                break;
+
+            case HostStepCompleted batch:
+                HeardFromAgent(Sender);
+                foreach (var report in batch.Reports) Heard(report, Sender.Path.Address);
+                foreach (var failed in batch.Failures) _state.Coordinator.Tell(new RankFailed(failed.Step, failed.Rank, failed.Reason));
+                Apply(BarrierLogic.CompleteAll(_state.Barrier, batch.Reports));
+                break;
+
+            case ActorIdentity { MessageId: string host } identity:
+                Identified(Address.Parse(host), identity.Subject);
+                break;
+
+            case Terminated terminated:
+                // A host's agent stopped (its node is leaving or gone): its ranks go through the region until they answer again.
+                LostHost(terminated.ActorRef.Path.Address);
                 break;
 
             case BeginStep begin:
@@ -69,6 +98,9 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                 break;
 
             case StepTimeout timeout:
+                // The missing ranks may have moved, or their host's batch may be stuck behind one of them: re-tick them one by one.
+                if (_state.Barrier.Open && timeout.Step == _state.Barrier.Step && timeout.Attempt == _state.Barrier.Attempt)
+                    ForgetMissingRanks();
                 Apply(BarrierLogic.TimeoutElapsed(_state.Barrier, timeout.Step, timeout.Attempt, _settings.MaxTimeoutsPerStep, _settings.RetickMissingRanks));
                 break;
 
@@ -80,6 +112,8 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                 if (_state.Barrier.Open)
                     _log.Warning("step {0}: {1} left the cluster; ticking rank(s) {2} again on their new hosts", _state.Barrier.Step, removed.Member.Address,
                         string.Join(",", _state.Barrier.MissingRanks()));
+                LostHost(removed.Member.Address);
+                ForgetMissingRanks();
                 Apply(BarrierLogic.MemberLost(_state.Barrier));
                 // The rank region may not yet have let go of the lost host's shards when the removal reaches us (it hears
                 // of it by its own death watch): tick once more shortly after, when their new homes are being allocated.
@@ -87,6 +121,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                 break;
 
             case RetickAfterMemberLost:
+                ForgetMissingRanks();
                 Apply(BarrierLogic.MemberLost(_state.Barrier));
                 break;
 
@@ -133,19 +168,88 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Each rank's tick carries its admissions of the step: one message per rank, ordered with them by construction.</summary>
+    /// <summary>Each rank's tick carries its admissions of the step: one message per rank, ordered with them by construction.
+    /// Ranks on this node get theirs at once; the others' go one message per known host, or one by one through the region.</summary>
     private void Tick(BarrierEvent.TickRanks tick)
     {
         var admissions = _admissionsByRank.AsSpan(0, _state.Barrier.Ranks);
         admissions.Clear();
         foreach (var admit in tick.Admissions)
             if ((uint)admit.Rank < (uint)admissions.Length) admissions[admit.Rank] = admit.Requests;
+        var remote = 0;
         foreach (var g in tick.Ranks)
-            _directory.Send(g, new Tick(g, tick.Step, tick.AdmittedThrough[g], admissions[g])
+        {
+            var message = new Tick(g, tick.Step, tick.AdmittedThrough[g], admissions[g])
             {
                 Epoch = _state.Barrier.Epoch,
                 Incarnation = _state.Barrier.Incarnations[g],
-            }, _ranks, Self);
+            };
+            if (_directory.TrySend(g, message, Self)) continue;
+            _ticks[g] = message;
+            _remote[remote++] = g;
+        }
+        if (remote == 0) return;
+
+        var routes = _state.Hosts.Route(_remote.AsSpan(0, remote), _hasAgent);
+        foreach (var g in routes.ThroughRegion) _ranks.Tell(_ticks[g], Self);
+        foreach (var host in routes.ByHost)
+        {
+            var ticks = ImmutableArray.CreateBuilder<Tick>(host.Ranks.Length);
+            foreach (var g in host.Ranks) ticks.Add(_ticks[g]);
+            _state.Agents[host.Host]!.Tell(new HostTick(tick.Step, _state.Barrier.Epoch, ticks.MoveToImmutable()), Self);
+        }
+        Array.Clear(_ticks);
+    }
+
+    /// <summary>A report of the open step tells where its rank lives now (a stale one may come from where it used to).</summary>
+    private void Heard(StepCompleted report, Address from)
+    {
+        if (report.Step != _state.Barrier.Step || report.Epoch != _state.Barrier.Epoch) return;
+        var host = from.HasGlobalScope ? from : null;
+        var hosts = _state.Hosts.Heard(report.Rank, host);
+        if (ReferenceEquals(hosts, _state.Hosts)) return;
+        _state = _state with { Hosts = hosts };
+        if (host is null || _state.Agents.ContainsKey(host)) return;
+        // A host not seen before: find its agent once (until then, and if it has none, its ranks go through the region).
+        _state = _state with { Agents = _state.Agents.SetItem(host, null) };
+        Context.ActorSelection(new RootActorPath(host) / "user" / RankHostAgent.Name).Tell(new Identify(host.ToString()), Self);
+    }
+
+    /// <summary>A batch came from a host's agent: that is its agent, whether or not it was identified yet.</summary>
+    private void HeardFromAgent(IActorRef agent)
+    {
+        var host = agent.Path.Address;
+        if (!host.HasGlobalScope || _state.Agents.TryGetValue(host, out var known) && agent.Equals(known)) return;
+        Adopt(host, agent, known);
+    }
+
+    private void Identified(Address host, IActorRef? agent)
+    {
+        // A host lost since it was asked about, or whose agent a batch has introduced already: nothing to learn.
+        if (!_state.Agents.TryGetValue(host, out var known) || known is not null) return;
+        if (agent is null)
+            _log.Warning("rank host {0} has no agent at /user/{1}: its ranks are ticked one by one", host, RankHostAgent.Name);
+        else
+            Adopt(host, agent, null);
+    }
+
+    /// <summary>Watched, so that an agent that stops (its node leaving) is forgotten with its ranks.</summary>
+    private void Adopt(Address host, IActorRef agent, IActorRef? replaced)
+    {
+        if (replaced is not null) Context.Unwatch(replaced);
+        Context.Watch(agent);
+        _state = _state with { Agents = _state.Agents.SetItem(host, agent) };
+    }
+
+    private void LostHost(Address host)
+    {
+        if (_state.Agents.TryGetValue(host, out var agent) && agent is not null) Context.Unwatch(agent);
+        _state = _state with { Hosts = _state.Hosts.ForgetHost(host), Agents = _state.Agents.Remove(host) };
+    }
+
+    private void ForgetMissingRanks()
+    {
+        if (_state.Barrier.Open) _state = _state with { Hosts = _state.Hosts.Forget(_state.Barrier.MissingRanks()) };
     }
 
     private const string TimerKey = "step-timeout";

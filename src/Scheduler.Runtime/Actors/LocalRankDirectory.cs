@@ -20,11 +20,21 @@ public sealed class LocalRankDirectory : IExtension
     /// <summary>Removes the entry only if it is still this entity's (a restarted incarnation may have registered since).</summary>
     public void Unregister(int rank, IActorRef entity) => _ranks.TryRemove(new KeyValuePair<int, IActorRef>(rank, entity));
 
+    /// <summary>Whether the rank's entity lives on this node.</summary>
+    public bool IsLocal(int rank) => _ranks.ContainsKey(rank);
+
     /// <summary>Send to the rank's entity directly when it lives here, else through <paramref name="region"/>.</summary>
     public void Send(int rank, object message, IActorRef region, IActorRef sender)
     {
-        if (_ranks.TryGetValue(rank, out var entity)) entity.Tell(message, sender);
-        else region.Tell(message, sender);
+        if (!TrySend(rank, message, sender)) region.Tell(message, sender);
+    }
+
+    /// <summary>Send to the rank's entity if it lives here; false (nothing sent) if it does not.</summary>
+    public bool TrySend(int rank, object message, IActorRef sender)
+    {
+        if (!_ranks.TryGetValue(rank, out var entity)) return false;
+        entity.Tell(message, sender);
+        return true;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -54,7 +55,7 @@ public static class RankCluster
         var roles = Cluster.Get(system).SelfRoles;
         var sharding = ClusterSharding.Get(system);
         var extractor = new RankMessageExtractor(settings.NumberOfShards);
-        if (!roles.Contains(NodeRoles.RankHost) && roles.Overlaps(NodeRoles.All))
+        if (!HostsRanks(system))
             return sharding.StartProxyAsync(settings.RankTypeName, NodeRoles.RankHost, extractor);
         var shardingSettings = ClusterShardingSettings.Create(system);
         if (roles.Contains(NodeRoles.RankHost)) shardingSettings = shardingSettings.WithRole(NodeRoles.RankHost);
@@ -66,6 +67,23 @@ public static class RankCluster
             new PinnedRankAllocation(system),
             PoisonPill.Instance);
     }
+
+    /// <summary>Whether this node hosts rank entities: it has the rank-host role, or no scheduler role at all (a cluster of one).</summary>
+    public static bool HostsRanks(ActorSystem system)
+    {
+        var roles = Cluster.Get(system).SelfRoles;
+        return roles.Contains(NodeRoles.RankHost) || !roles.Overlaps(NodeRoles.All);
+    }
+
+    /// <summary>
+    /// Start the node's <see cref="RankHostAgent"/> at /user/rank-host beside its rank region, on the ranks' dispatcher (its
+    /// batch is a loop of calls into them); null on a node that hosts no ranks. On a cluster of one it sits idle: the
+    /// barrier ticks ranks of its own node directly.
+    /// </summary>
+    public static IActorRef? StartRankHostAgent(ActorSystem system, RuntimeSettings settings, IActorRef rankRegion) =>
+        HostsRanks(system)
+            ? system.ActorOf(RankHostAgent.Props(rankRegion).WithDispatcher(settings.RankDispatcher), RankHostAgent.Name)
+            : null;
 
     /// <summary>The ranks the Up rank hosts of the cluster declare between them.</summary>
     public static int DeclaredRanks(ActorSystem system) =>
@@ -87,6 +105,38 @@ public static class RankCluster
             if (declared >= ranks) return;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"the rank hosts that joined declare {declared} of the {ranks} ranks after {timeout} (start more, or check their --local-ranks)");
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Wait until the shard coordinator knows a rank region on every Up rank host. A shard is allocated among the regions
+    /// registered at that moment, and a host's region registers a little after the host is Up: ranks started before then
+    /// would all go to the hosts already registered, and stay there (ranks move only when their host is lost).
+    /// </summary>
+    public static async Task AwaitRankRegionsAsync(ActorSystem system, IActorRef ranks, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var hosts = Cluster.Get(system).State.Members
+                .Where(m => m.Status == MemberStatus.Up && m.HasRole(NodeRoles.RankHost))
+                .Select(m => m.Address)
+                .ToHashSet();
+            IImmutableSet<Address> registered;
+            try
+            {
+                registered = (await ranks.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false)).Regions;
+            }
+            catch (AskTimeoutException)
+            {
+                // No coordinator yet: ask again.
+                registered = ImmutableHashSet<Address>.Empty;
+            }
+            hosts.ExceptWith(registered);
+            if (hosts.Count == 0) return;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the rank region of {string.Join(", ", hosts)} did not register with the shard coordinator within {timeout}");
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
     }

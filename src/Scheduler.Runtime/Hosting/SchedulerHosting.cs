@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Engines;
 
 namespace Scheduler.Runtime.Hosting;
@@ -14,7 +15,8 @@ public sealed class RankRegion;
 /// <summary>
 /// The composition root every entry point shares (<c>scheduler run</c>, <c>scheduler serve</c>, the tests):
 /// Akka.Hosting builds the actor system from the runtime's HOCON, joins the embedded cluster and starts the rank
-/// entities' shard region, registered as <see cref="RankRegion"/>. What runs on top (barrier, balancer, ingress)
+/// entities' shard region, registered as <see cref="RankRegion"/>, with the node's <see cref="RankHostAgent"/> beside it
+/// where the node hosts ranks. What runs on top (barrier, balancer, ingress)
 /// is started by the caller once the ranks are up.
 /// </summary>
 public static class SchedulerHosting
@@ -39,6 +41,7 @@ public static class SchedulerHosting
             else await RankCluster.AwaitUpAsync(system, settings.StartupTimeout).ConfigureAwait(false);
             var region = await RankCluster.StartRankRegionAsync(system, settings, engines).ConfigureAwait(false);
             registry.Register<RankRegion>(region);
+            if (RankCluster.StartRankHostAgent(system, settings, region) is { } agent) registry.Register<RankHostAgent>(agent);
         });
         return builder;
     }

@@ -146,6 +146,21 @@ public static class BarrierLogic
         return (closed, [new BarrierEvent.Notify(new StepBarrierPassed(state.Step, duration, idle, ImmutableArray.Create(ordered)))]);
     }
 
+    /// <summary>A host's batch of reports (<see cref="HostStepCompleted"/>): each counts as the completion it carries, in
+    /// order, exactly as if it had come alone.</summary>
+    public static (BarrierState State, ImmutableArray<BarrierEvent> Events) CompleteAll(BarrierState state, ImmutableArray<StepCompleted> completions)
+    {
+        ImmutableArray<BarrierEvent>.Builder? events = null;
+        foreach (var completion in completions)
+        {
+            (state, var more) = Complete(state, completion);
+            if (more.IsEmpty) continue;
+            events ??= ImmutableArray.CreateBuilder<BarrierEvent>();
+            events.AddRange(more);
+        }
+        return (state, events?.ToImmutable() ?? ImmutableArray<BarrierEvent>.Empty);
+    }
+
     /// <summary>A cluster member left or was downed: the open step's missing ranks may have lived there, and their
     /// shards move to a surviving host on the next message. Tick them again now rather than at the step's timeout
     /// (the attempt count is not spent: nothing timed out).</summary>

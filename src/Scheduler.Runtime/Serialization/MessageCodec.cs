@@ -27,21 +27,29 @@ public static class MessageCodec
         switch (message)
         {
             case AdmitRequests m: WriteAdmit(w, m); break;
-            case Tick m:
-                w.Write(m.Rank); w.Write(m.Step); w.Write(m.AdmittedThrough); WriteRequests(w, m.Admit); w.Write(m.Epoch); w.Write(m.Incarnation);
-                break;
+            case Tick m: WriteTick(w, m); break;
             case GetRankState m: w.Write(m.Rank); break;
             case RankStateResult m:
                 w.Write(m.Rank); w.Write(m.LastCompletedStep); w.Write(m.AdmittedTotal); w.Write(m.Active); w.Write(m.Load);
                 break;
             case StepCompleted m: WriteStepCompleted(w, m); break;
-            case RankStepFailed m: w.Write(m.Rank); w.Write(m.Step); w.Write(m.Reason); break;
+            case RankStepFailed m: WriteStepFailed(w, m); break;
             case BeginStep m:
                 w.Write(m.Step); WriteLongs(w, m.AdmittedThrough);
                 w.Write(m.Admissions.Length);
                 foreach (var a in m.Admissions) WriteAdmit(w, a);
                 break;
             case BeginStepRejected m: w.Write(m.Step); w.Write(m.Reason); break;
+            case HostTick m:
+                w.Write(m.Step); w.Write(m.Epoch); w.Write(m.Ticks.Length);
+                foreach (var t in m.Ticks) WriteTick(w, t);
+                break;
+            case HostStepCompleted m:
+                w.Write(m.Step); w.Write(m.Reports.Length);
+                foreach (var report in m.Reports) WriteStepCompleted(w, report);
+                w.Write(m.Failures.Length);
+                foreach (var f in m.Failures) WriteStepFailed(w, f);
+                break;
             case StepBarrierPassed m:
                 w.Write(m.Step); w.Write(m.Duration); w.Write(m.BarrierIdleSeconds);
                 w.Write(m.Reports.Length);
@@ -106,13 +114,15 @@ public static class MessageCodec
             ISchedulerMessage message = type.Name switch
             {
                 nameof(AdmitRequests) => ReadAdmit(r),
-                nameof(Tick) => new Tick(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r)) { Epoch = r.ReadInt64(), Incarnation = r.ReadInt64() },
+                nameof(Tick) => ReadTick(r),
                 nameof(GetRankState) => new GetRankState(r.ReadInt32()),
                 nameof(RankStateResult) => new RankStateResult(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64()),
                 nameof(StepCompleted) => ReadStepCompleted(r),
-                nameof(RankStepFailed) => new RankStepFailed(r.ReadInt32(), r.ReadInt32(), r.ReadString()),
+                nameof(RankStepFailed) => ReadStepFailed(r),
                 nameof(BeginStep) => new BeginStep(r.ReadInt32(), ReadLongs(r), ReadArray(r, ReadAdmit)),
                 nameof(BeginStepRejected) => new BeginStepRejected(r.ReadInt32(), r.ReadString()),
+                nameof(HostTick) => new HostTick(r.ReadInt32(), r.ReadInt64(), ReadArray(r, ReadTick)),
+                nameof(HostStepCompleted) => new HostStepCompleted(r.ReadInt32(), ReadArray(r, ReadStepCompleted), ReadArray(r, ReadStepFailed)),
                 nameof(StepBarrierPassed) => new StepBarrierPassed(r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), ReadArray(r, ReadStepCompleted)),
                 nameof(RanksMissing) => new RanksMissing(r.ReadInt32(), ReadArray(r, x => x.ReadInt32()), r.ReadInt32(), r.ReadBoolean()),
                 nameof(RankFailed) => new RankFailed(r.ReadInt32(), r.ReadInt32(), r.ReadString()),
@@ -151,6 +161,21 @@ public static class MessageCodec
     }
 
     private static AdmitRequests ReadAdmit(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), ReadRequests(r));
+
+    private static void WriteTick(BinaryWriter w, Tick m)
+    {
+        w.Write(m.Rank); w.Write(m.Step); w.Write(m.AdmittedThrough); WriteRequests(w, m.Admit); w.Write(m.Epoch); w.Write(m.Incarnation);
+    }
+
+    private static Tick ReadTick(BinaryReader r) =>
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r)) { Epoch = r.ReadInt64(), Incarnation = r.ReadInt64() };
+
+    private static void WriteStepFailed(BinaryWriter w, RankStepFailed m)
+    {
+        w.Write(m.Rank); w.Write(m.Step); w.Write(m.Reason);
+    }
+
+    private static RankStepFailed ReadStepFailed(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), r.ReadString());
 
     private static void WriteRequests(BinaryWriter w, ImmutableArray<RankRequest> requests)
     {

@@ -24,6 +24,8 @@ public sealed class SchedulerMessageSerializer : SerializerWithStringManifest
         [typeof(RankStateResult)] = "rank.state",
         [typeof(StepCompleted)] = "rank.step-completed",
         [typeof(RankStepFailed)] = "rank.step-failed",
+        [typeof(HostTick)] = "host.tick",
+        [typeof(HostStepCompleted)] = "host.step-completed",
         [typeof(BeginStep)] = "barrier.begin",
         [typeof(BeginStepRejected)] = "barrier.begin-rejected",
         [typeof(StepBarrierPassed)] = "barrier.passed",

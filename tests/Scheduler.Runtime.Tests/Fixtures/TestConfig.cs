@@ -16,6 +16,11 @@ public static class TestConfig
     public static Akka.Configuration.Config Cluster() =>
         Akka.Configuration.ConfigurationFactory.ParseString(TimeFactor + SerializeMessages).WithFallback(Scheduler.Runtime.Hosting.RuntimeConfig.Defaults);
 
+    /// <summary>A TestKit system with remoting (127.0.0.1, port 0) but no cluster: for specs with a second actor system as
+    /// another node, whose actors' messages cross a real connection.</summary>
+    public static Akka.Configuration.Config Remote() =>
+        Akka.Configuration.ConfigurationFactory.ParseString(TimeFactor + SerializeMessages + "akka.actor.provider = remote\n").WithFallback(Scheduler.Runtime.Hosting.RuntimeConfig.Defaults);
+
     /// <summary>A TestKit system without a cluster (local actors), keeping the serializer bindings.</summary>
     public static Akka.Configuration.Config Local() =>
         Akka.Configuration.ConfigurationFactory.ParseString(TimeFactor + SerializeMessages + "akka.actor.provider = local\n").WithFallback(Scheduler.Runtime.Hosting.RuntimeConfig.Defaults);

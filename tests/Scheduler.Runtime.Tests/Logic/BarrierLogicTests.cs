@@ -58,6 +58,29 @@ public sealed class BarrierLogicTests
     }
 
     [Fact]
+    public void A_hosts_batch_counts_as_the_completions_it_carries_and_closes_the_step_as_they_would()
+    {
+        StepCompleted r0 = Report(0, 1, 0.10), r1 = Report(1, 1, 0.25, 4, 5), r2 = Report(2, 1, 0.30, 7);
+        var one = Opened();
+        foreach (var report in new[] { r2, r0 }) one = BarrierLogic.Complete(one, report).State;
+        var (_, closedOneByOne) = BarrierLogic.Complete(one, r1);
+
+        var (batched, events) = BarrierLogic.CompleteAll(Opened(), [r2, r0]);
+        Assert.Empty(events);
+        Assert.Equal(2, batched.ReceivedCount);
+        (batched, events) = BarrierLogic.CompleteAll(batched, [r1, r0]);
+
+        Assert.False(batched.Open);
+        var passed = Assert.IsType<StepBarrierPassed>(Assert.IsType<BarrierEvent.Notify>(events[0]).Message);
+        var expected = Assert.IsType<StepBarrierPassed>(Assert.IsType<BarrierEvent.Notify>(Assert.Single(closedOneByOne)).Message);
+        Assert.Equal((expected.Step, expected.Duration, expected.BarrierIdleSeconds), (passed.Step, passed.Duration, passed.BarrierIdleSeconds));
+        Assert.Equal<StepCompleted>(expected.Reports, passed.Reports);
+        // The repeat after the last report is ignored as a duplicate, as it would have been alone.
+        Assert.True(Assert.IsType<BarrierEvent.CompletionIgnored>(events[1]).Duplicate);
+        Assert.Equal(1, batched.Statistics.DuplicateCompletions);
+    }
+
+    [Fact]
     public void The_next_step_is_refused_while_a_rank_has_not_completed_the_current_one()
     {
         var state = Opened();
