@@ -52,16 +52,18 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         Akka.Actor.Props.Create(() => new BarrierActor(ranks, rankRegion, settings, epoch));
 
     /// <summary>In a cluster, hear of members removed: their ranks move to survivors and are ticked again at once.</summary>
+    private bool InCluster => ((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.IClusterActorRefProvider;
+
     protected override void PreStart()
     {
-        if (Context.System.Settings.Config.GetString("akka.actor.provider") is { } provider && provider.Contains("cluster", StringComparison.OrdinalIgnoreCase))
+        if (InCluster)
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
     }
 
     protected override void PostStop()
     {
-        if (Context.System.Settings.Config.GetString("akka.actor.provider") is { } provider && provider.Contains("cluster", StringComparison.OrdinalIgnoreCase))
+        if (InCluster)
             Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
