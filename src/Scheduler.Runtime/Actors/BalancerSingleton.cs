@@ -8,9 +8,10 @@ namespace Scheduler.Runtime.Actors;
 /// The balancer and its step barrier as one cluster singleton (Akka.Cluster.Tools' singleton manager runs it on the
 /// oldest node with the balancer role): this parent starts both with a new epoch, its start time, and forwards
 /// everything it is sent (through the singleton proxy: ingresses, the service's watch) to the balancer. When its node
-/// is lost the manager starts it on the next balancer node: empty, with a newer epoch, so the ranks drop what the lost
-/// one placed (each rank resets at the first tick of a newer epoch) and the ingresses send it again every request they
-/// hold without a result (they learn the epoch from <see cref="Messages.BalancerHello"/>).
+/// is lost the manager starts it on the next balancer node with a newer epoch: the new balancer adopts from the ranks
+/// what they decode (<see cref="Messages.ListActive"/>) before its first step, and the ingresses send it again every
+/// request they hold without a result (they learn the epoch from <see cref="Messages.BalancerHello"/>), which claims
+/// the adopted one of its id.
 /// </summary>
 public sealed class BalancerSingleton(BalancerSetup setup, IActorRef ranks, RuntimeSettings settings, IActorRef monitor) : UntypedActor
 {

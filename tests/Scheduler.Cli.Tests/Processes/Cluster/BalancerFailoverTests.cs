@@ -8,8 +8,9 @@ namespace Scheduler.Cli.Tests.Processes.Cluster;
 /// <summary>
 /// The balancer node lost: two balancer+ingress nodes (the balancer a cluster singleton on the older) and two rank
 /// hosts, fed from a RabbitMQ queue. The singleton's node is killed with SIGKILL mid-stream; the singleton starts on the
-/// other node, the ranks drop the lost balancer's requests at its first tick, the surviving ingress sends it what it
-/// holds, RabbitMQ hands it the dead node's unacknowledged deliveries, and every id ends in at least one result.
+/// other node, adopts from the ranks what they were decoding (with their progress), the surviving ingress sends it what
+/// it holds, RabbitMQ hands it the dead node's unacknowledged deliveries (which claim the adopted requests), and every id
+/// ends in at least one result.
 /// (In the brokers' collection: those tests stop and kill the broker servers.)
 /// </summary>
 [Collection("brokers")]
@@ -57,6 +58,8 @@ public sealed class BalancerFailoverTests(ITestOutputHelper output) : IAsyncLife
         var singletonMoved = killed.Elapsed;
         await standby.WaitForStderrAsync(l => l.Contains("a new balancer", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
         var resumed = killed.Elapsed;
+        var adoption = standby.StderrLines.FirstOrDefault(l => l.Contains("taking over: adopted", StringComparison.Ordinal));
+        Assert.NotNull(adoption);
         Assert.True(await standby.ExitAsync(TimeSpan.FromMinutes(3)) == 0, standby.Stderr);
 
         var seen = (await probe.ReadAllAsync(results)).Select(m => JsonDocument.Parse(m.Text).RootElement).ToList();
@@ -65,6 +68,6 @@ public sealed class BalancerFailoverTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(0, await probe.OutstandingAsync(input));
         output.WriteLine($"balancer node killed: singleton started on the standby {singletonMoved.TotalSeconds:0.0} s after SIGKILL, " +
                          $"its ingress re-sent what it held {resumed.TotalSeconds:0.0} s after; {seen.Count} results for {ids.Count} ids " +
-                         $"({seen.Count - completed.Count} repeated)");
+                         $"({seen.Count - completed.Count} repeated); {adoption[adoption.IndexOf("adopted", StringComparison.Ordinal)..]}");
     }
 }
