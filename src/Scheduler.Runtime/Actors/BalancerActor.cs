@@ -578,7 +578,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
             Fail($"taking over from the lost balancer: {ex.Message}");
             return;
         }
-        _log.Warning("taking over: adopted {0} request(s) the ranks were decoding", adopted);
+        if (adopted > 0) _log.Warning("taking over: adopted {0} request(s) the ranks were decoding", adopted);
         _observer.RequestsAdopted(adopted);
         if (takeover.Done) EndTakeover();
     }

@@ -187,7 +187,8 @@ public sealed class RankEntity : UntypedActor
     /// </summary>
     private void EnterEpochKeepingRequests(long epoch)
     {
-        _log.Warning("rank {0}: balancer epoch {1} takes over from {2}; keeping {3} active request(s)", _state.Rank, epoch, _state.Epoch, _engine.ActiveCount);
+        if (_state.Epoch != 0 || _engine.ActiveCount > 0)
+            _log.Warning("rank {0}: balancer epoch {1} takes over from {2}; keeping {3} active request(s)", _state.Rank, epoch, _state.Epoch, _engine.ActiveCount);
         _state = RankEntityState.Initial(_state.Rank) with { Epoch = epoch };
     }
 
