@@ -386,6 +386,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
     private void SendResults(ReadOnlySpan<int> finished)
     {
         if (finished.IsEmpty) return;
+        var parked = false;
         foreach (var slot in finished)
         {
             if (_registry.IngressOf(slot) < 0)
@@ -394,6 +395,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
                 _unclaimed[slot] = Stopwatch.GetTimestamp();
                 _resultsOutstanding--;
                 if (!Timers.IsTimerActive(ClaimTimer)) Timers.StartPeriodicTimer(ClaimTimer, ClaimTick.Instance, TakeoverRetry);
+                parked = true;
                 continue;
             }
             var arrival = State.ArrivalSeconds(slot);
@@ -412,6 +414,8 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
             _ingresses[ingress].Tell(new RequestsFinished([.. list]));
             list.Clear();
         }
+        // The loop may be done now that no result is outstanding (an ended input writes parked results at once).
+        if (parked && _resultsOutstanding == 0) Drive();
     }
 
     private void OnResultsWritten(ResultsWritten written)
