@@ -2,7 +2,10 @@
 # The step barrier's round trip across processes: `scheduler serve` as one node, and as a cluster of three processes on
 # loopback (a balancer+ingress node and two rank hosts with half the ranks each), on the same backlog.
 #
-#   bench/cluster-barrier.sh [COUNT]      (default 20,000 requests; RANKS=32 BATCH=72 POLICY=bfio)
+#   bench/cluster-barrier.sh [COUNT]      (default 20,000 requests; RANKS=32 BATCH=72 POLICY=bfio OUTPUT=1-512)
+#
+# Outputs of 1-512 tokens (mean 256) make about 2,200 steps of 20,000 requests at G=32, B=72: enough for a p99 that is
+# not one step's hiccup.
 #
 # The cost model at time-scale 0 (ranks answer at once), so a step's wall time is the barrier's round trip: from the
 # balancer handing the step to the barrier to the barrier's last report coming back (ticks out to every rank, reports
@@ -22,7 +25,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-source="synthetic:count=$count;rate=0;output=1-64"
+source="synthetic:count=$count;rate=0;output=${OUTPUT:-1-512}"
 extra=()
 [ -n "${CONFIG:-}" ] && extra=(--config "$CONFIG")
 common=("${extra[@]}" --ranks "$ranks" --batch "$batch" --policy "$policy" --time-scale 0 --source "$source" --results "file:$work/results.jsonl"
