@@ -28,6 +28,16 @@ public static class Simulator
         return Run(workload, options, new PlacementLoop(options.Shape, router, LoopOptions(workload, options)));
     }
 
+    /// <summary>
+    /// The policy <paramref name="spec"/> names, in the binding <paramref name="options"/> asks for: the pool policy
+    /// (<see cref="PolicyCatalog"/>) or its native router (<see cref="ArrivalRouterCatalog"/>). A name or parameter
+    /// the binding's catalog refuses is an <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    public static SimulationResult Run(Workload workload, PolicySpec spec, PolicyDefaults defaults, SimulationOptions options) =>
+        options.Binding == BindingMode.Arrival
+            ? Run(workload, ArrivalRouterCatalog.Create(spec, defaults), options)
+            : Run(workload, PolicyCatalog.Create(spec, defaults), options);
+
     private static PlacementLoopOptions LoopOptions(Workload workload, SimulationOptions options)
     {
         if (options.Arrivals == ArrivalMode.Live) throw new ArgumentException("the simulator replays a workload; live arrivals need the runtime");
