@@ -310,7 +310,7 @@ public sealed class BalancerActor : UntypedActor
         SendResults(finished);
         var step = _loop.LastStep;
         _observer.StepCompleted(new StepObservation(step.Step, wall, passed.Duration, passed.BarrierIdleSeconds, step.Imbalance,
-            activeBefore, State.QueueCount + State.PendingCount, State.Loads, State.ActiveCounts));
+            activeBefore, State.WaitingCount + State.PendingCount, State.Loads, State.ActiveCounts));
         if (_setup.Settings.ProgressEverySteps > 0 && step.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
     }
 
@@ -427,10 +427,10 @@ public sealed class BalancerActor : UntypedActor
         _phase = BalancerPhase.AwaitingBarrier;
     }
 
-    private BalancerStatus Status() => new(State.Step, State.QueueCount + State.PendingCount, State.ActiveTotal, _registry.Count, _loop.InputComplete, _phase);
+    private BalancerStatus Status() => new(State.Step, State.WaitingCount + State.PendingCount, State.ActiveTotal, _registry.Count, _loop.InputComplete, _phase);
 
     private RuntimeProgress Progress() =>
-        new(State.Step, State.RequestsAdded, State.RequestsAdded - State.QueueCount - State.PendingCount, State.FinishedCount, State.QueueCount, State.Clock);
+        new(State.Step, State.RequestsAdded, State.RequestsAdded - State.WaitingCount - State.PendingCount, State.FinishedCount, State.WaitingCount, State.Clock);
 
     private void Finish()
     {
