@@ -16,7 +16,7 @@ public sealed class ServiceMetrics : IServiceObserver
     // Seconds from 10 µs to ~ 5 min: a step's round trip and a policy's decision.
     private static readonly double[] StepBuckets = Histogram.ExponentialBuckets(0.00001, 2, 25);
 
-    private readonly Counter _accepted, _rejected, _duplicates, _rankRestarts, _restarted, _completed, _steps, _tokens, _idleSeconds, _rankSeconds, _imbalance;
+    private readonly Counter _accepted, _rejected, _duplicates, _rankRestarts, _restarted, _adopted, _completed, _steps, _tokens, _idleSeconds, _rankSeconds, _imbalance;
     private readonly Counter _failed;
     private readonly Gauge _waiting, _unacknowledged, _ranksReady, _ranksTotal, _idleFraction;
     private readonly Gauge _rankLoad, _rankActive;
@@ -47,6 +47,8 @@ public sealed class ServiceMetrics : IServiceObserver
             "Ranks lost with their host and re-created empty on a surviving host (their requests restart from the prompt).");
         _restarted = f.CreateCounter("scheduler_requests_restarted_total",
             "Active requests that started again from their prompt because their rank was lost (each still ends in one result).");
+        _adopted = f.CreateCounter("scheduler_requests_adopted_total",
+            "Requests a balancer adopted from the ranks, mid-decode, when it took over from a lost balancer (their progress kept).");
         _completed = f.CreateCounter("scheduler_requests_completed_total", "Requests that completed (one result each).");
         _failed = f.CreateCounter("scheduler_requests_failed_total", "Accepted requests that could not complete, by reason.", ["reason"]);
         _steps = f.CreateCounter("scheduler_steps_total", "Decode steps run.");
@@ -145,6 +147,8 @@ public sealed class ServiceMetrics : IServiceObserver
         _rankRestarts.Inc();
         _restarted.Inc(requests);
     }
+
+    public void RequestsAdopted(int requests) => _adopted.Inc(requests);
 
     /// <summary>The registry in Prometheus text format.</summary>
     public async Task<string> ScrapeAsync(CancellationToken cancellationToken = default)

@@ -119,6 +119,18 @@ public sealed class ClusterState
         if (r.PredictedOutputTokens < 0) throw new ArgumentException($"request {r.Id}: predicted_output_tokens must not be negative");
         if (_added > 0 && r.ArrivalSeconds < _lastArrival)
             throw new ArgumentException($"request {r.Id} arrives at {r.ArrivalSeconds}s, before the request added before it ({_lastArrival}s)");
+        var slot = Occupy(r);
+        _phase[slot] = RequestPhase.Pending;
+        _queuedStep[slot] = -1;
+        _pending.PushBack(slot);
+        while (_pendingMax.Count > 0 && _predicted[_pendingMax.Back] <= r.PredictedOutputTokens) _pendingMax.PopBack();
+        _pendingMax.PushBack(slot);
+        return slot;
+    }
+
+    /// <summary>The first free slot (else a new one), holding <paramref name="r"/> with no progress, rank or times yet.</summary>
+    private int Occupy(in Request r)
+    {
         int slot;
         if (_freeCount > 0) slot = _free[--_freeCount];
         else
@@ -132,17 +144,48 @@ public sealed class ClusterState
         _arrival[slot] = r.ArrivalSeconds;
         _generated[slot] = 0;
         _rankOf[slot] = -1;
-        _phase[slot] = RequestPhase.Pending;
         _start[slot] = double.NaN;
         _firstToken[slot] = double.NaN;
         _finish[slot] = double.NaN;
         _serial[slot] = _added++;
-        _queuedStep[slot] = -1;
         _boundTo[slot] = -1;
         _lastArrival = r.ArrivalSeconds;
-        _pending.PushBack(slot);
-        while (_pendingMax.Count > 0 && _predicted[_pendingMax.Back] <= r.PredictedOutputTokens) _pendingMax.PopBack();
-        _pendingMax.PushBack(slot);
+        return slot;
+    }
+
+    /// <summary>
+    /// Take over a request that is already decoding on <paramref name="rank"/>, <paramref name="generated"/> tokens in: a
+    /// balancer that replaces a lost one rebuilds its state from what the ranks report they hold (their KV caches
+    /// survived it). The request is active at once, with L_g grown by s_i + gen_i, due to finish when it reaches its
+    /// output; it is no admission (no rank is told of it, no first token is due). Its arrival, start and first token
+    /// are the takeover (<see cref="Clock"/>): the earlier ones were the lost balancer's, on another clock. Returns its slot.
+    /// </summary>
+    public int AdoptActive(in Request r, int rank, int generated)
+    {
+        if ((uint)rank >= (uint)Ranks) throw new ArgumentOutOfRangeException(nameof(rank), rank, "no such rank");
+        if (r.PromptTokens <= 0) throw new ArgumentException($"request {r.Id}: prompt_tokens {r.PromptTokens} must be positive");
+        if (generated < 0 || generated >= r.OutputTokens)
+            throw new ArgumentException($"request {r.Id}: {generated} tokens generated of {r.OutputTokens}; an active request has generated fewer than its output");
+        if (r.PredictedOutputTokens < 0) throw new ArgumentException($"request {r.Id}: predicted_output_tokens must not be negative");
+        var count = _activeCount[rank];
+        if (count >= BatchSize) throw new InvalidOperationException($"rank {rank} is full ({BatchSize} active); cannot adopt request {r.Id}");
+        if (_added > 0 && r.ArrivalSeconds < _lastArrival)
+            throw new ArgumentException($"request {r.Id} arrives at {r.ArrivalSeconds}s, before the request added before it ({_lastArrival}s)");
+        var slot = Occupy(r);
+        _phase[slot] = RequestPhase.Active;
+        _queuedStep[slot] = Step;
+        _rankOf[slot] = rank;
+        _start[slot] = Clock;
+        _firstToken[slot] = Clock;
+        _admitStep[slot] = Step - generated;
+        var finishStep = _admitStep[slot] + r.OutputTokens;
+        _nextFinishing[slot] = _finishingHead.TryGetValue(finishStep, out var next) ? next : -1;
+        _finishingHead[finishStep] = slot;
+        _active[rank * BatchSize + count] = slot;
+        _slotOf[slot] = count;
+        _activeCount[rank] = count + 1;
+        _activeTotal++;
+        _load[rank] += r.PromptTokens + generated;
         return slot;
     }
 

@@ -169,6 +169,19 @@ public sealed class PlacementLoop
         return slot;
     }
 
+    /// <summary>
+    /// Take over a request already decoding on <paramref name="rank"/>, <paramref name="generated"/> tokens in (a balancer
+    /// replacing a lost one rebuilds its state from the ranks: <see cref="ClusterState.AdoptActive"/>). Only between
+    /// steps; returns its slot. The policy sees it as active from its next call.
+    /// </summary>
+    public int Adopt(in Request request, int rank, int generated)
+    {
+        if (_phase == Phase.Stepping) throw new InvalidOperationException($"request {request.Id} adopted while step {State.Step + 1} runs");
+        var slot = State.AdoptActive(request, rank, generated);
+        _lastArrival = request.ArrivalSeconds;
+        return slot;
+    }
+
     /// <summary>The output length at which the request in <paramref name="slot"/> stops: the ranks that execute it need it
     /// (the cost-model engine stops there, a real one caps generation there); the policy sees it only once the request finished.</summary>
     public int OutputOf(int slot) => State.TrueOutput(slot);

@@ -24,6 +24,9 @@ public enum BalancerPhase
 
     /// <summary>The run or service ended (completed, failed, or its unfinished requests were returned).</summary>
     Done,
+
+    /// <summary>Taking over from a lost balancer: learning from the ranks what they decode, before any step.</summary>
+    TakingOver,
 }
 
 /// <summary>What a balancer is built from: the cluster, the policy (a fresh instance), how requests arrive (replay
@@ -70,8 +73,14 @@ public sealed record BalancerStatus(int Step, int Waiting, int Active, int Held,
 /// wall-clock time, steps back to back while anything decodes, each request stamped on arrival, memory held only
 /// for requests in the service; <see cref="ServiceFinished"/> once the input has ended and every result is written.</para>
 /// </summary>
-public sealed class BalancerActor : UntypedActor
+public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
+    /// <summary>How long a request adopted from a rank may wait, finished, for the ingress holding its delivery to send it
+    /// again (its result then acknowledges that delivery); after that its result is written through any ingress.</summary>
+    public static readonly TimeSpan ClaimWindow = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan TakeoverRetry = TimeSpan.FromSeconds(1);
+
     private readonly PlacementLoop _loop;
     private readonly BalancerSetup _setup;
     private readonly IActorRef _barrier;
@@ -96,6 +105,15 @@ public sealed class BalancerActor : UntypedActor
     private IActorRef? _returnRequester;
     private int _returnsOutstanding;
     private int _returnedCount;
+    private readonly BalancerTakeover? _takeover;
+    private AdoptActive?[] _adoptions = [];
+    private long _takeoverStarted;
+    private int _takeoverRetries;
+    private readonly Dictionary<int, long> _unclaimed = [];
+    private readonly Dictionary<int, List<(int Ingress, long Tag)>> _foreignDeliveries = [];
+
+    public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
 
     public BalancerActor(BalancerSetup setup, IActorRef barrier, IActorRef rankRegion, IActorRef monitor)
     {
@@ -116,6 +134,20 @@ public sealed class BalancerActor : UntypedActor
         _loop.DecisionObserved = _observer.DecisionTimed;
         _admittedThrough = new long[setup.Shape.Ranks];
         _perRank = new List<RankRequest>?[setup.Shape.Ranks];
+        // A live balancer with an epoch may be replacing a lost one: it first adopts what the ranks still decode.
+        if (setup.Live && setup.Epoch != 0)
+        {
+            _takeover = new BalancerTakeover(setup.Shape.Ranks, setup.Epoch);
+            _phase = BalancerPhase.TakingOver;
+        }
+    }
+
+    protected override void PreStart()
+    {
+        if (_takeover is null) return;
+        _takeoverStarted = Stopwatch.GetTimestamp();
+        for (var g = 0; g < _setup.Shape.Ranks; g++) _ranks.Tell(new ListActive(g, _takeover.Epoch));
+        Timers.StartPeriodicTimer(TakeoverTimer, TakeoverTick.Instance, TakeoverRetry);
     }
 
     public static Props Props(BalancerSetup setup, IActorRef barrier, IActorRef rankRegion, IActorRef monitor) =>
@@ -138,6 +170,7 @@ public sealed class BalancerActor : UntypedActor
 
     protected override void OnReceive(object message)
     {
+        if (_phase == BalancerPhase.TakingOver && TakeOver(message)) return;
         switch (message)
         {
             case IngestedBatch batch:
@@ -214,6 +247,13 @@ public sealed class BalancerActor : UntypedActor
                 Fail(cancel.Reason);
                 break;
 
+            case ClaimTick:
+                WriteUnclaimed(ClaimWindow);
+                break;
+
+            case ActiveListed or ActiveAdopted or TakeoverTick:
+                break; // a late answer to a takeover already done
+
             default:
                 Unhandled(message);
                 break;
@@ -241,7 +281,21 @@ public sealed class BalancerActor : UntypedActor
             var r = ingested.Request;
             if (_registry.TryFind(r.Id, out var existing))
             {
-                _registry.AttachDelivery(existing, ingested.DeliveryTag);
+                var holder = _registry.IngressOf(existing);
+                if (holder < 0)
+                {
+                    // Adopted from a rank at a takeover: this is its delivery, which its result acknowledges.
+                    _registry.Claim(existing, ingress, ingested.DeliveryTag);
+                    if (_unclaimed.Remove(existing)) SendResultsNow([existing]);
+                    continue;
+                }
+                if (holder == ingress) _registry.AttachDelivery(existing, ingested.DeliveryTag);
+                else
+                {
+                    // Another ingress's delivery tags mean nothing to this one: acknowledged there once the result is written.
+                    if (!_foreignDeliveries.TryGetValue(existing, out var foreign)) _foreignDeliveries[existing] = foreign = [];
+                    foreign.Add((ingress, ingested.DeliveryTag));
+                }
                 _observer.DuplicateDelivered();
                 continue;
             }
@@ -334,6 +388,14 @@ public sealed class BalancerActor : UntypedActor
         if (finished.IsEmpty) return;
         foreach (var slot in finished)
         {
+            if (_registry.IngressOf(slot) < 0)
+            {
+                // Adopted, and no ingress has claimed it yet: its result waits for the one holding its delivery.
+                _unclaimed[slot] = Stopwatch.GetTimestamp();
+                _resultsOutstanding--;
+                if (!Timers.IsTimerActive(ClaimTimer)) Timers.StartPeriodicTimer(ClaimTimer, ClaimTick.Instance, TakeoverRetry);
+                continue;
+            }
             var arrival = State.ArrivalSeconds(slot);
             var output = State.FinishedOutputTokens(slot);
             var queued = State.StartTime(slot) - arrival;
@@ -360,6 +422,8 @@ public sealed class BalancerActor : UntypedActor
             if (w.Slot < 0 || !_registry.Holds(w.Slot) || ResultSerial(w.Slot) != w.Serial) continue;
             var late = _registry.LateDeliveries(w.Slot);
             if (!late.IsEmpty) Sender.Tell(new AcknowledgeDeliveries(late));
+            if (_foreignDeliveries.Remove(w.Slot, out var foreign))
+                foreach (var (ingress, tag) in foreign) _ingresses[ingress].Tell(new AcknowledgeDeliveries([tag]));
             _finished.Add(_registry.IdOf(w.Slot));
             _registry.Remove(w.Slot);
             if (_setup.Live) _loop.Release(w.Slot);
@@ -389,6 +453,12 @@ public sealed class BalancerActor : UntypedActor
                     StartStep();
                     break;
                 case LoopAction.Finished when _resultsOutstanding == 0:
+                    if (_unclaimed.Count > 0)
+                    {
+                        // The input ended: no delivery will come for them now; their results are written all the same.
+                        WriteUnclaimed(TimeSpan.Zero);
+                        if (_resultsOutstanding > 0 || _unclaimed.Count > 0) return;
+                    }
                     Finish();
                     return;
             }
@@ -407,7 +477,8 @@ public sealed class BalancerActor : UntypedActor
         foreach (var a in admissions)
         {
             var list = _perRank[a.Rank] ??= new List<RankRequest>(_setup.Shape.BatchSize);
-            list.Add(new RankRequest(State.Serial(a.RequestId), State.PromptTokens(a.RequestId), _loop.OutputOf(a.RequestId)));
+            list.Add(new RankRequest(State.Serial(a.RequestId), State.PromptTokens(a.RequestId), _loop.OutputOf(a.RequestId),
+                _setup.Live ? _registry.IdOf(a.RequestId) : "", State.PredictedOutput(a.RequestId)));
         }
         var ranks = 0;
         foreach (var list in _perRank)
@@ -425,6 +496,139 @@ public sealed class BalancerActor : UntypedActor
         // The admissions travel with the ticks: one message per rank and step.
         _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough], batches.MoveToImmutable()), Self);
         _phase = BalancerPhase.AwaitingBarrier;
+    }
+
+    /// <summary>
+    /// The takeover's messages. Input waits (stashed) until every rank's requests are adopted: a request sent again by
+    /// its ingress must find the adopted one it names, not be scheduled beside it. Returns false for what is handled as
+    /// at any time (greetings, status, shutdown).
+    /// </summary>
+    private bool TakeOver(object message)
+    {
+        var takeover = _takeover!;
+        switch (message)
+        {
+            case IngestedBatch or IngestionCompleted:
+                Stash.Stash();
+                return true;
+
+            case ActiveListed listed:
+                if (takeover.Listed(listed) && takeover.AllListed) AdoptAll(takeover);
+                return true;
+
+            case ActiveAdopted adopted:
+                if (takeover.Adopted(adopted.Rank, adopted.Epoch) && takeover.Done) EndTakeover();
+                return true;
+
+            case TakeoverTick:
+                if (++_takeoverRetries % 5 == 0)
+                    _log.Warning("taking over: still waiting for rank(s) {0} after {1} s",
+                        string.Join(",", takeover.AllListed ? takeover.Unadopted() : takeover.Unlisted()), _takeoverRetries);
+                if (!takeover.AllListed)
+                    foreach (var g in takeover.Unlisted()) _ranks.Tell(new ListActive(g, takeover.Epoch));
+                else
+                    foreach (var g in takeover.Unadopted()) _ranks.Tell(_adoptions[g]!);
+                return true;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Every rank listed what it decodes: each request becomes active here, on its rank with its progress, under
+    /// a serial of this balancer, which the rank is told to name it by.</summary>
+    private void AdoptAll(BalancerTakeover takeover)
+    {
+        _loop.ClockAt(Now);
+        _adoptions = new AdoptActive?[_setup.Shape.Ranks];
+        var adopted = 0;
+        try
+        {
+            for (var g = 0; g < _setup.Shape.Ranks; g++)
+            {
+                var listing = takeover.Listing(g);
+                if (listing.Requests.IsEmpty)
+                {
+                    takeover.Adopted(g, takeover.Epoch);
+                    continue;
+                }
+                var locals = ImmutableArray.CreateBuilder<long>(listing.Requests.Length);
+                var serials = ImmutableArray.CreateBuilder<long>(listing.Requests.Length);
+                foreach (var q in listing.Requests)
+                {
+                    var request = new Request((int)Math.Min(State.RequestsAdded, int.MaxValue), q.PromptTokens, q.OutputTokens, q.PredictedOutputTokens, Now);
+                    var slot = _loop.Adopt(request, g, q.Generated);
+                    if (q.Key.Length == 0 || !_registry.TryRegisterAdopted(slot, q.Key))
+                    {
+                        // Two ranks cannot hold one id unless a lost balancer placed it twice; keep it apart rather than merge two runs.
+                        var key = $"adopted:{takeover.Epoch}:{g}:{q.LocalId}";
+                        _log.Warning("rank {0} holds request '{1}', which another rank holds too; its result is written as '{2}'", g, q.Key, key);
+                        _registry.TryRegisterAdopted(slot, key);
+                    }
+                    locals.Add(q.LocalId);
+                    serials.Add(State.Serial(slot));
+                    adopted++;
+                }
+                _adoptions[g] = new AdoptActive(g, takeover.Epoch, locals.MoveToImmutable(), serials.MoveToImmutable());
+                _ranks.Tell(_adoptions[g]!);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail($"taking over from the lost balancer: {ex.Message}");
+            return;
+        }
+        _log.Warning("taking over: adopted {0} request(s) the ranks were decoding", adopted);
+        _observer.RequestsAdopted(adopted);
+        if (takeover.Done) EndTakeover();
+    }
+
+    private void EndTakeover()
+    {
+        Timers.Cancel(TakeoverTimer);
+        _phase = BalancerPhase.Placing;
+        _log.Info("took over in {0:F3} s: {1} request(s) decoding", Stopwatch.GetElapsedTime(_takeoverStarted).TotalSeconds, State.ActiveTotal);
+        Stash.UnstashAll();
+        Drive();
+    }
+
+    /// <summary>Results of adopted requests that no ingress claimed within <paramref name="olderThan"/> go out through the
+    /// first ingress known, acknowledging nothing: written all the same (a later delivery of the id is then acknowledged
+    /// against it).</summary>
+    private void WriteUnclaimed(TimeSpan olderThan)
+    {
+        if (_ingresses.Count == 0) return;
+        List<int>? due = null;
+        foreach (var (slot, since) in _unclaimed)
+            if (Stopwatch.GetElapsedTime(since) >= olderThan) (due ??= []).Add(slot);
+        if (due is null) return;
+        foreach (var slot in due)
+        {
+            _unclaimed.Remove(slot);
+            _registry.AssignUnclaimed(slot, 0);
+        }
+        _log.Warning("{0} adopted request(s) finished with no ingress claiming them; their results go out through the first ingress", due.Count);
+        SendResultsNow(due.ToArray());
+        if (_unclaimed.Count == 0) Timers.Cancel(ClaimTimer);
+    }
+
+    private void SendResultsNow(ReadOnlySpan<int> slots)
+    {
+        _resultsOutstanding += slots.Length;
+        SendResults(slots);
+    }
+
+    private const string TakeoverTimer = "takeover";
+    private const string ClaimTimer = "claims";
+
+    private sealed record TakeoverTick : INoSerializationVerificationNeeded
+    {
+        public static readonly TakeoverTick Instance = new();
+    }
+
+    private sealed record ClaimTick : INoSerializationVerificationNeeded
+    {
+        public static readonly ClaimTick Instance = new();
     }
 
     private BalancerStatus Status() => new(State.Step, State.WaitingCount + State.PendingCount, State.ActiveTotal, _registry.Count, _loop.InputComplete, _phase);
@@ -469,8 +673,16 @@ public sealed class BalancerActor : UntypedActor
             var phase = State.PhaseOf(slot);
             if (phase is RequestPhase.Finished or RequestPhase.Released) continue;
             var ingress = _registry.IngressOf(slot);
+            // Adopted and never claimed: no ingress holds a delivery of it (its source will deliver it again).
+            if (ingress < 0) continue;
             if (!byIngress.TryGetValue(ingress, out var list)) byIngress[ingress] = list = [];
             list.Add(new UnfinishedRequest(_registry.IdOf(slot), _registry.AllDeliveries(slot), State.Generated(slot)));
+            if (_foreignDeliveries.Remove(slot, out var foreign))
+                foreach (var (other, tag) in foreign)
+                {
+                    if (!byIngress.TryGetValue(other, out var otherList)) byIngress[other] = otherList = [];
+                    otherList.Add(new UnfinishedRequest(_registry.IdOf(slot), [tag], State.Generated(slot)));
+                }
         }
         _returnsOutstanding = byIngress.Count;
         if (_returnsOutstanding == 0)

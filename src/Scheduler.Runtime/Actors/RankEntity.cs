@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Scheduler.Runtime.Engines;
+using Scheduler.Runtime.Logic;
 using Scheduler.Runtime.Messages;
 
 namespace Scheduler.Runtime.Actors;
@@ -35,6 +36,7 @@ public sealed class RankEntity : UntypedActor
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
+    private readonly RankSequences _sequences = new();
     private RankEntityState _state;
     private bool _stepping;
 
@@ -108,6 +110,18 @@ public sealed class RankEntity : UntypedActor
                 OnTick(tick, sender);
                 break;
 
+            case ListActive list:
+                if (list.Epoch < _state.Epoch) return;
+                if (list.Epoch > _state.Epoch) EnterEpochKeepingRequests(list.Epoch);
+                sender.Tell(new ActiveListed(_state.Rank, list.Epoch, _sequences.List()));
+                break;
+
+            case AdoptActive adopt:
+                if (adopt.Epoch != _state.Epoch) return;
+                _sequences.Rename(adopt.LocalIds, adopt.Serials);
+                sender.Tell(new ActiveAdopted(_state.Rank, adopt.Epoch));
+                break;
+
             case GetRankState:
                 sender.Tell(new RankStateResult(_state.Rank, _state.LastStep, _state.AdmittedTotal, _engine.ActiveCount, _engine.Load));
                 break;
@@ -122,8 +136,9 @@ public sealed class RankEntity : UntypedActor
     /// entity it replaces (a rank re-created on another host after its own was lost).</summary>
     public long Incarnation { get; } = Random.Shared.NextInt64(1, long.MaxValue);
 
-    /// <summary>A new balancer took over: it knows nothing of what the old one placed here (its ingress gives the requests
-    /// to it again), so the rank starts empty, at the new balancer's step count.</summary>
+    /// <summary>A newer balancer ticks without having adopted what this rank holds (<see cref="ListActive"/> never reached
+    /// it, or it does not take over): it knows nothing of what the old one placed here (its ingress gives the requests to
+    /// it again), so the rank starts empty, at the new balancer's step count.</summary>
     private void StartEpoch(long epoch)
     {
         if (_state.Epoch != 0) _log.Warning("rank {0}: balancer epoch {1} replaces {2}; dropping {3} active request(s)", _state.Rank, epoch, _state.Epoch, _engine.ActiveCount);
@@ -165,8 +180,20 @@ public sealed class RankEntity : UntypedActor
         replyTo.Tell(report);
     }
 
+    /// <summary>
+    /// A balancer that took over from a lost one asked what this rank decodes (<see cref="ListActive"/>): its KV caches are
+    /// intact, so the rank keeps every request and follows the new epoch (the lost balancer's ticks are ignored from now
+    /// on), at the new balancer's step count. The new balancer adopts the requests and renames them (<see cref="AdoptActive"/>).
+    /// </summary>
+    private void EnterEpochKeepingRequests(long epoch)
+    {
+        _log.Warning("rank {0}: balancer epoch {1} takes over from {2}; keeping {3} active request(s)", _state.Rank, epoch, _state.Epoch, _engine.ActiveCount);
+        _state = RankEntityState.Initial(_state.Rank) with { Epoch = epoch };
+    }
+
     private void ResetEngine()
     {
+        _sequences.Clear();
         if (_engine.ActiveCount == 0) return;
         _engine.Dispose();
         _engine = _engines.Create(_state.Rank);
@@ -176,7 +203,7 @@ public sealed class RankEntity : UntypedActor
     private void Admit(int step, ImmutableArray<RankRequest> requests)
     {
         if (step <= _state.LastAdmissionStep) return;
-        foreach (var r in requests) _engine.Admit(r);
+        foreach (var r in requests) _engine.Admit(_sequences.Admit(r));
         _state = _state with { AdmittedTotal = _state.AdmittedTotal + requests.Length, LastAdmissionStep = step };
     }
 
@@ -225,7 +252,7 @@ public sealed class RankEntity : UntypedActor
 
     private void Report(Tick tick, IActorRef replyTo, int activeBefore, long loadBefore, DecodeStepResult result)
     {
-        var report = new StepCompleted(_state.Rank, tick.Step, result.ComputeSeconds, activeBefore, loadBefore, result.Finished)
+        var report = new StepCompleted(_state.Rank, tick.Step, result.ComputeSeconds, activeBefore, loadBefore, _sequences.Stepped(result.Finished))
         {
             Epoch = tick.Epoch,
             Incarnation = Incarnation,

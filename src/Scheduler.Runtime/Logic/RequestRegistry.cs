@@ -14,6 +14,7 @@ public sealed class RequestRegistry
     private int[] _ingress = new int[64];
     private List<long>?[] _tags = new List<long>?[64];
     private int[] _tagsSent = new int[64];
+    private bool[] _sent = new bool[64];
     private readonly Dictionary<string, int> _slotOfId = new(StringComparer.Ordinal);
 
     /// <summary>Requests held (registered and not yet removed).</summary>
@@ -30,8 +31,43 @@ public sealed class RequestRegistry
         (_tags[slot] ??= new List<long>(1)).Clear();
         _tags[slot]!.Add(deliveryTag);
         _tagsSent[slot] = 0;
+        _sent[slot] = false;
         _slotOfId.Add(id, slot);
     }
+
+    /// <summary>
+    /// A request adopted from a rank when this balancer took over from a lost one: no ingress has delivered it to this
+    /// balancer yet (ingress −1, no delivery). The ingress that holds its delivery sends it again and claims it
+    /// (<see cref="Claim"/>); returns false, registering nothing, when the id is already held.
+    /// </summary>
+    public bool TryRegisterAdopted(int slot, string id)
+    {
+        if (_slotOfId.ContainsKey(id)) return false;
+        if (slot >= _id.Length) Grow(Math.Max(slot + 1, 2 * _id.Length));
+        if (_id[slot] is not null) throw new InvalidOperationException($"slot {slot} still holds request '{_id[slot]}'");
+        _id[slot] = id;
+        _ingress[slot] = -1;
+        (_tags[slot] ??= new List<long>(1)).Clear();
+        _tagsSent[slot] = 0;
+        _sent[slot] = false;
+        _slotOfId.Add(id, slot);
+        return true;
+    }
+
+    /// <summary>An adopted request's delivery came: its result goes to that ingress, and acknowledges the delivery.</summary>
+    public void Claim(int slot, int ingress, long deliveryTag)
+    {
+        if (_ingress[slot] >= 0) throw new InvalidOperationException($"request '{_id[slot]}' was claimed already");
+        _ingress[slot] = ingress;
+        _tags[slot]!.Add(deliveryTag);
+    }
+
+    /// <summary>An adopted request whose delivery no ingress claimed in time: its result goes to <paramref name="ingress"/>
+    /// with nothing to acknowledge, so that it is written all the same.</summary>
+    public void AssignUnclaimed(int slot, int ingress) => _ingress[slot] = ingress;
+
+    /// <summary>Whether the request's result has gone out (to be written by its ingress).</summary>
+    public bool ResultSent(int slot) => _sent[slot];
 
     public string IdOf(int slot) => _id[slot] ?? throw new InvalidOperationException($"slot {slot} holds no request");
 
@@ -45,6 +81,7 @@ public sealed class RequestRegistry
     {
         var tags = _tags[slot]!;
         _tagsSent[slot] = tags.Count;
+        _sent[slot] = true;
         return [.. tags];
     }
 
@@ -77,5 +114,6 @@ public sealed class RequestRegistry
         Array.Resize(ref _ingress, size);
         Array.Resize(ref _tags, size);
         Array.Resize(ref _tagsSent, size);
+        Array.Resize(ref _sent, size);
     }
 }

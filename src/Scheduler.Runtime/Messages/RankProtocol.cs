@@ -6,8 +6,12 @@ namespace Scheduler.Runtime.Messages;
 
 /// <summary>What a rank needs to decode one request: its serial (unique for the balancer's lifetime, unlike its
 /// slot), its prompt length and the output length at which it stops (the true length for the cost-model engine,
-/// the generation cap for a real one).</summary>
-public readonly record struct RankRequest(long Id, int PromptTokens, int OutputTokens);
+/// the generation cap for a real one). The producer's id (<paramref name="Key"/>) and the predicted output are kept
+/// for a balancer that takes over from a lost one (<see cref="ListActive"/>): it learns from the ranks what they decode.</summary>
+public readonly record struct RankRequest(long Id, int PromptTokens, int OutputTokens, string Key = "", int PredictedOutputTokens = 0)
+{
+    public string Key { get; init; } = Key ?? "";
+}
 
 /// <summary>The balancer placed <paramref name="Requests"/> on the rank at the policy call that ended
 /// step <paramref name="Step"/>; they decode from the next tick on.</summary>

@@ -54,6 +54,9 @@ public interface IServiceObserver
     /// <summary>Rank <paramref name="rank"/> was lost with its host and came back empty on another; its
     /// <paramref name="requests"/> active requests start again from their prompts.</summary>
     void RankRestarted(int rank, int requests) { }
+
+    /// <summary>A balancer that took over from a lost one adopted <paramref name="requests"/> requests the ranks were decoding.</summary>
+    void RequestsAdopted(int requests) { }
 }
 
 /// <summary>Forwards every event to several observers (metrics and the summary).</summary>
@@ -69,6 +72,7 @@ public sealed class CompositeServiceObserver(params IServiceObserver[] observers
     public void Unacknowledged(int count) { foreach (var o in observers) o.Unacknowledged(count); }
     public void RanksReady(int ready, int total) { foreach (var o in observers) o.RanksReady(ready, total); }
     public void RankRestarted(int rank, int requests) { foreach (var o in observers) o.RankRestarted(rank, requests); }
+    public void RequestsAdopted(int requests) { foreach (var o in observers) o.RequestsAdopted(requests); }
 }
 
 /// <summary>Observes nothing.</summary>

@@ -17,7 +17,7 @@ namespace Scheduler.Runtime.Serialization;
 public static class MessageCodec
 {
     /// <summary>Raised when the layout changes, so that a node never misreads another version's bytes.</summary>
-    public const byte Format = 2;
+    public const byte Format = 3;
 
     public static byte[] Encode(ISchedulerMessage message)
     {
@@ -95,6 +95,16 @@ public static class MessageCodec
             case RequestsReturned m: w.Write(m.Count); break;
             case IngressHello or GetBalancerStatus: break;
             case BalancerHello m: w.Write(m.Epoch); break;
+            case ListActive m: w.Write(m.Rank); w.Write(m.Epoch); break;
+            case ActiveListed m:
+                w.Write(m.Rank); w.Write(m.Epoch); w.Write(m.Requests.Length);
+                foreach (var q in m.Requests)
+                {
+                    w.Write(q.LocalId); w.Write(q.Key); w.Write(q.PromptTokens); w.Write(q.OutputTokens); w.Write(q.PredictedOutputTokens); w.Write(q.Generated);
+                }
+                break;
+            case AdoptActive m: w.Write(m.Rank); w.Write(m.Epoch); WriteLongs(w, m.LocalIds); WriteLongs(w, m.Serials); break;
+            case ActiveAdopted m: w.Write(m.Rank); w.Write(m.Epoch); break;
             case BalancerStatus m:
                 w.Write(m.Step); w.Write(m.Waiting); w.Write(m.Active); w.Write(m.Held); w.Write(m.InputComplete); w.Write((byte)m.Phase);
                 break;
@@ -141,6 +151,11 @@ public static class MessageCodec
                 nameof(IngressHello) => IngressHello.Instance,
                 nameof(BalancerHello) => new BalancerHello(r.ReadInt64()),
                 nameof(GetBalancerStatus) => GetBalancerStatus.Instance,
+                nameof(ListActive) => new ListActive(r.ReadInt32(), r.ReadInt64()),
+                nameof(ActiveListed) => new ActiveListed(r.ReadInt32(), r.ReadInt64(), ReadArray(r, x =>
+                    new ActiveSequence(x.ReadInt64(), x.ReadString(), x.ReadInt32(), x.ReadInt32(), x.ReadInt32(), x.ReadInt32()))),
+                nameof(AdoptActive) => new AdoptActive(r.ReadInt32(), r.ReadInt64(), ReadLongs(r), ReadLongs(r)),
+                nameof(ActiveAdopted) => new ActiveAdopted(r.ReadInt32(), r.ReadInt64()),
                 nameof(BalancerStatus) => new BalancerStatus(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(),
                     (Actors.BalancerPhase)r.ReadByte()),
                 _ => throw new SerializationException($"{type} has no binary form in {nameof(MessageCodec)}"),
@@ -181,10 +196,10 @@ public static class MessageCodec
     {
         var items = requests.IsDefault ? ImmutableArray<RankRequest>.Empty : requests;
         w.Write(items.Length);
-        foreach (var q in items) { w.Write(q.Id); w.Write(q.PromptTokens); w.Write(q.OutputTokens); }
+        foreach (var q in items) { w.Write(q.Id); w.Write(q.PromptTokens); w.Write(q.OutputTokens); w.Write(q.Key); w.Write(q.PredictedOutputTokens); }
     }
 
-    private static ImmutableArray<RankRequest> ReadRequests(BinaryReader r) => ReadArray(r, x => new RankRequest(x.ReadInt64(), x.ReadInt32(), x.ReadInt32()));
+    private static ImmutableArray<RankRequest> ReadRequests(BinaryReader r) => ReadArray(r, x => new RankRequest(x.ReadInt64(), x.ReadInt32(), x.ReadInt32(), x.ReadString(), x.ReadInt32()));
 
     private static void WriteStepCompleted(BinaryWriter w, StepCompleted m)
     {

@@ -17,6 +17,12 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         new AdmitRequests(3, 17, [new RankRequest(1, 213, 7), new RankRequest(9, 1, 1)]),
         new Tick(31, 3266, 20000),
         new Tick(2, 7, 40, [new RankRequest(12, 300, 9)]),
+        new Tick(2, 8, 41, [new RankRequest(13, 300, 9, "req-ü", 11)]),
+        new ListActive(5, 1_764_000_000_000),
+        new ActiveListed(5, 1_764_000_000_000, [new ActiveSequence(3, "a-0", 100, 10, 12, 4), new ActiveSequence(9, "", 1, 2, 0, 1)]),
+        new ActiveListed(6, 1, []),
+        new AdoptActive(5, 1_764_000_000_000, [3, 9], [0, 1]),
+        new ActiveAdopted(5, 1_764_000_000_000),
         new Tick(3, 8, 41) { Epoch = 1_764_000_000_000, Incarnation = -5_123_456_789 },
         new GetRankState(4),
         new RankStateResult(4, 12, 99, 72, 1_234_567_890_123),
@@ -101,9 +107,9 @@ public sealed class MessageCodecTests
     {
         var bytes = MessageCodec.Encode(Sample);
         Assert.Equal(MessageCodec.Format, bytes[0]);
-        // Rank, step, admitted-through, count, one request: 4 + 4 + 8 + 4 + (8 + 4 + 4), epoch and incarnation 8 + 8,
-        // after the format byte.
-        Assert.Equal(1 + 36 + 16, bytes.Length);
+        // Rank, step, admitted-through, count, one request: 4 + 4 + 8 + 4 + (8 + 4 + 4 + 1 + 4: serial, lengths, an empty
+        // key's length byte, predicted output), epoch and incarnation 8 + 8, after the format byte.
+        Assert.Equal(1 + 41 + 16, bytes.Length);
     }
 
     [Fact]
