@@ -48,7 +48,8 @@ public sealed class SimulateCommand : SchedulerCommand
         Policies:
         {string.Join(Environment.NewLine, PolicyCatalog.Describe().Select(d => $"  {d.Name,-18} {d.Summary}"))}
 
-        With --binding arrival each policy runs in its native arrival form (without --policy: all of them):
+        With --binding arrival each policy runs in its native arrival form (without --policy: all of them); --stale
+        above 0 replaces each router's native snapshot lag:
         {string.Join(Environment.NewLine, ArrivalRouterCatalog.Describe().Select(d => $"  {d.Name,-18} {d.Summary}"))}
         """;
 

@@ -79,6 +79,10 @@ public sealed class ArrivalBindingTests
         Assert.All(result.Steps.Where(s => s.ActiveBefore > 0), s => Assert.Equal(s.TotalLoad, s.Imbalance));
         // The router saw the bindings it had just made: the queue grew by one per call within the reveal.
         Assert.Equal([0, 1, 2, 3, 4], router.Bindings.Select(b => b.BoundBefore));
+        // All five were revealed at one boundary: one decision (the five routing calls), however many admissions follow.
+        Assert.Equal(1, result.Summary.Decisions);
+        // A step's queue length counts the requests waiting in rank queues: three wait through the first step.
+        Assert.Equal(3, result.Steps[0].QueueLength);
     }
 
     [Fact]
