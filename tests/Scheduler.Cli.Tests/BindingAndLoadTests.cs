@@ -117,6 +117,22 @@ public sealed class BindingAndLoadTests : IDisposable
     }
 
     [Fact]
+    public void Run_with_arrival_binding_gives_the_same_summary_as_simulate()
+    {
+        string[] common = ["--requests", CliRun.RepoFile("data/fixtures/burst-n20000-seed7.requests.csv"), "--count", "800", "--seed", "3",
+            "--ranks", "4", "--batch", "8", "--arrivals", "backlog", "--binding", "arrival", "--policy", "vllm,bfio", "--format", "json", "--quiet"];
+
+        var run = Json(CliRun.Of(["run", .. common]));
+        var simulate = Json(CliRun.Of(["simulate", .. common]));
+
+        Assert.Equal(["vllm", "bfio"], run.Select(r => r.GetProperty("policy").GetString()));
+        for (var i = 0; i < 2; i++)
+            foreach (var key in new[] { "avg_imbalance", "throughput", "makespan", "avg_finish_time" })
+                Assert.Equal(simulate[i].GetProperty(key).GetDouble(), run[i].GetProperty(key).GetDouble(), 9);
+        Assert.Contains("'fcfs'", OneErrorLine(CliRun.Of("run", "--binding", "arrival", "--policy", "fcfs")));
+    }
+
+    [Fact]
     public void Compare_with_arrival_binding_runs_the_routers_over_its_matrix()
     {
         var run = CliRun.Of("compare", "--shapes", "chat", "--ranks", "4", "--batch", "8", "--seeds", "1", "--requests-per-slot", "2",

@@ -19,6 +19,12 @@ public static class BindingOption
     public static string DefaultPolicies(BindingMode binding, string poolDefault) =>
         binding == BindingMode.Arrival ? string.Join(",", ArrivalRouterCatalog.Names) : poolDefault;
 
+    public static IArrivalRouter CreateRouter(PolicySpec spec, PolicyDefaults defaults)
+    {
+        try { return ArrivalRouterCatalog.Create(spec, defaults); }
+        catch (ArgumentException e) { throw new UsageException($"--binding arrival: {e.Message}"); }
+    }
+
     /// <summary>Creates each spec's policy or router once, so a name without an arrival form or a bad key fails before any run.</summary>
     public static void Check(IEnumerable<PolicySpec> specs, PolicyDefaults defaults, BindingMode binding)
     {
