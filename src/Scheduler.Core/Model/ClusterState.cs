@@ -4,7 +4,8 @@ namespace Scheduler.Core.Model;
 
 /// <summary>
 /// The state a placement policy sees and changes: every request's phase and progress, every rank's
-/// active set and load L_g = Σ(s_i + gen_i), and the waiting queue. The simulator and the runtime's
+/// active set and load L_g = Σ(s_i + gen_i), and the waiting queue — one pool, or with arrival binding
+/// (<see cref="BindingMode.Arrival"/>) each rank's own FIFO queue of requests bound to it. The simulator and the runtime's
 /// balancer both drive one of these, so a policy behaves the same in both.
 /// </summary>
 /// <remarks>Flat arrays, no per-step allocation: the simulator calls into this thousands of times per run.</remarks>

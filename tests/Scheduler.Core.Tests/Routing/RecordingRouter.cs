@@ -19,11 +19,3 @@ internal sealed class RecordingRouter(IArrivalRouter inner) : IArrivalRouter
         return rank;
     }
 }
-
-/// <summary>Sends every request to one rank.</summary>
-internal sealed class FixedRouter(int rank) : IArrivalRouter
-{
-    public string Name => $"fixed-{rank}";
-
-    public int Route(ClusterView state, int requestId) => rank;
-}
