@@ -21,6 +21,10 @@ public static class CliOption
         bool exclusiveMin = false, string helpName = "X") =>
         Parsed(name, description, helpName, raw => ParseDouble(raw, min, exclusiveMin), () => defaultValue);
 
+    public static Option<double?> OptionalDouble(string name, string description, double min = double.NegativeInfinity,
+        bool exclusiveMin = false, string helpName = "X") =>
+        Parsed<double?>(name, description, helpName, raw => ParseDouble(raw, min, exclusiveMin), defaultValue: null);
+
     /// <summary>Free text (a path, a policy list); <paramref name="check"/> throws <see cref="FormatException"/> for a bad value.</summary>
     public static Option<string> Text(string name, string description, string? defaultValue = null, string helpName = "TEXT", Action<string>? check = null) =>
         Parsed(name, description, helpName, raw => { check?.Invoke(raw); return raw; }, defaultValue is null ? null : () => defaultValue);

@@ -32,9 +32,10 @@ public sealed class CompareCommand : SchedulerCommand
     private readonly Option<ValueList<int>> _batches = CliOption.IntList("--batch", "B values", "16,72", 1);
     private readonly Option<ValueList<int>> _seeds = CliOption.IntList("--seeds", "generator seeds", "1,2", 0);
     private readonly Option<ValueList<double>> _loads = CliOption.DoubleList("--loads",
-        "timed-arrival loads: arrival rate as a multiple of the cell's capacity (fcfs's backlogged completion rate)", "0.8,1.2", 0.0);
+        "timed-arrival loads: arrival rate as a multiple of the cell's capacity (fcfs's backlogged completion rate, as --load in simulate)", "0.8,1.2", 0.0);
     private readonly Option<int> _perSlot = CliOption.Int("--requests-per-slot", "requests per cell = N·G·B (enough to fill every slot N times)", 8, 1);
     private readonly Option<string> _policies = PolicyOptions.PolicyList(DefaultPolicies, "comma-separated policies, all run on every cell");
+    private readonly Option<Choice<BindingMode>> _binding = BindingOption.Create();
     private readonly Option<string> _out = CliOption.Text("--out", "compare.csv, verdicts.csv and heat maps (PNG)", Path.Combine("out", "compare"), helpName: "DIR");
     private readonly Option<int> _parallel = CliOption.Int("--parallel", "simulations run at once; the default is this machine's processor count",
         Environment.ProcessorCount, 1, 256);
@@ -49,6 +50,7 @@ public sealed class CompareCommand : SchedulerCommand
         Options.Add(_loads);
         Options.Add(_perSlot);
         Options.Add(_policies);
+        Options.Add(_binding);
         Options.Add(_out);
         Options.Add(_parallel);
         Options.Add(_quiet);
@@ -56,7 +58,9 @@ public sealed class CompareCommand : SchedulerCommand
 
     public override string HelpNotes => $"""
         Each cell generates N·G·B requests of a shape (see scheduler workload --help), runs every policy backlogged, then
-        again with timed arrivals at each load, the rate being load × fcfs's backlogged completion rate in that cell.
+        again with timed arrivals at each load, the rate being load × fcfs's backlogged completion rate in that cell (pool
+        fcfs whatever the binding, so loads mean the same in both). With --binding arrival every policy runs in its
+        native arrival form (see simulate --help); without --policy, all of those.
         Figures: throughput, barrier idle fraction (time view), average imbalance; with timed arrivals also TTFT p99 and
         end-to-end p99. Each is shown as times worse than the best policy of its cell (1.00 = best).
         Verdicts (issue 12): bfio must be best or within {CellVerdict.Tolerance * 100:0}% of the best on every figure against every
@@ -75,32 +79,41 @@ public sealed class CompareCommand : SchedulerCommand
         var seeds = parse.GetValue(_seeds)!.Values;
         var loads = parse.GetValue(_loads)!.Values.Where(l => l > 0).ToList();
         var perSlot = parse.GetValue(_perSlot);
-        var specs = PolicyOptions.ParsePolicies(parse.GetValue(_policies)!);
+        var binding = parse.GetValue(_binding).Value;
+        var specs = PolicyOptions.ParsePolicies(parse.GetResult(_policies) is { Implicit: false }
+            ? parse.GetValue(_policies)!
+            : BindingOption.DefaultPolicies(binding, DefaultPolicies));
         var outDir = parse.GetValue(_out)!;
         var parallel = parse.GetValue(_parallel);
-        foreach (var spec in specs) PolicyOptions.CreatePolicy(spec, new PolicyDefaults());
-        var capacityPolicy = specs.FirstOrDefault(s => s.Text == "fcfs") ?? specs[0];
+        BindingOption.Check(specs, new PolicyDefaults(), binding);
+        // Capacity is pool fcfs's backlogged completion rate (OfferedLoad): read from the run when it is in the matrix.
+        var capacityIndex = binding == BindingMode.Pool ? specs.ToList().FindIndex(s => s.Text == "fcfs") : -1;
 
         var backlogCells = (from shape in shapes from g in ranks from b in batches from seed in seeds
                             select new ComparisonCell(shape.Name, g, b, seed, null)).ToList();
         var progress = new ProgressReporter(console, parse.GetValue(_quiet));
         var cellCount = backlogCells.Count * (1 + loads.Count);
-        progress.Line($"compare: {cellCount} cells × {specs.Count} policies, {perSlot}·G·B requests each, into {outDir}");
+        progress.Line($"compare: {cellCount} cells × {specs.Count} policies ({binding.ToString().ToLowerInvariant()} binding), {perSlot}·G·B requests each, into {outDir}");
 
         var runs = new Dictionary<ComparisonCell, RunSummary[]>();
-        var backlog = RunAll(backlogCells, cell => Generate(cell, perSlot, 0.0), specs, parallel, progress);
+        var backlog = RunAll(backlogCells, cell => Generate(cell, perSlot, 0.0), specs, binding, parallel, progress);
         foreach (var (cell, summaries) in backlog) runs[cell] = summaries;
         if (loads.Count > 0)
         {
             // Capacity: the completion rate fcfs reaches backlogged (requests per second over its admission phase).
             var timedCells = new List<(ComparisonCell Cell, double Rate)>();
-            foreach (var (cell, summaries) in backlog)
+            var capacities = new double[backlog.Count];
+            Parallel.For(0, backlog.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, c =>
             {
-                var capacity = summaries.Single(s => s.Policy == capacityPolicy.Text).Qpm / 60.0;
-                foreach (var load in loads) timedCells.Add((cell with { Load = load }, load * capacity));
-            }
+                var (cell, summaries) = backlog[c];
+                capacities[c] = capacityIndex >= 0
+                    ? OfferedLoad.CapacityOf(summaries[capacityIndex])
+                    : OfferedLoad.Capacity(Generate(cell, perSlot, 0.0), new ClusterShape(cell.Ranks, cell.Batch));
+            });
+            for (var c = 0; c < backlog.Count; c++)
+                foreach (var load in loads) timedCells.Add((backlog[c].Cell with { Load = load }, load * capacities[c]));
             var rates = timedCells.ToDictionary(t => t.Cell, t => t.Rate);
-            foreach (var (cell, summaries) in RunAll(timedCells.Select(t => t.Cell).ToList(), cell => Generate(cell, perSlot, rates[cell]), specs, parallel, progress))
+            foreach (var (cell, summaries) in RunAll(timedCells.Select(t => t.Cell).ToList(), cell => Generate(cell, perSlot, rates[cell]), specs, binding, parallel, progress))
                 runs[cell] = summaries;
         }
 
@@ -124,7 +137,7 @@ public sealed class CompareCommand : SchedulerCommand
         ShapeGenerator.Generate(ShapeCatalog.Get(cell.Shape), perSlot * cell.Ranks * cell.Batch, cell.Seed, rate);
 
     private static List<(ComparisonCell Cell, RunSummary[] Runs)> RunAll(IReadOnlyList<ComparisonCell> cells, Func<ComparisonCell, Workload> workloadOf,
-        IReadOnlyList<PolicySpec> specs, int parallel, ProgressReporter progress)
+        IReadOnlyList<PolicySpec> specs, BindingMode binding, int parallel, ProgressReporter progress)
     {
         var workloads = cells.Select(workloadOf).ToArray();
         var results = cells.Select(_ => new RunSummary[specs.Count]).ToArray();
@@ -137,13 +150,13 @@ public sealed class CompareCommand : SchedulerCommand
             var j = order[k];
             var (c, p) = (j / specs.Count, j % specs.Count);
             var cell = cells[c];
-            var policy = PolicyCatalog.Create(specs[p], new PolicyDefaults { Seed = cell.Seed });
             var options = new SimulationOptions(new ClusterShape(cell.Ranks, cell.Batch))
             {
                 Arrivals = cell.Timed ? ArrivalMode.Trace : ArrivalMode.Backlog,
+                Binding = binding,
                 RecordSteps = false,
             };
-            results[c][p] = Simulator.Run(workloads[c], policy, options).Summary;
+            results[c][p] = Simulator.Run(workloads[c], specs[p], new PolicyDefaults { Seed = cell.Seed }, options).Summary;
             var n = Interlocked.Increment(ref done);
             progress.Update("compare", $"{cell} {specs[p].Text}", n, jobs);
         });

@@ -37,6 +37,7 @@ public sealed class RunCommand : SchedulerCommand
         "the model at admission)",
         "synthetic", ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
     private readonly CostModelOption _cost = new(configOverridesDefault: true);
+    private readonly Option<Choice<BindingMode>> _binding = BindingOption.Create();
     private readonly ConfigFileOption _config = new();
     private readonly Option<Choice<OutputFormat>> _format = OutputOptions.Format(OutputFormat.Table, OutputFormat.Json, OutputFormat.Csv);
     private readonly Option<string> _out = CliOption.Text("--out",
@@ -51,6 +52,7 @@ public sealed class RunCommand : SchedulerCommand
         this.Add(_input);
         this.Add(_shape);
         this.Add(_policies);
+        Options.Add(_binding);
         Options.Add(_engine);
         Options.Add(_plainBaseline);
         Options.Add(_prefill);
@@ -66,14 +68,18 @@ public sealed class RunCommand : SchedulerCommand
         With no options: {DefaultCount:N0} requests sampled from the shipped Azure conversation trace (data/{DefaultTrace})
         replayed at their timestamps (virtual time, rate ×{DefaultRateScale}), on an embedded single-node cluster of
         {DefaultRanks} ranks of batch {DefaultBatch}, policies {DefaultPolicies} one after the other, summary side by side.
-        The summary has the same keys as simulate's.
+        The summary has the same keys as simulate's. With --binding arrival each policy runs as its native router (see
+        simulate --help; without --policy, all of them).
         """;
 
     public override int Execute(ParseResult parse, CliConsole console)
     {
         var input = _input.Read(parse);
         var shape = _shape.Read(parse);
-        var specs = _policies.ReadSpecs(parse);
+        var binding = parse.GetValue(_binding).Value;
+        var specs = parse.GetResult(_policies.Policies) is { Implicit: false }
+            ? _policies.ReadSpecs(parse)
+            : PolicyOptions.ParsePolicies(BindingOption.DefaultPolicies(binding, DefaultPolicies));
         var engine = parse.GetValue(_engine).Value;
         var prefill = parse.GetValue(_prefill).Value;
         var config = _config.Read(parse);
@@ -92,18 +98,20 @@ public sealed class RunCommand : SchedulerCommand
         if (plainBaseline && (engine != "torch" || input.Workload is null))
             throw new UsageException("--plain-baseline needs --engine torch and an input read whole (--trace, or --requests with --count)");
 
+        BindingOption.Check(specs, defaults, binding);
         var progress = new ProgressReporter(console, parse.GetValue(_quiet));
-        progress.Line($"input: {input.Description}: {(input.Workload is { } w ? $"{w.Count:N0} requests" : "streamed")}; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}; engine {engine}");
+        progress.Line($"input: {input.Description}: {(input.Workload is { } w ? $"{w.Count:N0} requests" : "streamed")}; G={shape.Ranks} B={shape.BatchSize}; " +
+            $"arrivals {input.Arrivals.ToString().ToLowerInvariant()}; binding {binding.ToString().ToLowerInvariant()}; engine {engine}");
         var summaries = new List<RunSummary>(specs.Count);
         foreach (var spec in specs)
         {
-            var policy = PolicyOptions.CreatePolicy(spec, defaults);
             var request = new RuntimeRunRequest
             {
                 Input = input.StreamedFile is { } file ? new RequestInput.FromFile(file) : RequestInput.Of(input.Workload!),
                 RateScale = input.StreamedFile is null ? 1.0 : input.RateScale,
                 Shape = shape,
-                Policy = policy,
+                Policy = binding == BindingMode.Pool ? PolicyOptions.CreatePolicy(spec, defaults) : null,
+                Router = binding == BindingMode.Arrival ? BindingOption.CreateRouter(spec, defaults) : null,
                 Arrivals = input.Arrivals,
                 CostModel = cost,
                 Engine = engine,

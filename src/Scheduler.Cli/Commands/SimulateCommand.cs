@@ -3,6 +3,7 @@ using Scheduler.Cli.CommandLine;
 using Scheduler.Cli.Output;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
 
 namespace Scheduler.Cli.Commands;
@@ -14,11 +15,12 @@ public sealed class SimulateCommand : SchedulerCommand
     public const int DefaultRanks = 32;
     public const int DefaultBatch = 72;
 
-    private readonly WorkloadOptions _input = new(WorkloadDefaults.Reference);
+    private readonly WorkloadOptions _input = new(WorkloadDefaults.Reference, offeredLoad: true);
     private readonly ClusterShapeOptions _shape = new(DefaultRanks, DefaultBatch);
     private readonly PolicyOptions _policies = new(DefaultPolicies,
         "comma-separated policies, each run on the same input; parameters after ':' separated by ';', e.g. bfio-ref:h=0");
     private readonly CostModelOption _cost = new();
+    private readonly Option<Choice<BindingMode>> _binding = BindingOption.Create();
     private readonly Option<Choice<OutputFormat>> _format = OutputOptions.Format(OutputFormat.Table, OutputFormat.Json, OutputFormat.Csv);
     private readonly Option<string> _out = CliOption.Text("--out", "also write per-step, per-admission and per-request CSV files per policy", helpName: "DIR");
     private readonly Option<bool> _quiet = OutputOptions.Quiet();
@@ -32,6 +34,7 @@ public sealed class SimulateCommand : SchedulerCommand
         this.Add(_shape);
         this.Add(_policies);
         this.Add(_cost);
+        Options.Add(_binding);
         Options.Add(_format);
         Options.Add(_out);
         Options.Add(_quiet);
@@ -44,42 +47,52 @@ public sealed class SimulateCommand : SchedulerCommand
 
         Policies:
         {string.Join(Environment.NewLine, PolicyCatalog.Describe().Select(d => $"  {d.Name,-18} {d.Summary}"))}
+
+        With --binding arrival each policy runs in its native arrival form (without --policy: all of them); --stale
+        above 0 replaces each router's native snapshot lag:
+        {string.Join(Environment.NewLine, ArrivalRouterCatalog.Describe().Select(d => $"  {d.Name,-18} {d.Summary}"))}
         """;
 
     public override int Execute(ParseResult parse, CliConsole console)
     {
-        var input = _input.Read(parse);
         var shape = _shape.Read(parse);
-        var specs = _policies.ReadSpecs(parse);
-        var defaults = _policies.ReadDefaults(parse);
         var cost = _cost.Read(parse, shape.BatchSize);
+        var input = _input.Read(parse).AtOfferedLoad(shape, cost);
+        var binding = parse.GetValue(_binding).Value;
+        var specs = parse.GetResult(_policies.Policies) is { Implicit: false }
+            ? _policies.ReadSpecs(parse)
+            : PolicyOptions.ParsePolicies(BindingOption.DefaultPolicies(binding, DefaultPolicies));
+        var defaults = _policies.ReadDefaults(parse);
         var format = parse.GetValue(_format).Value;
         var outDir = parse.GetValue(_out);
         var warmup = parse.GetValue(_warmup);
 
-        var policies = specs.Select(s => PolicyOptions.CreatePolicy(s, defaults)).ToList();
+        BindingOption.Check(specs, defaults, binding);
         var progress = new ProgressReporter(console, parse.GetValue(_quiet));
-        progress.Line($"input: {input.Description}: {input.Workload!.Count:N0} requests; G={shape.Ranks} B={shape.BatchSize}; arrivals {input.Arrivals.ToString().ToLowerInvariant()}");
-        var summaries = new List<RunSummary>(policies.Count);
-        for (var p = 0; p < policies.Count; p++)
+        progress.Line($"input: {input.Description}: {input.Workload!.Count:N0} requests; G={shape.Ranks} B={shape.BatchSize}; " +
+            $"arrivals {input.Arrivals.ToString().ToLowerInvariant()}; binding {binding.ToString().ToLowerInvariant()}");
+        var summaries = new List<RunSummary>(specs.Count);
+        for (var p = 0; p < specs.Count; p++)
         {
-            var policy = policies[p];
-            var label = $"simulate {policy.Name}";
+            var name = specs[p].Text;
+            var label = $"simulate {name}";
             for (var w = 0; w < warmup; w++)
             {
                 progress.Status($"{label}: warm-up run {w + 1}/{warmup}");
-                Simulator.Run(input.Workload!, PolicyOptions.CreatePolicy(specs[p], defaults), new SimulationOptions(shape) { CostModel = cost, Arrivals = input.Arrivals, RecordSteps = false });
+                Simulator.Run(input.Workload!, specs[p], defaults,
+                    new SimulationOptions(shape) { CostModel = cost, Arrivals = input.Arrivals, Binding = binding, RecordSteps = false });
             }
-            if (warmup > 0) progress.Line($"{policy.Name}: {warmup} warm-up run(s) discarded");
+            if (warmup > 0) progress.Line($"{name}: {warmup} warm-up run(s) discarded");
             var options = new SimulationOptions(shape)
             {
                 CostModel = cost,
                 Arrivals = input.Arrivals,
+                Binding = binding,
                 RecordSteps = true,
                 Progress = progress.Enabled ? s => progress.Update(label, $"step {s.Step:N0}", s.FinishedCount, s.RequestsAdded) : null,
             };
-            var result = Simulator.Run(input.Workload!, policy, options);
-            progress.Line($"{policy.Name}: {result.Summary.Steps:N0} steps, {result.Summary.WallSeconds:F3} s");
+            var result = Simulator.Run(input.Workload!, specs[p], defaults, options);
+            progress.Line($"{name}: {result.Summary.Steps:N0} steps, {result.Summary.WallSeconds:F3} s");
             if (outDir is not null) RunFiles.Write(outDir, result);
             summaries.Add(result.Summary);
         }

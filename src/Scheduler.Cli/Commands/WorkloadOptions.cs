@@ -16,10 +16,13 @@ public sealed class WorkloadOptions : IOptionGroup
     private readonly WorkloadDefaults _defaults;
     private readonly bool _streamRequestFile;
     private readonly InputFileOptions _files;
+    private readonly bool _offeredLoad;
 
     /// <param name="streamRequestFile">A --requests file read whole (no --count) is streamed record by record (run).</param>
-    public WorkloadOptions(WorkloadDefaults defaults, bool streamRequestFile = false)
+    /// <param name="offeredLoad">Take --load (the command rescales arrivals to it once it knows the cluster: <see cref="WorkloadInput.Load"/>).</param>
+    public WorkloadOptions(WorkloadDefaults defaults, bool streamRequestFile = false, bool offeredLoad = false)
     {
+        _offeredLoad = offeredLoad;
         _defaults = defaults;
         _streamRequestFile = streamRequestFile;
         _files = new InputFileOptions(streamRequestFile
@@ -41,7 +44,13 @@ public sealed class WorkloadOptions : IOptionGroup
     public Option<Choice<ArrivalMode>> Arrivals { get; }
     public Option<double> RateScale { get; }
 
-    public IEnumerable<Option> Options => [.. _files.Options, Count, Seed, Arrivals, RateScale];
+    public Option<double?> Load { get; } = CliOption.OptionalDouble("--load",
+        "trace arrivals rescaled to offered load ρ: the arrival rate as ρ times the cluster's capacity, the completion rate " +
+        "fcfs reaches on these requests backlogged on this G, B and cost model (instead of --rate-scale)", 0.0, exclusiveMin: true, helpName: "RHO");
+
+    public IEnumerable<Option> Options => _offeredLoad
+        ? [.. _files.Options, Count, Seed, Arrivals, RateScale, Load]
+        : [.. _files.Options, Count, Seed, Arrivals, RateScale];
 
     public WorkloadInput Read(ParseResult parse)
     {
@@ -50,6 +59,14 @@ public sealed class WorkloadOptions : IOptionGroup
         var seed = parse.GetValue(Seed);
         var arrivals = parse.GetValue(Arrivals).Value;
         var rateScale = parse.GetValue(RateScale);
+        var load = _offeredLoad ? parse.GetValue(Load) : null;
+        if (load is not null)
+        {
+            if (parse.GetResult(RateScale) is { Implicit: false })
+                throw new UsageException("--load and --rate-scale both set the arrival rate; give one of them");
+            if (arrivals != ArrivalMode.Trace)
+                throw new UsageException("--load rescales timed arrivals; it needs --arrivals trace");
+        }
         var usedDefault = requests is null && trace is null;
         if (usedDefault)
         {
@@ -100,6 +117,6 @@ public sealed class WorkloadOptions : IOptionGroup
             workload = TraceSampler.RescaleArrivals(workload, rateScale);
             description += $", rate ×{rateScale}";
         }
-        return new WorkloadInput(workload, arrivals, description);
+        return new WorkloadInput(workload, arrivals, description) { Load = load };
     }
 }

@@ -4,7 +4,8 @@ namespace Scheduler.Core.Model;
 
 /// <summary>
 /// The state a placement policy sees and changes: every request's phase and progress, every rank's
-/// active set and load L_g = Σ(s_i + gen_i), and the waiting queue. The simulator and the runtime's
+/// active set and load L_g = Σ(s_i + gen_i), and the waiting queue — one pool, or with arrival binding
+/// (<see cref="BindingMode.Arrival"/>) each rank's own FIFO queue of requests bound to it. The simulator and the runtime's
 /// balancer both drive one of these, so a policy behaves the same in both.
 /// </summary>
 /// <remarks>Flat arrays, no per-step allocation: the simulator calls into this thousands of times per run.</remarks>
@@ -34,6 +35,7 @@ public sealed class ClusterState
     private double[] _finish = [];
     private long[] _serial = [];
     private int[] _queuedStep = [];
+    private int[] _boundTo = [];
     private int[] _free = [];
     private int _freeCount;
 
@@ -64,6 +66,12 @@ public sealed class ClusterState
     private readonly List<Admission>? _admissions;
     private readonly List<Admission> _recentAdmissions;
     private bool[] _reportMark = [];
+
+    // Arrival binding: each rank's FIFO of requests bound to it and waiting for a slot there, with the sum of their
+    // prompts kept as they come and go (routers read it per call). Empty arrays in pool mode.
+    private readonly RankQueue[] _bound;
+    private readonly long[] _boundPrompt;
+    private int _boundTotal;
     /// <summary>A state holding every request of <paramref name="workload"/> as pending (slot = request id).</summary>
     public ClusterState(Workload workload, ClusterShape shape, bool recordAdmissions = true)
         : this(shape, workload.Count, recordAdmissions)
@@ -72,9 +80,14 @@ public sealed class ClusterState
     }
 
     /// <summary>An empty state that requests join one by one through <see cref="AddRequest"/> (streaming ingestion).</summary>
-    public ClusterState(ClusterShape shape, int capacityHint = 1024, bool recordAdmissions = true)
+    public ClusterState(ClusterShape shape, int capacityHint = 1024, bool recordAdmissions = true, BindingMode binding = BindingMode.Pool)
     {
         Shape = shape;
+        Binding = binding;
+        var boundRanks = binding == BindingMode.Arrival ? shape.Ranks : 0;
+        _bound = new RankQueue[boundRanks];
+        for (var g = 0; g < boundRanks; g++) _bound[g] = new RankQueue(4 * shape.BatchSize);
+        _boundPrompt = new long[boundRanks];
         Grow(Math.Max(16, capacityHint));
         _pending = new SlotDeque(Math.Max(16, capacityHint));
         _pendingMax = new SlotDeque(16);
@@ -136,6 +149,7 @@ public sealed class ClusterState
         _firstToken[slot] = double.NaN;
         _finish[slot] = double.NaN;
         _serial[slot] = _added++;
+        _boundTo[slot] = -1;
         _lastArrival = r.ArrivalSeconds;
         return slot;
     }
@@ -193,6 +207,7 @@ public sealed class ClusterState
         Array.Resize(ref _finish, capacity);
         Array.Resize(ref _serial, capacity);
         Array.Resize(ref _queuedStep, capacity);
+        Array.Resize(ref _boundTo, capacity);
         Array.Resize(ref _queueIndex, capacity);
         Array.Resize(ref _free, capacity);
     }
@@ -212,6 +227,9 @@ public sealed class ClusterState
     }
 
     public ClusterShape Shape { get; }
+
+    /// <summary>Whether requests wait in one pool (a policy admits them) or bound to a rank on arrival (a router picks it).</summary>
+    public BindingMode Binding { get; }
     public int Ranks => Shape.Ranks;
     public int BatchSize => Shape.BatchSize;
 
@@ -242,6 +260,24 @@ public sealed class ClusterState
     public int PendingCount => _pending.Count;
     public bool HasPending => _pending.Count > 0;
     public int QueueCount => _queueCount;
+
+    /// <summary>Every request waiting for a slot: the pool's queue plus every rank's bound queue.</summary>
+    public int WaitingCount => _queueCount + _boundTotal;
+
+    /// <summary>Requests waiting in a rank's own queue (arrival binding), in the order they were bound; empty in pool mode.</summary>
+    public ReadOnlySpan<int> BoundQueue(int rank) => _bound.Length == 0 ? ReadOnlySpan<int>.Empty : _bound[rank].Items;
+
+    /// <summary>How many requests wait bound to <paramref name="rank"/> (0 in pool mode).</summary>
+    public int BoundCount(int rank) => _bound.Length == 0 ? 0 : _bound[rank].Count;
+
+    /// <summary>Σ prompt tokens of the requests waiting bound to <paramref name="rank"/> (0 in pool mode).</summary>
+    public long BoundPromptTokens(int rank) => _boundPrompt.Length == 0 ? 0 : _boundPrompt[rank];
+
+    /// <summary>Requests waiting bound to some rank (0 in pool mode).</summary>
+    public int BoundTotal => _boundTotal;
+
+    /// <summary>The rank the request was last bound to (it waits there, or was admitted there); −1 if never bound.</summary>
+    public int BoundRankOf(int requestId) => _boundTo[requestId];
 
     /// <summary>Every request added has finished.</summary>
     public bool AllFinished => _finishedCount == _added;
@@ -325,6 +361,10 @@ public sealed class ClusterState
             if (r > best) best = r;
         }
         if (best >= cap) return cap;
+        for (var g = 0; g < _bound.Length; g++)
+            foreach (var id in _bound[g].Items)
+                if (_predicted[id] > best) best = _predicted[id];
+        if (best >= cap) return cap;
         for (var g = 0; g < Ranks; g++)
         {
             foreach (var id in ActiveRequests(g))
@@ -362,6 +402,69 @@ public sealed class ClusterState
     public double NextPendingArrival() =>
         _pending.Count > 0 ? _arrival[_pending.Front] : double.PositiveInfinity;
 
+    /// <summary>
+    /// Arrival binding: take the next pending request (arrival order) out of the pending list to be routed; it is
+    /// waiting (<see cref="RequestPhase.Queued"/>) but in no queue until <see cref="Bind"/> puts it in its rank's.
+    /// The caller decides whether it has arrived (the reveal rule of its arrival mode).
+    /// </summary>
+    public int RevealForRouting()
+    {
+        RequireArrivalBinding();
+        var id = _pending.PopFront();
+        if (_pendingMax.Count > 0 && _pendingMax.Front == id) _pendingMax.PopFront();
+        _phase[id] = RequestPhase.Queued;
+        _queuedStep[id] = Step;
+        return id;
+    }
+
+    /// <summary>Arrival binding: the router chose <paramref name="rank"/> for a waiting request in no queue (just revealed,
+    /// or restarted); it joins the back of that rank's queue.</summary>
+    public void Bind(int requestId, int rank)
+    {
+        RequireArrivalBinding();
+        if ((uint)requestId >= (uint)_slotCount) throw new ArgumentOutOfRangeException(nameof(requestId), requestId, "no such request");
+        if ((uint)rank >= (uint)Ranks)
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, $"no such rank (request {requestId}; ranks are 0..{Ranks - 1})");
+        if (_phase[requestId] != RequestPhase.Queued || IsBoundWaiting(requestId))
+            throw new InvalidOperationException($"request {requestId} is {_phase[requestId]}{(IsBoundWaiting(requestId) ? " and bound" : "")}; only a revealed, unbound request can be bound");
+        _bound[rank].PushBack(requestId);
+        _boundTo[requestId] = rank;
+        _boundPrompt[rank] += _prompt[requestId];
+        _boundTotal++;
+    }
+
+    // _boundTo keeps the last binding after admission (reports read it), so a request waits in a rank's queue
+    // exactly when it is queued and bound; RestartRank clears the binding of the requests it requeues.
+    private bool IsBoundWaiting(int requestId) => _phase[requestId] == RequestPhase.Queued && _boundTo[requestId] >= 0;
+
+    /// <summary>
+    /// Arrival binding, at a step boundary: every rank admits from the front of its own queue while it has a free
+    /// slot (B − active). Ranks never take another rank's requests, however idle. Returns how many were admitted.
+    /// </summary>
+    public int AdmitFromBoundQueues()
+    {
+        RequireArrivalBinding();
+        var admitted = 0;
+        for (var g = 0; g < _bound.Length; g++)
+        {
+            var queue = _bound[g];
+            while (queue.Count > 0 && _activeCount[g] < BatchSize)
+            {
+                var id = queue.PopFront();
+                _boundPrompt[g] -= _prompt[id];
+                _boundTotal--;
+                Activate(id, g);
+                admitted++;
+            }
+        }
+        return admitted;
+    }
+
+    private void RequireArrivalBinding()
+    {
+        if (Binding != BindingMode.Arrival) throw new InvalidOperationException("rank queues exist only with arrival binding; this state pools its requests");
+    }
+
     private void Enqueue(int id)
     {
         if (_pendingMax.Count > 0 && _pendingMax.Front == id) _pendingMax.PopFront();
@@ -382,10 +485,18 @@ public sealed class ClusterState
             throw new ArgumentOutOfRangeException(nameof(rank), rank, "no such rank");
         if (_phase[requestId] != RequestPhase.Queued)
             throw new InvalidOperationException($"request {requestId} is {_phase[requestId]}, not queued; only queued requests can be admitted");
-        var count = _activeCount[rank];
-        if (count >= BatchSize)
+        if (Binding == BindingMode.Arrival)
+            throw new InvalidOperationException($"request {requestId}: with arrival binding a router returns a rank and the rank admits from its own queue; nothing admits directly");
+        if (_activeCount[rank] >= BatchSize)
             throw new InvalidOperationException($"rank {rank} is full ({BatchSize} active); cannot admit request {requestId}");
+        if (_queueIndex[requestId] > _lastAdmittedIndex) _lastAdmittedIndex = _queueIndex[requestId];
+        Activate(requestId, rank);
+    }
 
+    /// <summary>A waiting request starts decoding on <paramref name="rank"/> (which has a free slot): L_g grows by its prompt.</summary>
+    private void Activate(int requestId, int rank)
+    {
+        var count = _activeCount[rank];
         _active[rank * BatchSize + count] = requestId;
         _slotOf[requestId] = count;
         _activeCount[rank] = count + 1;
@@ -397,7 +508,6 @@ public sealed class ClusterState
         _finishingHead[finishStep] = requestId;
         _rankOf[requestId] = rank;
         _phase[requestId] = RequestPhase.Active;
-        if (_queueIndex[requestId] > _lastAdmittedIndex) _lastAdmittedIndex = _queueIndex[requestId];
         if (double.IsNaN(_start[requestId])) _start[requestId] = Clock;
         LastAdmissionStep = Step;
         _admittedThisCall++;
@@ -548,6 +658,9 @@ public sealed class ClusterState
     /// stepped nothing. A restarted request keeps its serial, arrival, queued step and first admission time
     /// (<see cref="StartTime"/>: the wait to be first served); its first token is the first one after the restart,
     /// the first its user receives, since the earlier ones were lost with the rank.
+    /// <para>With arrival binding they wait unbound, in no queue, until whoever drives the state routes each again
+    /// (<see cref="Bind"/>); requests still waiting in the lost rank's own queue stay bound to it (the front end keeps
+    /// them, and the replacement serves them).</para>
     /// </summary>
     public void RestartRank(int rank, List<int> restarted)
     {
@@ -567,6 +680,7 @@ public sealed class ClusterState
             UnlinkFromFinishing(id);
             _generated[id] = 0;
             _rankOf[id] = -1;
+            _boundTo[id] = -1;
             _phase[id] = RequestPhase.Queued;
             _firstToken[id] = double.NaN;
         }
@@ -579,7 +693,8 @@ public sealed class ClusterState
         _activeCount[rank] = 0;
         _activeTotal -= count;
         _restartedCount += count;
-        RequeueInArrivalOrder(ids);
+        // With arrival binding they wait unbound for whoever drives the state to route them again (Bind).
+        if (Binding == BindingMode.Pool) RequeueInArrivalOrder(ids);
         foreach (var id in ids) restarted.Add(id);
     }
 

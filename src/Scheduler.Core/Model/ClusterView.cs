@@ -43,6 +43,22 @@ public sealed class ClusterView
     public int TotalFreeSlots() => _state.TotalFreeSlots();
     public ReadOnlySpan<int> ActiveRequests(int rank) => _state.ActiveRequests(rank);
 
+    /// <summary>Pool (a policy admits from one queue) or arrival binding (a router picks each request's rank).</summary>
+    public BindingMode Binding => _state.Binding;
+
+    /// <summary>Arrival binding: the requests waiting in <paramref name="rank"/>'s own FIFO queue, oldest binding first
+    /// (the rank admits from its front). Empty in pool mode.</summary>
+    public ReadOnlySpan<int> BoundQueue(int rank) => _state.BoundQueue(rank);
+
+    /// <summary>Arrival binding: how many requests wait in <paramref name="rank"/>'s queue (0 in pool mode).</summary>
+    public int BoundCount(int rank) => _state.BoundCount(rank);
+
+    /// <summary>Arrival binding: Σ prompt tokens of the requests waiting in <paramref name="rank"/>'s queue (0 in pool mode).</summary>
+    public long BoundPromptTokens(int rank) => _state.BoundPromptTokens(rank);
+
+    /// <summary>Arrival binding: the rank the request was last bound to (it waits or runs there); −1 if never bound.</summary>
+    public int BoundRankOf(int requestId) => _state.BoundRankOf(requestId);
+
     public int PromptTokens(int requestId) => _state.PromptTokens(requestId);
 
     /// <summary>Tokens the request has generated: one per step since its admission while active; its output once finished.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Scheduler.Core.CostModels;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Routing;
 
 namespace Scheduler.Core.Simulation;
 
@@ -28,6 +29,10 @@ public sealed record PlacementLoopOptions
 {
     public ArrivalMode Arrivals { get; init; } = ArrivalMode.Backlog;
 
+    /// <summary>Pool (a placement policy admits from one queue; the reference) or arrival (a router binds each request
+    /// to a rank as it is revealed, and each rank admits from its own FIFO queue).</summary>
+    public BindingMode Binding { get; init; } = BindingMode.Pool;
+
     /// <summary>Keep every admission (fixtures, --out); a state that keeps them cannot release slots.</summary>
     public bool RecordAdmissions { get; init; } = true;
 
@@ -49,6 +54,10 @@ public sealed record PlacementLoopOptions
 /// <see cref="LoopAction.NeedInput"/>, so a replay gives the simulator's decisions whatever the stream's timing.
 /// Live never waits for input: at every step boundary it places from everything received, and when every rank
 /// is idle with nothing waiting it answers <see cref="LoopAction.Idle"/>.</para>
+/// <para>With arrival binding (<see cref="BindingMode.Arrival"/>) the decision at a step boundary is different: each
+/// request revealed there (by the same reveal rule) is routed, one router call per request in arrival order, into its
+/// rank's FIFO queue; then every rank admits from the front of its own queue while it has free slots. The window of a
+/// backlogged run bounds every request waiting, bound or not, as it bounds the pool's queue.</para>
 /// </summary>
 /// <remarks>Mutable by design, like <see cref="ClusterState"/> which it wraps: a step must not copy the cluster.
 /// No allocation per step beyond the records it is asked to keep.</remarks>
@@ -56,7 +65,9 @@ public sealed class PlacementLoop
 {
     private enum Phase { Start, Top, IdleDecide, Stepping, AfterStep, Finished }
 
-    private readonly IPlacementPolicy _policy;
+    private readonly IPlacementPolicy? _policy;
+    private readonly IArrivalRouter? _router;
+    private readonly BindingMode _binding;
     private readonly ArrivalMode _arrivals;
     private readonly int _window;
     private readonly bool _keepHistory;
@@ -70,15 +81,37 @@ public sealed class PlacementLoop
     private readonly Stopwatch _wall = new();
     private Phase _phase = Phase.Start;
     private double _lastArrival = double.NegativeInfinity;
+    // Arrival binding: routing done since the last recorded decision (requests routed early, as they arrived while
+    // the loop waited for input, or restarted), counted into the next boundary's decision.
+    private double _routingMicros;
+    private int _routed;
 
+    /// <summary>A pool loop: <paramref name="policy"/> admits from the waiting queue at each step boundary.</summary>
     public PlacementLoop(ClusterShape shape, IPlacementPolicy policy, PlacementLoopOptions? options = null)
+        : this(shape, options ?? new PlacementLoopOptions(), policy, null)
     {
-        options ??= new PlacementLoopOptions();
+    }
+
+    /// <summary>An arrival-binding loop: <paramref name="router"/> picks each request's rank as it is revealed
+    /// (<paramref name="options"/> must say <see cref="BindingMode.Arrival"/>; null gives the defaults with it).</summary>
+    public PlacementLoop(ClusterShape shape, IArrivalRouter router, PlacementLoopOptions? options = null)
+        : this(shape, options ?? new PlacementLoopOptions { Binding = BindingMode.Arrival }, null, router)
+    {
+    }
+
+    private PlacementLoop(ClusterShape shape, PlacementLoopOptions options, IPlacementPolicy? policy, IArrivalRouter? router)
+    {
+        if (policy is not null && options.Binding != BindingMode.Pool)
+            throw new ArgumentException($"policy '{policy.Name}' places from a pool; binding on arrival needs a router (IArrivalRouter)");
+        if (router is not null && options.Binding != BindingMode.Arrival)
+            throw new ArgumentException($"router '{router.Name}' binds on arrival; it cannot run with {options.Binding} binding");
         _policy = policy;
+        _router = router;
+        _binding = options.Binding;
         _arrivals = options.Arrivals;
         _window = shape.RevealWindow;
         _keepHistory = options.KeepHistory;
-        State = new ClusterState(shape, options.CapacityHint, options.RecordAdmissions);
+        State = new ClusterState(shape, options.CapacityHint, options.RecordAdmissions, options.Binding);
         _steps = new List<StepRecord>(_keepHistory ? 4096 : 0);
         _decisionMicros = new List<double>(_keepHistory ? 4096 : 0);
         _finished = new List<int>(shape.Ranks * shape.BatchSize);
@@ -86,7 +119,16 @@ public sealed class PlacementLoop
     }
 
     public ClusterState State { get; }
-    public IPlacementPolicy Policy => _policy;
+    /// <summary>The placement policy (pool binding; null with arrival binding).</summary>
+    public IPlacementPolicy? Policy => _policy;
+
+    /// <summary>The router (arrival binding; null with pool binding).</summary>
+    public IArrivalRouter? Router => _router;
+
+    /// <summary>The policy's or the router's name.</summary>
+    public string Name => _policy?.Name ?? _router!.Name;
+
+    public BindingMode Binding => _binding;
     public ArrivalMode Arrivals => _arrivals;
     public bool InputComplete { get; private set; }
     public bool IsFinished => _phase == Phase.Finished;
@@ -98,7 +140,8 @@ public sealed class PlacementLoop
     /// <summary>Every step so far (empty unless the history is kept).</summary>
     public IReadOnlyList<StepRecord> Steps => _steps;
 
-    /// <summary>Every policy call's duration in µs (empty unless the history is kept).</summary>
+    /// <summary>Every policy call's duration in µs, or with arrival binding every boundary's routing calls together
+    /// (empty unless the history is kept).</summary>
     public ReadOnlySpan<double> DecisionMicros => CollectionsMarshal.AsSpan(_decisionMicros);
 
     /// <summary>The last step applied.</summary>
@@ -158,7 +201,8 @@ public sealed class PlacementLoop
     /// </summary>
     public void Release(int slot)
     {
-        _policy.OnReleased(State, slot);
+        _policy?.OnReleased(State, slot);
+        _router?.OnReleased(State, slot);
         State.Release(slot);
     }
 
@@ -171,11 +215,19 @@ public sealed class PlacementLoop
     /// then holds for it. Returns the restarted slots in arrival order (valid until the next call).
     /// </summary>
     /// <remarks>No policy is told: a restarted request did not finish (no predictor learns from it), and it is
-    /// admitted again through the policy's ordinary path.</remarks>
+    /// admitted again through the policy's ordinary path. With arrival binding each is routed again at once, in arrival
+    /// order, as if it had just arrived (the simplest honest reading: the front end resubmits what a dead engine lost);
+    /// it joins the back of its new rank's queue, and its routing counts into the next boundary's decision time.</remarks>
     public ReadOnlySpan<int> RestartRank(int rank)
     {
         _restarted.Clear();
         State.RestartRank(rank, _restarted);
+        if (_router is not null && _restarted.Count > 0)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            foreach (var id in CollectionsMarshal.AsSpan(_restarted)) RouteOne(id);
+            _routingMicros += Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+        }
         return CollectionsMarshal.AsSpan(_restarted);
     }
 
@@ -206,24 +258,24 @@ public sealed class PlacementLoop
                         return LoopAction.RunStep;
                     }
                     // Nothing decodes: the simulator reveals and decides again if anything is queued or pending.
-                    if (State.QueueCount == 0 && !State.HasPending)
+                    if (State.WaitingCount == 0 && !State.HasPending)
                     {
                         if (InputComplete) throw Stuck();
                         return _arrivals == ArrivalMode.Live ? LoopAction.Idle : LoopAction.NeedInput;
                     }
-                    if (_arrivals == ArrivalMode.Trace && State.QueueCount == 0) State.AdvanceClockTo(State.NextPendingArrival());
+                    if (_arrivals == ArrivalMode.Trace && State.WaitingCount == 0) State.AdvanceClockTo(State.NextPendingArrival());
                     _phase = Phase.IdleDecide;
                     break;
 
                 case Phase.IdleDecide:
                     if (!ReadyToDecide()) return LoopAction.NeedInput;
                     RevealAndDecide();
-                    if (State.ActiveTotal == 0 && !(_arrivals == ArrivalMode.Trace && State.HasPending && State.QueueCount == 0)) throw Stuck();
+                    if (State.ActiveTotal == 0 && !(_arrivals == ArrivalMode.Trace && State.HasPending && State.WaitingCount == 0)) throw Stuck();
                     _phase = Phase.Top;
                     break;
 
                 case Phase.AfterStep:
-                    if (State.QueueCount > 0 || State.HasPending)
+                    if (State.WaitingCount > 0 || State.HasPending)
                     {
                         if (!ReadyToDecide()) return LoopAction.NeedInput;
                         RevealAndDecide();
@@ -253,15 +305,26 @@ public sealed class PlacementLoop
     private bool ReadyToDecide()
     {
         if (InputComplete || _arrivals == ArrivalMode.Live) return true;
-        if (_arrivals == ArrivalMode.Backlog) return State.PendingCount >= _window - State.QueueCount;
+        if (_arrivals == ArrivalMode.Backlog) return State.PendingCount >= _window - State.WaitingCount;
         if (_lastArrival > State.Clock) return true;
         // Reveal what has arrived already: the simulator's reveal here would take these too, and it frees room.
-        State.RevealArrivedBy(State.Clock);
+        // A router routes them now: nothing it reads changes before this boundary's decision.
+        if (_router is null) State.RevealArrivedBy(State.Clock);
+        else RouteRevealed();
         return false;
     }
 
     private void RevealAndDecide()
     {
+        if (_router is not null)
+        {
+            RouteRevealed();
+            State.AdmitFromBoundQueues();
+            if (_routed > 0) RecordDecision(_routingMicros);
+            _routingMicros = 0;
+            _routed = 0;
+            return;
+        }
         switch (_arrivals)
         {
             case ArrivalMode.Backlog: State.RevealUpTo(_window); break;
@@ -271,9 +334,44 @@ public sealed class PlacementLoop
         if (State.QueueCount == 0) return;
         State.BeginPolicyCall();
         var t0 = Stopwatch.GetTimestamp();
-        _policy.Place(State);
+        _policy!.Place(State);
         var micros = Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
         State.CompactQueue();
+        RecordDecision(micros);
+    }
+
+    /// <summary>Arrival binding: route, one call each in arrival order, every pending request the arrival mode reveals
+    /// now (backlog: while fewer than the window wait; timed: those arrived by the clock; live: all).</summary>
+    private void RouteRevealed()
+    {
+        if (!State.HasPending) return;
+        var t0 = Stopwatch.GetTimestamp();
+        var before = _routed;
+        while (State.HasPending)
+        {
+            var reveal = _arrivals switch
+            {
+                ArrivalMode.Backlog => State.WaitingCount < _window,
+                ArrivalMode.Trace => State.NextPendingArrival() <= State.Clock,
+                _ => true,
+            };
+            if (!reveal) break;
+            RouteOne(State.RevealForRouting());
+        }
+        if (_routed > before) _routingMicros += Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+    }
+
+    private void RouteOne(int id)
+    {
+        var rank = _router!.Route(State, id);
+        if ((uint)rank >= (uint)State.Ranks)
+            throw new InvalidOperationException($"router '{_router.Name}' sent request {id} to rank {rank}; ranks are 0..{State.Ranks - 1}");
+        State.Bind(id, rank);
+        _routed++;
+    }
+
+    private void RecordDecision(double micros)
+    {
         LastDecisionMicros = micros;
         Decisions++;
         if (_keepHistory) _decisionMicros.Add(micros);
@@ -356,10 +454,10 @@ public sealed class PlacementLoop
 
     /// <summary>The simulator's summary, computed from the kept history (replay and simulation only).</summary>
     public RunSummary Summarize() =>
-        RunSummary.Compute(_policy.Name, State, _steps, DecisionMicros, _wall.Elapsed.TotalSeconds);
+        RunSummary.Compute(Name, State, _steps, DecisionMicros, _wall.Elapsed.TotalSeconds);
 
     private InvalidOperationException Stuck() => new(
-        $"policy '{_policy.Name}' admitted nothing onto an idle cluster at step {State.Step} with {State.QueueCount} queued; " +
+        $"policy '{Name}' admitted nothing onto an idle cluster at step {State.Step} with {State.WaitingCount} waiting; " +
         $"{State.RequestsAdded - State.FinishedCount} requests would never finish");
 }
 

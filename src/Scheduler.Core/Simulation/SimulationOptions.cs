@@ -9,6 +9,10 @@ public sealed record SimulationOptions(ClusterShape Shape)
 {
     public IStepCostModel? CostModel { get; init; }
     public ArrivalMode Arrivals { get; init; } = ArrivalMode.Backlog;
+
+    /// <summary>Pool (a placement policy; the reference) or arrival binding (a router); the simulator's overload for
+    /// the one must be called with the matching binding.</summary>
+    public BindingMode Binding { get; init; } = BindingMode.Pool;
     public bool RecordSteps { get; init; } = true;
 
     /// <summary>Called every <see cref="ProgressEverySteps"/> steps with the live state (for progress displays).</summary>

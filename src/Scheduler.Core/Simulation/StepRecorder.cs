@@ -36,7 +36,7 @@ public sealed class StepRecorder
         var imbalance = ranks * max - total;
         if (!referenceFigures)
             return new StepRecord(state.Step, state.Clock, duration, activeBefore, finished, imbalance, max, total,
-                activeBefore / (double)(ranks * state.BatchSize), double.NaN, double.NaN, double.NaN, barrierIdleSeconds, state.QueueCount);
+                activeBefore / (double)(ranks * state.BatchSize), double.NaN, double.NaN, double.NaN, barrierIdleSeconds, state.WaitingCount);
         var divisor = max > 0 ? max : 1;
         var idle = _idle.AsSpan(0, ranks);
         var power = _power.AsSpan(0, ranks);
@@ -66,6 +66,6 @@ public sealed class StepRecorder
             Energy: energy,
             Power: Metrics.PairwiseSum.Mean(power),
             BarrierIdleSeconds: barrierIdleSeconds,
-            QueueLength: state.QueueCount);
+            QueueLength: state.WaitingCount);
     }
 }

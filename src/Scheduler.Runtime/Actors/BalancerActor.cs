@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Hosting;
 using Scheduler.Runtime.Ingestion.Sources;
@@ -29,18 +30,22 @@ public enum BalancerPhase
     TakingOver,
 }
 
-/// <summary>What a balancer is built from: the cluster, the policy (a fresh instance), how requests arrive (replay
-/// in virtual time, or live on the wall clock), its settings, the longest request (prompt + output) the ranks'
-/// engine can decode (null: no limit), and who hears its events.</summary>
+/// <summary>What a balancer is built from: the cluster, the policy (a fresh instance; null when <see cref="Router"/>
+/// binds on arrival instead), how requests arrive (replay in virtual time, or live on the wall clock), its settings,
+/// the longest request (prompt + output) the ranks' engine can decode (null: no limit), and who hears its events.</summary>
 public sealed record BalancerSetup(
     ClusterShape Shape,
-    IPlacementPolicy Policy,
+    IPlacementPolicy? Policy,
     ArrivalMode Arrivals,
     BalancerSettings Settings,
     int? MaxSequenceTokens = null,
     IServiceObserver? Observer = null)
 {
     public bool Live => Arrivals == ArrivalMode.Live;
+
+    /// <summary>Bind each request to a rank when it arrives with this router (a fresh instance), each rank admitting
+    /// from its own queue, instead of placing from a pool with <see cref="Policy"/>; exactly one of the two is set.</summary>
+    public IArrivalRouter? Router { get; init; }
 
     /// <summary>Replay in timed mode: recorded arrivals are divided by this (2 = twice the request rate).</summary>
     public double RateScale { get; init; } = 1.0;
@@ -123,14 +128,21 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         _monitor = monitor;
         _observer = setup.Observer ?? NullServiceObserver.Instance;
         _finished = new RecentlyFinished(setup.Live ? setup.Settings.RememberFinished : 0);
-        _loop = new PlacementLoop(setup.Shape, setup.Policy, new PlacementLoopOptions
+        var loopOptions = new PlacementLoopOptions
         {
             Arrivals = setup.Arrivals,
+            Binding = setup.Router is null ? BindingMode.Pool : BindingMode.Arrival,
             // A live service keeps nothing per request once its result is out; a replay keeps all for its summary.
             RecordAdmissions = !setup.Live,
             KeepHistory = !setup.Live,
             CapacityHint = setup.Live ? setup.Shape.Ranks * setup.Shape.BatchSize * 2 : 1024,
-        });
+        };
+        _loop = (setup.Policy, setup.Router) switch
+        {
+            ({ } policy, null) => new PlacementLoop(setup.Shape, policy, loopOptions),
+            (null, { } router) => new PlacementLoop(setup.Shape, router, loopOptions),
+            _ => throw new ArgumentException("a balancer takes a placement policy or an arrival router, exactly one of them"),
+        };
         _loop.DecisionObserved = _observer.DecisionTimed;
         _admittedThrough = new long[setup.Shape.Ranks];
         _perRank = new List<RankRequest>?[setup.Shape.Ranks];
@@ -364,7 +376,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         SendResults(finished);
         var step = _loop.LastStep;
         _observer.StepCompleted(new StepObservation(step.Step, wall, passed.Duration, passed.BarrierIdleSeconds, step.Imbalance,
-            activeBefore, State.QueueCount + State.PendingCount, State.Loads, State.ActiveCounts));
+            activeBefore, State.WaitingCount + State.PendingCount, State.Loads, State.ActiveCounts));
         if (_setup.Settings.ProgressEverySteps > 0 && step.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
     }
 
@@ -635,10 +647,10 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         public static readonly ClaimTick Instance = new();
     }
 
-    private BalancerStatus Status() => new(State.Step, State.QueueCount + State.PendingCount, State.ActiveTotal, _registry.Count, _loop.InputComplete, _phase);
+    private BalancerStatus Status() => new(State.Step, State.WaitingCount + State.PendingCount, State.ActiveTotal, _registry.Count, _loop.InputComplete, _phase);
 
     private RuntimeProgress Progress() =>
-        new(State.Step, State.RequestsAdded, State.RequestsAdded - State.QueueCount - State.PendingCount, State.FinishedCount, State.QueueCount, State.Clock);
+        new(State.Step, State.RequestsAdded, State.RequestsAdded - State.WaitingCount - State.PendingCount, State.FinishedCount, State.WaitingCount, State.Clock);
 
     private void Finish()
     {

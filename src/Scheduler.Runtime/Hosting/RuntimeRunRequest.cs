@@ -1,6 +1,7 @@
 using Scheduler.Core.CostModels;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Ingestion;
@@ -63,7 +64,11 @@ public sealed record RuntimeRunRequest
 {
     public required RequestInput Input { get; init; }
     public required ClusterShape Shape { get; init; }
-    public required IPlacementPolicy Policy { get; init; }
+    /// <summary>The placement policy (pool binding); null when <see cref="Router"/> binds on arrival. Exactly one is set.</summary>
+    public IPlacementPolicy? Policy { get; init; }
+
+    /// <summary>The arrival router (arrival binding: each request waits in its rank's queue); null for a pool policy.</summary>
+    public IArrivalRouter? Router { get; init; }
     public ArrivalMode Arrivals { get; init; } = ArrivalMode.Backlog;
 
     /// <summary>Timestamps are divided by this (2 = twice the request rate). Trace replay only changes pace.</summary>

@@ -20,6 +20,8 @@ public static class RuntimeRunner
         RuntimeRunRequest request, IProgress<RuntimeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if ((request.Policy is null) == (request.Router is null))
+            throw new ArgumentException("a run takes a placement policy or an arrival router, exactly one of them", nameof(request));
         Ingestion.Sources.RateScale.Check(request.RateScale);
         if (request.Input is RequestInput.FromFile file && !File.Exists(file.Path))
             throw new FileNotFoundException($"request file '{file.Path}' does not exist", file.Path);
@@ -46,6 +48,7 @@ public static class RuntimeRunner
             var setup = new BalancerSetup(request.Shape, request.Policy, request.Arrivals, settings.Balancer, engines.MaxSequenceTokens)
             {
                 RateScale = request.RateScale,
+                Router = request.Router,
             };
             IResultSink results = request.ResultsPath is { } path
                 ? StreamResultSink.ToFile(path, request.ResultsFormat ?? ResultLines.FormatFor(path))

@@ -9,6 +9,9 @@ namespace Scheduler.Core.Policies.Production;
 /// every 20–100 ms; <see cref="RefreshIfStale"/> simulates that lag. Capacity is never read from here.
 /// A rank that lost its requests (<see cref="ClusterState.RestartRank"/>) shows empty at the next refresh, as it
 /// would to a balancer that polls: the lag applies to that news as to any other.
+/// <para>With arrival binding the snapshot also holds each rank's own queue (requests bound to it and waiting, and
+/// their prompt tokens): an engine reports its waiting queue with its running count. In pool mode those are 0, so the
+/// figures below are the pool policies' unchanged.</para>
 /// </summary>
 internal sealed class LoadSnapshot
 {
@@ -16,6 +19,8 @@ internal sealed class LoadSnapshot
     private int[] _running = [];
     private long[] _load = [];
     private long[] _promptTokens = [];
+    private int[] _queued = [];
+    private long[] _queuedPromptTokens = [];
     private int[] _sentRequests = [];
     private long[] _sentPromptTokens = [];
 
@@ -50,6 +55,8 @@ internal sealed class LoadSnapshot
             _running = new int[ranks];
             _load = new long[ranks];
             _promptTokens = new long[ranks];
+            _queued = new int[ranks];
+            _queuedPromptTokens = new long[ranks];
             _sentRequests = new int[ranks];
             _sentPromptTokens = new long[ranks];
         }
@@ -60,6 +67,8 @@ internal sealed class LoadSnapshot
             long prompts = 0;
             foreach (var id in state.ActiveRequests(g)) prompts += state.PromptTokens(id);
             _promptTokens[g] = prompts;
+            _queued[g] = state.BoundCount(g);
+            _queuedPromptTokens[g] = state.BoundPromptTokens(g);
         }
         Array.Clear(_sentRequests);
         Array.Clear(_sentPromptTokens);
@@ -77,15 +86,18 @@ internal sealed class LoadSnapshot
     /// <summary>Requests active on the rank when the snapshot was taken.</summary>
     public int Running(int rank) => _running[rank];
 
-    /// <summary>Requests sent to the rank since the snapshot (not yet in its reported counts).</summary>
-    public int Waiting(int rank) => _sentRequests[rank];
+    /// <summary>Requests waiting in the rank's own queue at the snapshot (arrival binding; 0 in pool mode).</summary>
+    public int Queued(int rank) => _queued[rank];
+
+    /// <summary>Requests waiting for the rank: in its queue at the snapshot plus sent to it since (not yet in its reported counts).</summary>
+    public int Waiting(int rank) => _queued[rank] + _sentRequests[rank];
 
     /// <summary>Running plus waiting.</summary>
-    public int Requests(int rank) => _running[rank] + _sentRequests[rank];
+    public int Requests(int rank) => _running[rank] + _queued[rank] + _sentRequests[rank];
 
-    /// <summary>KV tokens held at the snapshot (prompts and generated tokens) plus prompts sent since.</summary>
-    public long KvTokens(int rank) => _load[rank] + _sentPromptTokens[rank];
+    /// <summary>KV tokens held at the snapshot (prompts and generated tokens), plus the prompts queued there then and sent since.</summary>
+    public long KvTokens(int rank) => _load[rank] + _queuedPromptTokens[rank] + _sentPromptTokens[rank];
 
-    /// <summary>Prompt tokens of the active requests at the snapshot plus prompts sent since (no generated tokens).</summary>
-    public long PromptTokens(int rank) => _promptTokens[rank] + _sentPromptTokens[rank];
+    /// <summary>Prompt tokens of the active and queued requests at the snapshot plus prompts sent since (no generated tokens).</summary>
+    public long PromptTokens(int rank) => _promptTokens[rank] + _queuedPromptTokens[rank] + _sentPromptTokens[rank];
 }
