@@ -101,6 +101,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly long[] _admittedThrough;
     private readonly List<RankRequest>?[] _perRank;
+    private readonly int[] _rankQueueHeld;
     private readonly Dictionary<int, List<FinishedRequest>> _finishedByIngress = [];
     private BalancerPhase _phase = BalancerPhase.Placing;
     private IActorRef? _awaitingAck;
@@ -146,6 +147,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         _loop.DecisionObserved = _observer.DecisionTimed;
         _admittedThrough = new long[setup.Shape.Ranks];
         _perRank = new List<RankRequest>?[setup.Shape.Ranks];
+        _rankQueueHeld = new int[setup.Shape.Ranks];
         // A live balancer with an epoch may be replacing a lost one: it first adopts what the ranks still decode.
         if (setup.Live && setup.Epoch != 0)
         {
@@ -388,6 +390,8 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
     /// </summary>
     private void RestartRank(int rank)
     {
+        // Its queue went with it (arrival binding): the next tick sends it all that waits there.
+        _rankQueueHeld[rank] = 0;
         var restarted = _loop.RestartRank(rank);
         _log.Warning("rank {0} was lost and re-created: {1} request(s) restart from their prompt", rank, restarted.Length);
         _observer.RankRestarted(rank, restarted.Length);
@@ -493,8 +497,12 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         foreach (var a in admissions)
         {
             var list = _perRank[a.Rank] ??= new List<RankRequest>(_setup.Shape.BatchSize);
-            list.Add(new RankRequest(State.Serial(a.RequestId), State.PromptTokens(a.RequestId), _loop.OutputOf(a.RequestId),
-                _setup.Live ? _registry.IdOf(a.RequestId) : "", State.PredictedOutput(a.RequestId)));
+            list.Add(RankRequestOf(a.RequestId));
+        }
+        if (State.Binding == BindingMode.Arrival)
+        {
+            SendToRankQueues();
+            return;
         }
         var ranks = 0;
         foreach (var list in _perRank)
@@ -508,10 +516,47 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
             batches.Add(new AdmitRequests(g, State.Step, [.. list]));
             list.Clear();
         }
+        Begin(batches.MoveToImmutable());
+    }
+
+    private void Begin(ImmutableArray<AdmitRequests> admissions)
+    {
         _stepStarted = Stopwatch.GetTimestamp();
         // The admissions travel with the ticks: one message per rank and step.
-        _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough], batches.MoveToImmutable()), Self);
+        _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough], admissions), Self);
         _phase = BalancerPhase.AwaitingBarrier;
+    }
+
+    private RankRequest RankRequestOf(int slot) =>
+        new(State.Serial(slot), State.PromptTokens(slot), _loop.OutputOf(slot), _setup.Live ? _registry.IdOf(slot) : "", State.PredictedOutput(slot));
+
+    /// <summary>
+    /// Arrival binding: each rank keeps its own queue. Rank g's queue before this boundary's admissions was what it held
+    /// (<see cref="_rankQueueHeld"/>: the front of A_g ++ Q_g, the boundary's admissions to it followed by what still waits
+    /// there, since bindings only join the back and admissions only leave the front); the rest of that sequence goes to
+    /// it now, and it admits |A_g| from its front, as the loop did. A rank lost with its host held nothing: it is sent all.
+    /// </summary>
+    private void SendToRankQueues()
+    {
+        var batches = ImmutableArray.CreateBuilder<AdmitRequests>();
+        for (var g = 0; g < _perRank.Length; g++)
+        {
+            var admitted = _perRank[g];
+            var admittedCount = admitted?.Count ?? 0;
+            var waiting = State.BoundQueue(g);
+            var held = _rankQueueHeld[g];
+            if (held > admittedCount + waiting.Length)
+                throw new InvalidOperationException($"rank {g} holds {held} queued request(s); the loop has {admittedCount} admitted and {waiting.Length} waiting there");
+            var enqueue = ImmutableArray.CreateBuilder<RankRequest>(admittedCount + waiting.Length - held);
+            for (var i = held; i < admittedCount; i++) enqueue.Add(admitted![i]);
+            for (var i = Math.Max(0, held - admittedCount); i < waiting.Length; i++) enqueue.Add(RankRequestOf(waiting[i]));
+            _rankQueueHeld[g] = waiting.Length;
+            admitted?.Clear();
+            if (enqueue.Count == 0 && admittedCount == 0) continue;
+            _admittedThrough[g] += admittedCount;
+            batches.Add(new AdmitRequests(g, State.Step, []) { Enqueue = enqueue.MoveToImmutable(), FromQueue = admittedCount });
+        }
+        Begin(batches.ToImmutable());
     }
 
     /// <summary>

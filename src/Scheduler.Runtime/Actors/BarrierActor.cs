@@ -27,7 +27,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly BarrierSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LocalRankDirectory _directory = LocalRankDirectory.Get(Context.System);
-    private readonly ImmutableArray<RankRequest>[] _admissionsByRank;
+    private readonly AdmitRequests?[] _admissionsByRank;
     private readonly Tick[] _ticks;
     private readonly int[] _remote;
     private readonly Func<Address, bool> _hasAgent;
@@ -37,7 +37,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     {
         _state = new BarrierActorState(BarrierState.Initial(ranks, epoch), ActorRefs.Nobody, RankHosts.Unknown(ranks),
             ImmutableDictionary<Address, IActorRef?>.Empty);
-        _admissionsByRank = new ImmutableArray<RankRequest>[ranks];
+        _admissionsByRank = new AdmitRequests?[ranks];
         _ticks = new Tick[ranks];
         _remote = new int[ranks];
         _hasAgent = host => _state.Agents.TryGetValue(host, out var agent) && agent is not null;
@@ -177,14 +177,17 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         var admissions = _admissionsByRank.AsSpan(0, _state.Barrier.Ranks);
         admissions.Clear();
         foreach (var admit in tick.Admissions)
-            if ((uint)admit.Rank < (uint)admissions.Length) admissions[admit.Rank] = admit.Requests;
+            if ((uint)admit.Rank < (uint)admissions.Length) admissions[admit.Rank] = admit;
         var remote = 0;
         foreach (var g in tick.Ranks)
         {
-            var message = new Tick(g, tick.Step, tick.AdmittedThrough[g], admissions[g])
+            var admit = admissions[g];
+            var message = new Tick(g, tick.Step, tick.AdmittedThrough[g], admit?.Requests ?? default)
             {
                 Epoch = _state.Barrier.Epoch,
                 Incarnation = _state.Barrier.Incarnations[g],
+                Enqueue = admit?.Enqueue ?? ImmutableArray<RankRequest>.Empty,
+                FromQueue = admit?.FromQueue ?? 0,
             };
             if (_directory.TrySend(g, message, Self)) continue;
             _ticks[g] = message;

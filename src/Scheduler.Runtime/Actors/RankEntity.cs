@@ -37,6 +37,7 @@ public sealed class RankEntity : UntypedActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<(object Message, IActorRef Sender)> _deferred = new();
     private readonly RankSequences _sequences = new();
+    private string? _queueError;
     private RankEntityState _state;
     private bool _stepping;
 
@@ -89,7 +90,7 @@ public sealed class RankEntity : UntypedActor
         switch (message)
         {
             case AdmitRequests admit:
-                Admit(admit.Step, admit.Requests);
+                Admit(admit.Step, admit.Requests, admit.Enqueue, admit.FromQueue);
                 if (_state.HeldTick is { } held && _state.AdmittedTotal >= held.AdmittedThrough)
                 {
                     var replyTo = _state.HeldReplyTo!;
@@ -106,7 +107,8 @@ public sealed class RankEntity : UntypedActor
                     Replace(tick, sender);
                     return;
                 }
-                if (!tick.Admit.IsDefaultOrEmpty) Admit(tick.AdmissionStep, tick.Admit);
+                if (!tick.Admit.IsDefaultOrEmpty || !tick.Enqueue.IsDefaultOrEmpty || tick.FromQueue > 0)
+                    Admit(tick.AdmissionStep, tick.Admit, tick.Enqueue, tick.FromQueue);
                 OnTick(tick, sender);
                 break;
 
@@ -190,26 +192,43 @@ public sealed class RankEntity : UntypedActor
         if (_state.Epoch != 0 || _engine.ActiveCount > 0)
             _log.Warning("rank {0}: balancer epoch {1} takes over from {2}; keeping {3} active request(s)", _state.Rank, epoch, _state.Epoch, _engine.ActiveCount);
         _state = RankEntityState.Initial(_state.Rank) with { Epoch = epoch };
+        _sequences.DropWaiting();
+        _queueError = null;
     }
 
     private void ResetEngine()
     {
         _sequences.Clear();
+        _queueError = null;
         if (_engine.ActiveCount == 0) return;
         _engine.Dispose();
         _engine = _engines.Create(_state.Rank);
     }
 
-    /// <summary>Take a boundary's admissions once: a second delivery (a re-tick, a redelivery) is ignored.</summary>
-    private void Admit(int step, ImmutableArray<RankRequest> requests)
+    /// <summary>Take a boundary's admissions once: a second delivery (a re-tick, a redelivery) is ignored. With arrival
+    /// binding the requests bound here join the rank's own queue and the boundary's admissions come from its front.</summary>
+    private void Admit(int step, ImmutableArray<RankRequest> requests, ImmutableArray<RankRequest> enqueue, int fromQueue)
     {
         if (step <= _state.LastAdmissionStep) return;
         foreach (var r in requests) _engine.Admit(_sequences.Admit(r));
-        _state = _state with { AdmittedTotal = _state.AdmittedTotal + requests.Length, LastAdmissionStep = step };
+        if (!enqueue.IsDefaultOrEmpty) _sequences.Enqueue(enqueue);
+        if (fromQueue > 0)
+        {
+            if (_sequences.TryTakeFromQueue(fromQueue, out var taken))
+                foreach (var r in taken) _engine.Admit(_sequences.Admit(r));
+            else
+                _queueError = $"the balancer admits {fromQueue} request(s) from rank {_state.Rank}'s queue at step {step}, which holds {_sequences.Waiting}";
+        }
+        _state = _state with { AdmittedTotal = _state.AdmittedTotal + requests.Length + fromQueue, LastAdmissionStep = step };
     }
 
     private void OnTick(Tick tick, IActorRef replyTo)
     {
+        if (_queueError is { } error)
+        {
+            Fail(tick, replyTo, new InvalidOperationException(error));
+            return;
+        }
         if (tick.Step <= _state.LastStep)
         {
             // The barrier re-ticks ranks it has not heard from; our report may have been the one lost.

@@ -14,8 +14,17 @@ public readonly record struct RankRequest(long Id, int PromptTokens, int OutputT
 }
 
 /// <summary>The balancer placed <paramref name="Requests"/> on the rank at the policy call that ended
-/// step <paramref name="Step"/>; they decode from the next tick on.</summary>
-public sealed record AdmitRequests(int Rank, int Step, ImmutableArray<RankRequest> Requests) : IRankCommand;
+/// step <paramref name="Step"/>; they decode from the next tick on. With arrival binding the rank keeps its own queue
+/// instead: <see cref="Enqueue"/> joins its back and it admits <see cref="FromQueue"/> requests from its front.</summary>
+public sealed record AdmitRequests(int Rank, int Step, ImmutableArray<RankRequest> Requests) : IRankCommand
+{
+    /// <summary>Arrival binding: requests bound to this rank since its last tick, to the back of its queue (in order).</summary>
+    public ImmutableArray<RankRequest> Enqueue { get; init; } = ImmutableArray<RankRequest>.Empty;
+
+    /// <summary>Arrival binding: how many requests the rank admits from the front of its queue, after the enqueue (the
+    /// balancer's loop computed the same FIFO admission, while the rank has free slots).</summary>
+    public int FromQueue { get; init; }
+}
 
 /// <summary>
 /// Decode step <paramref name="Step"/>, first admitting <paramref name="Admit"/>: the requests placed on the rank at
@@ -36,6 +45,12 @@ public sealed record Tick(int Rank, int Step, long AdmittedThrough, ImmutableArr
     /// <summary>The rank entity incarnation the barrier last heard from (0: none yet). A rank whose own differs is a
     /// replacement: the one it replaces was lost with its host, and with it the requests it was decoding.</summary>
     public long Incarnation { get; init; }
+
+    /// <summary>Arrival binding: requests bound to this rank since its last tick, to the back of its own queue.</summary>
+    public ImmutableArray<RankRequest> Enqueue { get; init; } = ImmutableArray<RankRequest>.Empty;
+
+    /// <summary>Arrival binding: how many requests the rank admits from the front of its queue before it steps.</summary>
+    public int FromQueue { get; init; }
 
     /// <summary>The boundary the admissions were made at: the step before this one.</summary>
     public int AdmissionStep => Step - 1;

@@ -172,18 +172,23 @@ public static class MessageCodec
 
     private static void WriteAdmit(BinaryWriter w, AdmitRequests m)
     {
-        w.Write(m.Rank); w.Write(m.Step); WriteRequests(w, m.Requests);
+        w.Write(m.Rank); w.Write(m.Step); WriteRequests(w, m.Requests); WriteRequests(w, m.Enqueue); w.Write(m.FromQueue);
     }
 
-    private static AdmitRequests ReadAdmit(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), ReadRequests(r));
+    private static AdmitRequests ReadAdmit(BinaryReader r) =>
+        new(r.ReadInt32(), r.ReadInt32(), ReadRequests(r)) { Enqueue = ReadRequests(r), FromQueue = r.ReadInt32() };
 
     private static void WriteTick(BinaryWriter w, Tick m)
     {
         w.Write(m.Rank); w.Write(m.Step); w.Write(m.AdmittedThrough); WriteRequests(w, m.Admit); w.Write(m.Epoch); w.Write(m.Incarnation);
+        WriteRequests(w, m.Enqueue); w.Write(m.FromQueue);
     }
 
     private static Tick ReadTick(BinaryReader r) =>
-        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r)) { Epoch = r.ReadInt64(), Incarnation = r.ReadInt64() };
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r))
+        {
+            Epoch = r.ReadInt64(), Incarnation = r.ReadInt64(), Enqueue = ReadRequests(r), FromQueue = r.ReadInt32(),
+        };
 
     private static void WriteStepFailed(BinaryWriter w, RankStepFailed m)
     {

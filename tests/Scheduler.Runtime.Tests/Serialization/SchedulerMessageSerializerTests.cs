@@ -18,6 +18,8 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         new Tick(31, 3266, 20000),
         new Tick(2, 7, 40, [new RankRequest(12, 300, 9)]),
         new Tick(2, 8, 41, [new RankRequest(13, 300, 9, "req-ü", 11)]),
+        new Tick(2, 9, 43) { Enqueue = [new RankRequest(14, 30, 2, "q", 2), new RankRequest(15, 31, 3)], FromQueue = 2 },
+        new AdmitRequests(3, 18, []) { Enqueue = [new RankRequest(16, 5, 1, "e")], FromQueue = 1 },
         new ListActive(5, 1_764_000_000_000),
         new ActiveListed(5, 1_764_000_000_000, [new ActiveSequence(3, "a-0", 100, 10, 12, 4), new ActiveSequence(9, "", 1, 2, 0, 1)]),
         new ActiveListed(6, 1, []),
@@ -108,8 +110,9 @@ public sealed class MessageCodecTests
         var bytes = MessageCodec.Encode(Sample);
         Assert.Equal(MessageCodec.Format, bytes[0]);
         // Rank, step, admitted-through, count, one request: 4 + 4 + 8 + 4 + (8 + 4 + 4 + 1 + 4: serial, lengths, an empty
-        // key's length byte, predicted output), epoch and incarnation 8 + 8, after the format byte.
-        Assert.Equal(1 + 41 + 16, bytes.Length);
+        // key's length byte, predicted output), epoch and incarnation 8 + 8, an empty enqueue and its from-queue count 4 + 4,
+        // after the format byte.
+        Assert.Equal(1 + 41 + 16 + 8, bytes.Length);
     }
 
     [Fact]
