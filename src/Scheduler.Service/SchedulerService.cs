@@ -13,6 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Model;
 using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
 using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Engines;
@@ -30,7 +31,9 @@ public sealed record ServiceLaunch
     public required ServiceSettings Settings { get; init; }
     public required Config Config { get; init; }
     public required RuntimeSettings Runtime { get; init; }
-    public required IPlacementPolicy Policy { get; init; }
+    /// <summary>The placement policy (pool binding) or the arrival router (arrival binding): exactly one is set.</summary>
+    public IPlacementPolicy? Policy { get; init; }
+    public IArrivalRouter? Router { get; init; }
     public required IDecodeEngineFactory Engines { get; init; }
     /// <summary>This node's roles and place in the cluster (default: all roles, a cluster of one on loopback).</summary>
     public ClusterNodeSettings Node { get; init; } = ClusterNodeSettings.SingleNode;
@@ -118,13 +121,14 @@ public static class SchedulerService
             var outcome = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
             var monitor = system.ActorOf(RunMonitor.Props(outcome, null), "monitor");
             var setup = new BalancerSetup(shape, launch.Policy, ArrivalMode.Live, launch.Runtime.Balancer with { ProgressEverySteps = 0 },
-                launch.Engines.MaxSequenceTokens, observer);
+                launch.Engines.MaxSequenceTokens, observer) { Router = launch.Router };
             var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, source, results,
                 launch.DeadLetters, launch.Runtime.Ingress, monitor, singleton: !launch.Node.IsClusterOfOne);
             readiness.Serving();
             // Figures count from here: startup (forming the cluster, starting the ranks) is not service time.
             clock.Restart();
-            log.WriteLine($"serve: {source.Name} → {results.Name}; G={s.Ranks} B={s.Batch}, policy {launch.Policy.Name}, " +
+            log.WriteLine($"serve: {source.Name} → {results.Name}; G={s.Ranks} B={s.Batch}, " +
+                          (launch.Router is { } router ? $"router {router.Name} (arrival binding), " : $"policy {launch.Policy?.Name}, ") +
                           $"engine {launch.Engines.Kind}{(launch.Engines.Kind == DecodeEngines.CostModelKind ? $" ×{s.TimeScale.ToString(CultureInfo.InvariantCulture)}" : "")}");
 
             var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock);

@@ -23,6 +23,7 @@ public sealed class ServiceMetrics : IServiceObserver
     private readonly Histogram _queued, _ttft, _e2e, _stepSeconds, _decisionSeconds;
     private readonly Gauge.Child[] _loadByRank;
     private readonly Gauge.Child[] _activeByRank;
+    private readonly Gauge.Child[] _queuedByRank;
     private long _lastRankUpdate;
     private double _idleSum, _rankTimeSum;
 
@@ -63,6 +64,8 @@ public sealed class ServiceMetrics : IServiceObserver
         _ranksTotal = f.CreateGauge("scheduler_ranks", "Ranks configured (G).");
         _rankLoad = f.CreateGauge("scheduler_rank_load_tokens", "KV tokens a rank holds (L_g) after the latest step.", ["rank"]);
         _rankActive = f.CreateGauge("scheduler_rank_active_requests", "Requests decoding on a rank after the latest step.", ["rank"]);
+        var rankQueued = f.CreateGauge("scheduler_rank_queued_requests",
+            "Requests waiting in a rank's own queue after the latest step (arrival binding; with a central pool they wait in scheduler_requests_waiting and this stays 0).", ["rank"]);
         _queued = f.CreateHistogram("scheduler_request_queued_seconds", "Seconds from a request's arrival to its admission on a rank.", new HistogramConfiguration { Buckets = LatencyBuckets });
         _ttft = f.CreateHistogram("scheduler_request_ttft_seconds", "Seconds from a request's arrival to its first token.", new HistogramConfiguration { Buckets = LatencyBuckets });
         _e2e = f.CreateHistogram("scheduler_request_e2e_seconds", "Seconds from a request's arrival to its last token.", new HistogramConfiguration { Buckets = LatencyBuckets });
@@ -71,13 +74,16 @@ public sealed class ServiceMetrics : IServiceObserver
         _ranksTotal.Set(ranks);
         _loadByRank = new Gauge.Child[ranks];
         _activeByRank = new Gauge.Child[ranks];
+        _queuedByRank = new Gauge.Child[ranks];
         for (var g = 0; g < ranks; g++)
         {
             var label = g.ToString(System.Globalization.CultureInfo.InvariantCulture);
             _loadByRank[g] = _rankLoad.WithLabels(label);
             _activeByRank[g] = _rankActive.WithLabels(label);
+            _queuedByRank[g] = rankQueued.WithLabels(label);
             _loadByRank[g].Set(0);
             _activeByRank[g].Set(0);
+            _queuedByRank[g].Set(0);
         }
         // Failure reasons the service knows, so a scrape shows them at zero before the first failure.
         foreach (var reason in new[] { "context", "shutdown" }) _failed.WithLabels(reason);
@@ -131,6 +137,7 @@ public sealed class ServiceMetrics : IServiceObserver
         {
             _loadByRank[g].Set(step.Loads[g]);
             _activeByRank[g].Set(step.Active[g]);
+            if (g < step.Queued.Length) _queuedByRank[g].Set(step.Queued[g]);
         }
     }
 

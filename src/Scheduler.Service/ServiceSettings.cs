@@ -1,3 +1,4 @@
+using Scheduler.Core.Model;
 using System.Globalization;
 using Akka.Configuration;
 using Scheduler.Runtime.Hosting;
@@ -43,6 +44,10 @@ public sealed record ServiceSettings(
 {
     public const string Section = "scheduler.service";
 
+    /// <summary>When a request is tied to a rank: pooled until a policy places it (the paper's setting), or routed to a
+    /// rank's own queue on arrival (vLLM, SGLang, TensorRT-LLM), by the policy's arrival form.</summary>
+    public BindingMode Binding { get; init; } = BindingMode.Pool;
+
     public static ServiceSettings FromConfig(Config root)
     {
         var c = new ConfigValues(root, Section);
@@ -69,6 +74,16 @@ public sealed record ServiceSettings(
             DrainTimeout: c.Duration("drain-timeout"),
             ProgressInterval: c.OptionalDuration("progress-interval"),
             MetricsSnapshot: NullIfEmpty(c.String("metrics-snapshot")));
+        var binding = c.String("binding");
+        settings = settings with
+        {
+            Binding = binding switch
+            {
+                "pool" => BindingMode.Pool,
+                "arrival" => BindingMode.Arrival,
+                _ => throw c.Invalid("binding", binding, "must be pool or arrival"),
+            },
+        };
         return settings.Validated(c.Invalid);
     }
 

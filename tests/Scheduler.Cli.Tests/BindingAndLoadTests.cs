@@ -133,6 +133,22 @@ public sealed class BindingAndLoadTests : IDisposable
     }
 
     [Fact]
+    public void Run_at_an_offered_load_replays_the_arrivals_simulate_rescales_and_a_streamed_file_is_refused()
+    {
+        string[] common = ["--trace", Timed, "--arrivals", "trace", "--ranks", "4", "--batch", "8", "--binding", "arrival",
+            "--policy", "sglang-tokens", "--load", "1.2", "--format", "json"];
+
+        var run = CliRun.Of(["run", .. common]);
+        var simulate = CliRun.Of(["simulate", .. common]);
+
+        Assert.Contains("load 1.2 of capacity", run.Stderr);
+        foreach (var key in new[] { "makespan", "avg_imbalance", "queue_delay_p99" })
+            Assert.Equal(Json(simulate)[0].GetProperty(key).GetDouble(), Json(run)[0].GetProperty(key).GetDouble(), 9);
+        var streamed = OneErrorLine(CliRun.Of("run", "--requests", CliRun.RepoFile("data/fixtures/burst-n20000-seed7.requests.csv"), "--load", "0.8"));
+        Assert.Contains("--load needs the input read whole", streamed);
+    }
+
+    [Fact]
     public void Compare_with_arrival_binding_runs_the_routers_over_its_matrix()
     {
         var run = CliRun.Of("compare", "--shapes", "chat", "--ranks", "4", "--batch", "8", "--seeds", "1", "--requests-per-slot", "2",

@@ -22,7 +22,7 @@ public sealed class RunCommand : SchedulerCommand
     public const int DefaultCount = 4000;
     public const double DefaultRateScale = 100;
 
-    private readonly WorkloadOptions _input = new(new WorkloadDefaults(DefaultTrace, DefaultCount, ArrivalMode.Trace, DefaultRateScale), streamRequestFile: true);
+    private readonly WorkloadOptions _input = new(new WorkloadDefaults(DefaultTrace, DefaultCount, ArrivalMode.Trace, DefaultRateScale), streamRequestFile: true, offeredLoad: true);
     private readonly ClusterShapeOptions _shape = new(DefaultRanks, DefaultBatch, maxRanks: 100_000, ranksNote: ", one sharded rank actor each");
     private readonly PolicyOptions _policies = new(DefaultPolicies, "comma-separated policies, each run on its own actor system");
     private readonly Option<Choice<string>> _engine = CliOption.Choice("--engine",
@@ -85,6 +85,9 @@ public sealed class RunCommand : SchedulerCommand
         var config = _config.Read(parse);
         var defaults = _policies.ReadDefaults(parse, config is null ? null : RuntimeConfig.Load(config));
         var cost = _cost.Read(parse, shape.BatchSize, config);
+        if (input.Load is not null && input.Workload is null)
+            throw new UsageException("--load needs the input read whole to compute its rate (--trace, or --requests with --count)");
+        input = input.AtOfferedLoad(shape, cost);
         var plainBaseline = parse.GetValue(_plainBaseline);
         var format = parse.GetValue(_format).Value;
         var outDir = parse.GetValue(_out);

@@ -1,3 +1,4 @@
+using Scheduler.Core.Model;
 using System.CommandLine;
 using System.Globalization;
 using Scheduler.Cli.CommandLine;
@@ -38,6 +39,10 @@ public sealed class ServeCommand : SchedulerCommand
             var name = PolicySpec.Parse(spec).Name;
             if (!PolicyCatalog.Names.Contains(name)) throw new FormatException($"unknown policy '{spec}'; known: {string.Join(", ", PolicyCatalog.Names)}");
         });
+    private readonly Option<Choice<BindingMode>?> _binding = CliOption.OptionalChoice("--binding",
+        $"when a request is tied to a rank (default {Defaults.Binding.ToString().ToLowerInvariant()}): pool, placed from the balancer's pool by the policy; " +
+        "arrival, routed on arrival to a rank's own queue by the policy's arrival form (see simulate --help)", "MODE",
+        ("pool", BindingMode.Pool), ("arrival", BindingMode.Arrival));
     private readonly Option<Choice<string>?> _engine = CliOption.OptionalChoice("--engine",
         $"how ranks decode (default {Defaults.Engine})", "ENGINE", ("cost-model", "cost-model"), ("torch", "torch"));
     private readonly Option<string> _timeScale = CliOption.Text("--time-scale",
@@ -81,7 +86,7 @@ public sealed class ServeCommand : SchedulerCommand
     public ServeCommand() : base("serve",
         "run the scheduler as a long-running service: requests from a stream, one result each, health and Prometheus metrics over HTTP")
     {
-        foreach (var option in new Option[] { _source, _results, _deadLetters, _ranks, _batch, _policy, _engine, _timeScale, _http,
+        foreach (var option in new Option[] { _source, _results, _deadLetters, _ranks, _batch, _policy, _binding, _engine, _timeScale, _http,
                      _exitWhenIdle, _drainTimeout, _progressInterval, _metricsSnapshot, _prefill,
                      _roles, _host, _port, _seedNodes, _localRanks, _insecure })
             Options.Add(option);
@@ -107,7 +112,10 @@ public sealed class ServeCommand : SchedulerCommand
         var config = RuntimeConfig.Load(configPath);
         var settings = Overridden(ServiceSettings.FromConfig(config), parse);
         var runtime = RuntimeSettings.FromConfig(config);
-        var policy = PolicyOptions.CreatePolicy(PolicySpec.Parse(settings.Policy), new PolicyDefaults { Configured = PolicyConfigSection.Read(config) });
+        var policyDefaults = new PolicyDefaults { Configured = PolicyConfigSection.Read(config) };
+        var arrival = settings.Binding == BindingMode.Arrival;
+        var policy = arrival ? null : PolicyOptions.CreatePolicy(PolicySpec.Parse(settings.Policy), policyDefaults);
+        var router = arrival ? BindingOption.CreateRouter(PolicySpec.Parse(settings.Policy), new PolicyDefaults()) : null;
         var engines = settings.Engine == DecodeEngines.TorchKind
             ? EngineFactories.Torch(parse.GetValue(_prefill).Value)
             : new CostModelEngineFactory(_cost.Read(parse, settings.Batch, configPath), settings.Batch, settings.TimeScale);
@@ -124,6 +132,7 @@ public sealed class ServeCommand : SchedulerCommand
             Config = config,
             Runtime = runtime,
             Policy = policy,
+            Router = router,
             Engines = engines,
             Node = node,
             EndpointEvents = endpointEvents,
@@ -166,6 +175,7 @@ public sealed class ServeCommand : SchedulerCommand
             Ranks = parse.GetValue(_ranks) ?? s.Ranks,
             Batch = parse.GetValue(_batch) ?? s.Batch,
             Policy = Given(_policy) ?? s.Policy,
+            Binding = parse.GetValue(_binding)?.Value ?? s.Binding,
             Engine = parse.GetValue(_engine)?.Value ?? s.Engine,
             TimeScale = Given(_timeScale) is { } ts ? ParseNonNegative(ts) : s.TimeScale,
             Http = Given(_http) is { } http ? HttpEndpoint.Parse(http) : s.Http,

@@ -77,7 +77,7 @@ public sealed class WorkloadOptions : IOptionGroup
         if (_streamRequestFile && requests is not null && count is null)
         {
             if (!File.Exists(requests)) throw new UsageException($"--requests {requests}: no such file");
-            return new WorkloadInput(null, arrivals, requests) { StreamedFile = requests, RateScale = rateScale };
+            return new WorkloadInput(null, arrivals, requests) { StreamedFile = requests, RateScale = rateScale, Load = load };
         }
 
         Workload workload;

@@ -102,6 +102,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
     private readonly long[] _admittedThrough;
     private readonly List<RankRequest>?[] _perRank;
     private readonly int[] _rankQueueHeld;
+    private readonly int[] _queueLengths;
     private readonly Dictionary<int, List<FinishedRequest>> _finishedByIngress = [];
     private BalancerPhase _phase = BalancerPhase.Placing;
     private IActorRef? _awaitingAck;
@@ -148,6 +149,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         _admittedThrough = new long[setup.Shape.Ranks];
         _perRank = new List<RankRequest>?[setup.Shape.Ranks];
         _rankQueueHeld = new int[setup.Shape.Ranks];
+        _queueLengths = new int[setup.Shape.Ranks];
         // A live balancer with an epoch may be replacing a lost one: it first adopts what the ranks still decode.
         if (setup.Live && setup.Epoch != 0)
         {
@@ -378,7 +380,7 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         SendResults(finished);
         var step = _loop.LastStep;
         _observer.StepCompleted(new StepObservation(step.Step, wall, passed.Duration, passed.BarrierIdleSeconds, step.Imbalance,
-            activeBefore, State.WaitingCount + State.PendingCount, State.Loads, State.ActiveCounts));
+            activeBefore, State.WaitingCount + State.PendingCount, State.Loads, State.ActiveCounts, QueueLengths()));
         if (_setup.Settings.ProgressEverySteps > 0 && step.Step % _setup.Settings.ProgressEverySteps == 0) _monitor.Tell(Progress());
     }
 
@@ -525,6 +527,14 @@ public sealed class BalancerActor : UntypedActor, IWithTimers, IWithUnboundedSta
         // The admissions travel with the ticks: one message per rank and step.
         _barrier.Tell(new BeginStep(_loop.RunningStep, [.. _admittedThrough], admissions), Self);
         _phase = BalancerPhase.AwaitingBarrier;
+    }
+
+    /// <summary>Each rank's own queue length (arrival binding), for the step's observers; empty with a central pool.</summary>
+    private ReadOnlySpan<int> QueueLengths()
+    {
+        if (State.Binding != BindingMode.Arrival) return ReadOnlySpan<int>.Empty;
+        for (var g = 0; g < _queueLengths.Length; g++) _queueLengths[g] = State.BoundCount(g);
+        return _queueLengths;
     }
 
     private RankRequest RankRequestOf(int slot) =>

@@ -4,7 +4,7 @@ namespace Scheduler.Runtime.Observability;
 /// the ranks' summed wait Σ(T − t_g), the imbalance the paper measures, and the loads and counts after it.</summary>
 public readonly ref struct StepObservation(
     int step, double wallSeconds, double computeSeconds, double barrierIdleSeconds, long imbalance, int tokens,
-    int waiting, ReadOnlySpan<long> loads, ReadOnlySpan<int> active)
+    int waiting, ReadOnlySpan<long> loads, ReadOnlySpan<int> active, ReadOnlySpan<int> queued = default)
 {
     public int Step { get; } = step;
     public double WallSeconds { get; } = wallSeconds;
@@ -20,6 +20,9 @@ public readonly ref struct StepObservation(
 
     public ReadOnlySpan<long> Loads { get; } = loads;
     public ReadOnlySpan<int> Active { get; } = active;
+
+    /// <summary>Requests waiting in each rank's own queue (arrival binding; empty with a central pool).</summary>
+    public ReadOnlySpan<int> Queued { get; } = queued;
 }
 
 /// <summary>
