@@ -27,6 +27,8 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     private readonly int[][] _reached = new int[Buckets + 1][];
     private readonly double[][] _survival = new double[Buckets][];
     private readonly int[] _survivalLength = new int[Buckets];
+    // Per bucket and age a, the median residual life: the first h ≥ 1 with S(a + h) ≤ S(a)/2 (Unknown if the data end first).
+    private readonly int[][] _medianResidual = new int[Buckets][];
     private readonly int[] _observations = new int[Buckets];
     private int _refreshCursor;
 
@@ -50,7 +52,11 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             _deaths[b] = new int[_capacity + 1];
             _reached[b] = new int[_capacity + 1];
         }
-        for (var b = 0; b < Buckets; b++) _survival[b] = [1.0];
+        for (var b = 0; b < Buckets; b++)
+        {
+            _survival[b] = [1.0];
+            _medianResidual[b] = [IOutputPredictor.Unknown];
+        }
         Array.Fill(_survivalLength, 1);
     }
 
@@ -194,6 +200,31 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             s[x] = survival;
         }
         _survivalLength[bucket] = length;
+        RefreshMedianResidual(bucket, s, length);
+    }
+
+    /// <summary>Two pointers: S never rises, so as a grows the target S(a)/2 falls and its first crossing never moves back.</summary>
+    private void RefreshMedianResidual(int bucket, double[] s, int length)
+    {
+        if (_medianResidual[bucket].Length < length) _medianResidual[bucket] = new int[Math.Max(length, 2 * _medianResidual[bucket].Length)];
+        var median = _medianResidual[bucket];
+        var x = 1;
+        for (var a = 0; a < length; a++)
+        {
+            if (x <= a) x = a + 1;
+            var target = 0.5 * s[a];
+            while (x < length && s[x] > target) x++;
+            median[a] = x < length ? x - a : IOutputPredictor.Unknown;
+        }
+    }
+
+    /// <summary>The median of o − gen given o &gt; gen, from the request's bucket curve; Unknown past the data
+    /// (nothing seen lived that long, or too few finished yet to say when half of them end).</summary>
+    public int PredictedRemaining(ClusterView state, int requestId)
+    {
+        var bucket = BucketOf(state.PromptTokens(requestId));
+        var age = state.Generated(requestId);
+        return age < _survivalLength[bucket] ? _medianResidual[bucket][age] : IOutputPredictor.Unknown;
     }
 
     /// <summary>P(o &gt; x) for a request of bucket b (flat beyond the ages seen so far).</summary>
