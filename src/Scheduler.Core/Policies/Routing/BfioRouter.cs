@@ -5,31 +5,43 @@ namespace Scheduler.Core.Policies.Routing;
 
 /// <summary>
 /// BF-IO's principle applied where production systems decide, at arrival: each request goes to the rank where it adds
-/// the least predicted imbalance over the next H steps. Each rank's future is simulated as the rank will run it — its
-/// active requests leave after their predicted remaining lengths, its queued requests enter FIFO as slots free, and
-/// every request in a batch grows one token per step (drift) — giving a projected load L_g(t) and the step τ_g at which
-/// a request queued now would start there. Placing the request (s, ô) on g adds s + (t − τ_g) to L_g(t) for
-/// τ_g ≤ t &lt; τ_g + ô, and changes the imbalance G·max − ΣL of row t by G·(rise of the envelope) − (the mass added).
-/// The router picks the rank with the least change summed over the horizon, then the earliest start, then the least
-/// projected load, then the lowest index.
+/// the least predicted imbalance over its stay. Each rank's future is simulated as the rank will run it — its active
+/// requests leave after their predicted remaining lengths, its queued requests enter FIFO as slots free, and every
+/// request in a batch grows one token per step (drift) — giving a projected load L_g(t) and the step τ_g at which a
+/// request queued now would start there. Placing the request (s, ô) on g adds s + (t − τ_g) to L_g(t) for
+/// τ_g ≤ t &lt; τ_g + ô, and changes row t's imbalance G·max − ΣL by G·(its rise above the envelope max_h L_h(t)) −
+/// (the mass added). Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
+/// router picks the least change over the request's life, then the earliest start, then the least projected load,
+/// then the lowest index.
 /// </summary>
 /// <remarks>
-/// Why this objective covers TTFT too: the mass term rewards starting early (a request that waits adds no mass to the
-/// rows it waits through, so fills no valley there), and a rank with room now beats an equal one where it would queue.
-/// Where the request starts beyond the horizon on every rank all scores are 0 and it goes where it starts soonest.
-/// Cost: a rank's projection (O(active + queued · log B + rows)) is recomputed only when its state changed — a step
-/// passed, or the rank admitted, released or was restarted — detected from a signature of its load and counts; a
-/// request bound here updates its rank in place. A decision is then O(G · rows) with no allocation.
+/// TTFT: the start guard keeps a request from queueing behind a full rank for a better fit while another could start
+/// it sooner; at loads below 1 that is what keeps its TTFT p99 at a step or two. Horizon: rows are t = τ_min + k·H/32
+/// (nothing before the earliest start bears on the choice); the change is the mean over the rows of the request's life
+/// that fall inside the horizon, times its length, so a rank where less of its life is visible does not look cheaper.
+/// Cost: a rank's projection (O(active + queued · log B + rows)) is rebuilt once per step, and in between only when
+/// its state changed otherwise (admitted, released, restarted), detected from a signature of its load and counts; a
+/// request bound here updates its rank in place. A decision is then O(G · rows), with no allocation.
 /// </remarks>
 public sealed class BfioRouter : IArrivalRouter
 {
-    /// <summary>Lookahead in steps: a few typical request lifetimes of chat traffic, so a request's stay counts whole.</summary>
-    public const int DefaultHorizon = 256;
+    /// <summary>
+    /// Lookahead in steps from the earliest start: long enough to hold the whole stay of nearly every request (and a
+    /// queue's worth of waiting), so the score is what the request adds over its life, not over a prefix of it. With 32
+    /// rows, a request shorter than their spacing is judged on the row it starts in. Measured on the generated shapes
+    /// with timed arrivals (imbalance as a geometric mean of times the best production router's, G = 8 / G = 32, oracle):
+    /// H = 256 0.99 / –, 1024 0.93 / 0.85, 2048 0.92 / 0.78, 4096 0.86 / 0.75; the online predictor 1.00 / 0.78 at 1024,
+    /// 1.02 / 0.79 at 2048 and – / 0.85 at 4096 (it overshoots on long generations there), hence 2048.
+    /// </summary>
+    public const int DefaultHorizon = 2048;
 
     /// <summary>Rows evaluated over the horizon, evenly spaced (each stands for the steps up to the next).</summary>
     public const int DefaultRows = 32;
 
-    /// <summary>A request may start up to this share later than its earliest possible start (none when a rank has room now).</summary>
+    /// <summary>
+    /// A request may start up to this share later than its earliest possible start, for a better rank; never later when
+    /// some rank has room now (earliest = 0), since at loads below 1 a TTFT p99 of a step or two is what routers achieve.
+    /// </summary>
     public const double DefaultStartSlack = 0.5;
 
     // Far enough that τ + ô never overflows and compares past any horizon.
@@ -44,6 +56,8 @@ public sealed class BfioRouter : IArrivalRouter
     private int _ranks;
     private int _batch;
     private int _lastStep = -1;
+    // The step row 0 stands for (rows are t_k = base + k·stride): the earliest start over ranks at the step's first call.
+    private long _base;
     // Per rank: the signature its projection was built for (load, active, queued, queued prompt tokens).
     private long[] _sigLoad = [];
     private int[] _sigActive = [];
@@ -86,7 +100,11 @@ public sealed class BfioRouter : IArrivalRouter
         {
             _lastStep = state.Step;
             _predictor.BeginCall(state);
-            for (var g = 0; g < _ranks; g++) Project(state, g);
+            // The rows start where the request could first start anywhere: rows before it bear on no rank's choice.
+            var first = int.MaxValue;
+            for (var g = 0; g < _ranks; g++) first = Math.Min(first, SimulateSlots(state, g, rows: false));
+            _base = first >= Never ? 0 : first;
+            for (var g = 0; g < _ranks; g++) SimulateSlots(state, g, rows: true);
             RebuildEnvelope();
         }
         else
@@ -95,7 +113,7 @@ public sealed class BfioRouter : IArrivalRouter
             for (var g = 0; g < _ranks; g++)
             {
                 if (SignatureHolds(state, g)) continue;
-                Project(state, g);
+                SimulateSlots(state, g, rows: true);
                 changed = true;
             }
             if (changed) RebuildEnvelope();
@@ -136,23 +154,33 @@ public sealed class BfioRouter : IArrivalRouter
 
     public void OnReleased(ClusterView state, int slot) => _predictor.OnReleased(state, slot);
 
-    /// <summary>Σ over rows of the change in G·max − ΣL if the request (s, ô) starts on <paramref name="rank"/> at
-    /// <paramref name="start"/>.</summary>
+    /// <summary>
+    /// The change in Σ_t (G·max − ΣL) over the request's life if the request (s, ô) starts on <paramref name="rank"/> at
+    /// <paramref name="start"/>: the mean change over the rows of its life inside the horizon, times its length. Summing
+    /// only the rows inside would favour a rank where less of its life fits in the horizon (a later start), whatever
+    /// that rank's loads; a request shorter than a row's spacing is read on the row it starts in. Infinite where its
+    /// start lies beyond the horizon: nothing is known there (the caller then goes by start and load).
+    /// </summary>
     private double Score(int rank, int prompt, int start, int output)
     {
-        var end = (long)start + output;
-        var first = (start + _stride - 1) / _stride;
-        var last = (int)Math.Min(_rowCount, (end + _stride - 1) / _stride);
+        var offset = start - _base;
+        if (offset >= (long)_rowCount * _stride) return double.PositiveInfinity;
+        RowRange(start, (long)start + output, out var first, out var last);
+        if (last == first)
+        {
+            first = (int)Math.Max(0, offset / _stride);
+            last = first + 1;
+        }
         var row = rank * _rowCount;
         var g = (double)_ranks;
-        var score = 0.0;
+        var sum = 0.0;
         for (var k = first; k < last; k++)
         {
-            var added = prompt + (double)(k * _stride - start);
+            var added = prompt + (double)Math.Max(0, RowTime(k) - start);
             var rise = _projection[row + k] + added - _envelope[k];
-            score += (rise > 0 ? g * rise : 0.0) - added;
+            sum += (rise > 0 ? g * rise : 0.0) - added;
         }
-        return score * _stride;
+        return sum / (last - first) * Math.Min(output, (long)_rowCount * _stride);
     }
 
     /// <summary>Bind the request to <paramref name="rank"/> in the cached view: it takes the earliest free slot
@@ -163,13 +191,11 @@ public sealed class BfioRouter : IArrivalRouter
         var start = heap[0];
         heap[0] = (int)Math.Min(Never, (long)start + output);
         SiftDown(heap);
-        var end = (long)start + output;
-        var first = (start + _stride - 1) / _stride;
-        var last = (int)Math.Min(_rowCount, (end + _stride - 1) / _stride);
+        RowRange(start, (long)start + output, out var first, out var last);
         var row = rank * _rowCount;
         for (var k = first; k < last; k++)
         {
-            var added = prompt + (double)(k * _stride - start);
+            var added = prompt + (double)(RowTime(k) - start);
             var load = _projection[row + k] += added;
             _projectedTotal[rank] += added;
             if (load > _envelope[k]) _envelope[k] = load;
@@ -178,20 +204,26 @@ public sealed class BfioRouter : IArrivalRouter
         _sigPrompt[rank] += prompt;
     }
 
-    /// <summary>Rebuild <paramref name="rank"/>'s slot heap and projection from the state, FIFO as the rank admits.</summary>
-    private void Project(ClusterView state, int rank)
+    /// <summary>
+    /// Rebuild <paramref name="rank"/>'s slot heap from the state, FIFO as the rank admits: its active requests hold their
+    /// slots for their predicted remaining lengths, each queued request takes the slot that frees first. With
+    /// <paramref name="rows"/>, also its projected load on the rows. Returns when a request queued now would start there.
+    /// </summary>
+    private int SimulateSlots(ClusterView state, int rank, bool rows)
     {
-        var rows = _rowCount;
-        var baseDiff = _baseDiff.AsSpan(0, rows + 1);
-        var countDiff = _countDiff.AsSpan(0, rows + 1);
-        baseDiff.Clear();
-        countDiff.Clear();
+        var baseDiff = _baseDiff.AsSpan(0, _rowCount + 1);
+        var countDiff = _countDiff.AsSpan(0, _rowCount + 1);
+        if (rows)
+        {
+            baseDiff.Clear();
+            countDiff.Clear();
+        }
         var heap = _slotFree.AsSpan(rank * _batch, _batch);
         var n = 0;
         foreach (var id in state.ActiveRequests(rank))
         {
             var remaining = Clamp(_predictor.PredictedRemaining(state, id));
-            AddLife(baseDiff, countDiff, state.PromptTokens(id) + state.Generated(id), 0, remaining);
+            if (rows) AddLife(baseDiff, countDiff, state.PromptTokens(id) + state.Generated(id), 0, remaining);
             heap[n++] = remaining;
         }
         for (; n < _batch; n++) heap[n] = 0;
@@ -201,20 +233,21 @@ public sealed class BfioRouter : IArrivalRouter
             var start = heap[0];
             if (start >= Never) break; // every slot is held past anything the predictor can tell
             var output = Clamp(_predictor.PredictedRemaining(state, id));
-            AddLife(baseDiff, countDiff, state.PromptTokens(id) - (double)start, start, output);
+            if (rows) AddLife(baseDiff, countDiff, state.PromptTokens(id) - (double)start, start, output);
             heap[0] = (int)Math.Min(Never, (long)start + output);
             SiftDown(heap);
         }
+        if (!rows) return heap[0];
 
-        var row = rank * rows;
+        var row = rank * _rowCount;
         double constant = 0;
         var count = 0;
         var total = 0.0;
-        for (var k = 0; k < rows; k++)
+        for (var k = 0; k < _rowCount; k++)
         {
             constant += baseDiff[k];
             count += countDiff[k];
-            var load = constant + (double)count * (k * _stride);
+            var load = constant + (double)count * RowTime(k);
             _projection[row + k] = load;
             total += load;
         }
@@ -223,20 +256,29 @@ public sealed class BfioRouter : IArrivalRouter
         _sigActive[rank] = state.ActiveCount(rank);
         _sigBound[rank] = state.BoundCount(rank);
         _sigPrompt[rank] = state.BoundPromptTokens(rank);
+        return heap[0];
     }
 
     /// <summary>A request holding <paramref name="intercept"/> + t tokens for start ≤ t &lt; start + length, on the rows.</summary>
     private void AddLife(Span<double> baseDiff, Span<int> countDiff, double intercept, int start, int length)
     {
-        var first = (start + _stride - 1) / _stride;
-        if (first >= _rowCount) return;
-        var end = (long)start + length;
-        var last = (int)Math.Min(_rowCount, (end + _stride - 1) / _stride);
+        RowRange(start, (long)start + length, out var first, out var last);
         if (last <= first) return;
         baseDiff[first] += intercept;
         baseDiff[last] -= intercept;
         countDiff[first]++;
         countDiff[last]--;
+    }
+
+    /// <summary>The step row <paramref name="k"/> stands for.</summary>
+    private long RowTime(int k) => _base + (long)k * _stride;
+
+    /// <summary>The rows k with <paramref name="from"/> ≤ t_k &lt; <paramref name="to"/>: [first, last).</summary>
+    private void RowRange(long from, long to, out int first, out int last)
+    {
+        first = from <= _base ? 0 : (int)Math.Min(_rowCount, (from - _base + _stride - 1) / _stride);
+        last = to <= _base ? 0 : (int)Math.Min(_rowCount, (to - _base + _stride - 1) / _stride);
+        if (last < first) last = first;
     }
 
     private bool SignatureHolds(ClusterView state, int g) =>
