@@ -98,13 +98,15 @@ public sealed class BfioRouter : IArrivalRouter
         EnsureSized(state);
         if (state.Step != _lastStep)
         {
+            // The rows start where a request could first start anywhere (rows before it bear on no rank's choice): read
+            // from the slot heaps of the last rebuild, each slot that many steps nearer now; one pass per step, not two.
+            var elapsed = _lastStep < 0 ? int.MaxValue : state.Step - _lastStep;
+            var first = long.MaxValue;
+            for (var g = 0; g < _ranks; g++) first = Math.Min(first, _slotFree[g * _batch]);
+            _base = _lastStep < 0 || first >= Never ? 0 : Math.Max(0, first - elapsed);
             _lastStep = state.Step;
             _predictor.BeginCall(state);
-            // The rows start where the request could first start anywhere: rows before it bear on no rank's choice.
-            var first = int.MaxValue;
-            for (var g = 0; g < _ranks; g++) first = Math.Min(first, SimulateSlots(state, g, rows: false));
-            _base = first >= Never ? 0 : first;
-            for (var g = 0; g < _ranks; g++) SimulateSlots(state, g, rows: true);
+            for (var g = 0; g < _ranks; g++) SimulateSlots(state, g);
             RebuildEnvelope();
         }
         else
@@ -113,7 +115,7 @@ public sealed class BfioRouter : IArrivalRouter
             for (var g = 0; g < _ranks; g++)
             {
                 if (SignatureHolds(state, g)) continue;
-                SimulateSlots(state, g, rows: true);
+                SimulateSlots(state, g);
                 changed = true;
             }
             if (changed) RebuildEnvelope();
@@ -205,25 +207,22 @@ public sealed class BfioRouter : IArrivalRouter
     }
 
     /// <summary>
-    /// Rebuild <paramref name="rank"/>'s slot heap from the state, FIFO as the rank admits: its active requests hold their
-    /// slots for their predicted remaining lengths, each queued request takes the slot that frees first. With
-    /// <paramref name="rows"/>, also its projected load on the rows. Returns when a request queued now would start there.
+    /// Rebuild <paramref name="rank"/>'s slot heap and projected load on the rows from the state, FIFO as the rank admits:
+    /// its active requests hold their slots for their predicted remaining lengths, each queued request takes the slot
+    /// that frees first.
     /// </summary>
-    private int SimulateSlots(ClusterView state, int rank, bool rows)
+    private void SimulateSlots(ClusterView state, int rank)
     {
         var baseDiff = _baseDiff.AsSpan(0, _rowCount + 1);
         var countDiff = _countDiff.AsSpan(0, _rowCount + 1);
-        if (rows)
-        {
-            baseDiff.Clear();
-            countDiff.Clear();
-        }
+        baseDiff.Clear();
+        countDiff.Clear();
         var heap = _slotFree.AsSpan(rank * _batch, _batch);
         var n = 0;
         foreach (var id in state.ActiveRequests(rank))
         {
             var remaining = Clamp(_predictor.PredictedRemaining(state, id));
-            if (rows) AddLife(baseDiff, countDiff, state.PromptTokens(id) + state.Generated(id), 0, remaining);
+            AddLife(baseDiff, countDiff, state.PromptTokens(id) + state.Generated(id), 0, remaining);
             heap[n++] = remaining;
         }
         for (; n < _batch; n++) heap[n] = 0;
@@ -233,11 +232,10 @@ public sealed class BfioRouter : IArrivalRouter
             var start = heap[0];
             if (start >= Never) break; // every slot is held past anything the predictor can tell
             var output = Clamp(_predictor.PredictedRemaining(state, id));
-            if (rows) AddLife(baseDiff, countDiff, state.PromptTokens(id) - (double)start, start, output);
+            AddLife(baseDiff, countDiff, state.PromptTokens(id) - (double)start, start, output);
             heap[0] = (int)Math.Min(Never, (long)start + output);
             SiftDown(heap);
         }
-        if (!rows) return heap[0];
 
         var row = rank * _rowCount;
         double constant = 0;
@@ -256,7 +254,6 @@ public sealed class BfioRouter : IArrivalRouter
         _sigActive[rank] = state.ActiveCount(rank);
         _sigBound[rank] = state.BoundCount(rank);
         _sigPrompt[rank] = state.BoundPromptTokens(rank);
-        return heap[0];
     }
 
     /// <summary>A request holding <paramref name="intercept"/> + t tokens for start ≤ t &lt; start + length, on the rows.</summary>
