@@ -11,7 +11,8 @@ namespace Scheduler.Core.Policies.Routing;
 /// request queued now would start there. Placing the request (s, ô) on g adds s + (t − τ_g) to L_g(t) for
 /// τ_g ≤ t &lt; τ_g + ô, and changes row t's imbalance G·max − ΣL by G·(its rise above the envelope max_h L_h(t)) −
 /// (the mass added). Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
-/// router picks the least change over the request's life, then the earliest start, then the least projected load,
+/// router picks the least change over the request's life, then the earliest start, then the least projected load over
+/// its stay (most requests fit under the envelope on many ranks: among those, the one it burdens least while it runs),
 /// then the lowest index.
 /// </summary>
 /// <remarks>
@@ -65,9 +66,8 @@ public sealed class BfioRouter : IArrivalRouter
     private long[] _sigPrompt = [];
     // Per rank, B entries: a min-heap of the steps at which each slot is next free (0 = free now).
     private int[] _slotFree = [];
-    // Per rank, rows entries: projected load at t = k·stride; and each rank's sum over rows.
+    // Per rank, rows entries: projected load at t_k = base + k·stride.
     private double[] _projection = [];
-    private double[] _projectedTotal = [];
     // Envelope max_g over ranks, per row.
     private double[] _envelope = [];
     // Difference arrays for building one rank's projection.
@@ -132,20 +132,19 @@ public sealed class BfioRouter : IArrivalRouter
         var best = 0;
         var bestScore = double.PositiveInfinity;
         var bestStart = int.MaxValue;
-        var bestTotal = double.PositiveInfinity;
+        var bestStay = double.PositiveInfinity;
         for (var g = 0; g < _ranks; g++)
         {
             var start = _slotFree[g * _batch];
             if (start > latest) continue;
-            var score = Score(g, prompt, start, output);
-            var total = _projectedTotal[g];
+            var score = Score(g, prompt, start, output, out var stay);
             if (score < bestScore
-                || (score == bestScore && (start < bestStart || (start == bestStart && total < bestTotal))))
+                || (score == bestScore && (start < bestStart || (start == bestStart && stay < bestStay))))
             {
                 best = g;
                 bestScore = score;
                 bestStart = start;
-                bestTotal = total;
+                bestStay = stay;
             }
         }
 
@@ -163,25 +162,30 @@ public sealed class BfioRouter : IArrivalRouter
     /// that rank's loads; a request shorter than a row's spacing is read on the row it starts in. Infinite where its
     /// start lies beyond the horizon: nothing is known there (the caller then goes by start and load).
     /// </summary>
-    private double Score(int rank, int prompt, int start, int output)
+    /// <param name="stayLoad">The rank's mean projected load over those rows, without the request: the tie-break.</param>
+    private double Score(int rank, int prompt, int start, int output, out double stayLoad)
     {
+        stayLoad = 0.0;
         var offset = start - _base;
         if (offset >= (long)_rowCount * _stride) return double.PositiveInfinity;
         RowRange(start, (long)start + output, out var first, out var last);
         if (last == first)
         {
-            first = (int)Math.Max(0, offset / _stride);
+            first = (int)Math.Min(_rowCount - 1, Math.Max(0, offset / _stride));
             last = first + 1;
         }
         var row = rank * _rowCount;
         var g = (double)_ranks;
         var sum = 0.0;
+        var held = 0.0;
         for (var k = first; k < last; k++)
         {
             var added = prompt + (double)Math.Max(0, RowTime(k) - start);
             var rise = _projection[row + k] + added - _envelope[k];
             sum += (rise > 0 ? g * rise : 0.0) - added;
+            held += _projection[row + k];
         }
+        stayLoad = held / (last - first);
         return sum / (last - first) * Math.Min(output, (long)_rowCount * _stride);
     }
 
@@ -199,7 +203,6 @@ public sealed class BfioRouter : IArrivalRouter
         {
             var added = prompt + (double)(RowTime(k) - start);
             var load = _projection[row + k] += added;
-            _projectedTotal[rank] += added;
             if (load > _envelope[k]) _envelope[k] = load;
         }
         _sigBound[rank]++;
@@ -240,16 +243,13 @@ public sealed class BfioRouter : IArrivalRouter
         var row = rank * _rowCount;
         double constant = 0;
         var count = 0;
-        var total = 0.0;
         for (var k = 0; k < _rowCount; k++)
         {
             constant += baseDiff[k];
             count += countDiff[k];
             var load = constant + (double)count * RowTime(k);
             _projection[row + k] = load;
-            total += load;
         }
-        _projectedTotal[rank] = total;
         _sigLoad[rank] = state.Load(rank);
         _sigActive[rank] = state.ActiveCount(rank);
         _sigBound[rank] = state.BoundCount(rank);
@@ -308,7 +308,6 @@ public sealed class BfioRouter : IArrivalRouter
         _sigPrompt = new long[_ranks];
         _slotFree = new int[_ranks * _batch];
         _projection = new double[_ranks * _rowCount];
-        _projectedTotal = new double[_ranks];
         _envelope = new double[_rowCount];
         _baseDiff = new double[_rowCount + 1];
         _countDiff = new int[_rowCount + 1];
