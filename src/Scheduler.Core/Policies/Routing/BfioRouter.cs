@@ -10,7 +10,8 @@ namespace Scheduler.Core.Policies.Routing;
 /// request in a batch grows one token per step (drift) — giving a projected load L_g(t) and the step τ_g at which a
 /// request queued now would start there. Placing the request (s, ô) on g adds s + (t − τ_g) to L_g(t) for
 /// τ_g ≤ t &lt; τ_g + ô, and changes row t's imbalance G·max − ΣL by G·(its rise above the envelope max_h L_h(t)) −
-/// (the mass added). Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
+/// (the mass added). Over the request's whole life the mass added is the same on every rank, so what differs is
+/// G·Σ_t rise⁺: the router minimises that. Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
 /// router picks the least change over the request's life, then the earliest start, then the least projected load over
 /// its stay (most requests fit under the envelope on many ranks: among those, the one it burdens least while it runs),
 /// then the lowest index.
@@ -29,10 +30,10 @@ public sealed class BfioRouter : IArrivalRouter
     /// <summary>
     /// Lookahead in steps from the earliest start: long enough to hold the whole stay of nearly every request (and a
     /// queue's worth of waiting), so the score is what the request adds over its life, not over a prefix of it. With 32
-    /// rows, a request shorter than their spacing is judged on the row it starts in. Measured on the generated shapes
-    /// with timed arrivals (imbalance as a geometric mean of times the best production router's, G = 8 / G = 32, oracle):
-    /// H = 256 0.99 / –, 1024 0.93 / 0.85, 2048 0.92 / 0.78, 4096 0.86 / 0.75; the online predictor 1.00 / 0.78 at 1024,
-    /// 1.02 / 0.79 at 2048 and – / 0.85 at 4096 (it overshoots on long generations there), hence 2048.
+    /// rows, a request shorter than their spacing is judged on the row it starts in. On the generated shapes with timed
+    /// arrivals 1024 balanced worse than 2048 (G = 32: 0.85× against 0.78× the best production router's imbalance,
+    /// geometric mean); 4096 was better for the oracle at G = 8 (0.84× against 0.91×) and worse for the online
+    /// predictor (1.02× against 1.00×), even at G = 32; not tuned further.
     /// </summary>
     public const int DefaultHorizon = 2048;
 
@@ -156,10 +157,10 @@ public sealed class BfioRouter : IArrivalRouter
     public void OnReleased(ClusterView state, int slot) => _predictor.OnReleased(state, slot);
 
     /// <summary>
-    /// The change in Σ_t (G·max − ΣL) over the request's life if the request (s, ô) starts on <paramref name="rank"/> at
-    /// <paramref name="start"/>: the mean change over the rows of its life inside the horizon, times its length. Summing
-    /// only the rows inside would favour a rank where less of its life fits in the horizon (a later start), whatever
-    /// that rank's loads; a request shorter than a row's spacing is read on the row it starts in. Infinite where its
+    /// G·Σ_t rise⁺ over the request's life if the request (s, ô) starts on <paramref name="rank"/> at <paramref name="start"/>
+    /// (its rise above the envelope; the mass it adds is the same on every rank, so left out): the mean over the rows of
+    /// its life inside the horizon, times its length. Summing only the rows inside would favour a rank where less of
+    /// its life fits in the horizon (a later start), whatever that rank's loads; a request shorter than a row's spacing is read on the row it starts in. Infinite where its
     /// start lies beyond the horizon: nothing is known there (the caller then goes by start and load).
     /// </summary>
     /// <param name="stayLoad">The rank's mean projected load over those rows, without the request: the tie-break.</param>
@@ -182,7 +183,7 @@ public sealed class BfioRouter : IArrivalRouter
         {
             var added = prompt + (double)Math.Max(0, RowTime(k) - start);
             var rise = _projection[row + k] + added - _envelope[k];
-            sum += (rise > 0 ? g * rise : 0.0) - added;
+            if (rise > 0) sum += g * rise;
             held += _projection[row + k];
         }
         stayLoad = held / (last - first);
