@@ -30,10 +30,9 @@ public sealed class BfioRouter : IArrivalRouter
     /// <summary>
     /// Lookahead in steps from the earliest start: long enough to hold the whole stay of nearly every request (and a
     /// queue's worth of waiting), so the score is what the request adds over its life, not over a prefix of it. With 32
-    /// rows, a request shorter than their spacing is judged on the row it starts in. On the generated shapes with timed
-    /// arrivals 1024 balanced worse than 2048 (G = 32: 0.85× against 0.78× the best production router's imbalance,
-    /// geometric mean); 4096 was better for the oracle at G = 8 (0.84× against 0.91×) and worse for the online
-    /// predictor (1.02× against 1.00×), even at G = 32; not tuned further.
+    /// rows, a request shorter than their spacing is judged on the row it starts in. Chosen among 256–4096 on the
+    /// generated shapes at G = 8 and 32 (timed arrivals): 256 and 1024 balanced worse; 4096 helped the oracle at G = 8
+    /// and hurt the online predictor; not tuned further.
     /// </summary>
     public const int DefaultHorizon = 2048;
 
