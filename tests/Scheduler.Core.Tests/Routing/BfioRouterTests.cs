@@ -122,6 +122,24 @@ public sealed class BfioRouterTests
     }
 
     [Fact]
+    public void The_online_predictor_names_no_length_before_anything_finished_then_the_mean_left_at_the_age_reached()
+    {
+        // Every request decodes 20 tokens from a 100-token prompt. Before any finished the router is told "unknown";
+        // after a run it expects 20 steps for a new request and 15 for one that has decoded 5.
+        var predictor = new OnlineSurvivalPredictor();
+        var probe = Cluster(1, 4, (100, 20));
+        Assert.Equal(IOutputPredictor.Unknown, predictor.PredictedRemaining(probe, 0));
+
+        var requests = Enumerable.Range(0, 300).Select(i => new Request(i, 100, 20, 20, i * 0.01)).ToArray();
+        var options = new SimulationOptions(new ClusterShape(2, 4)) { Arrivals = ArrivalMode.Trace, Binding = BindingMode.Arrival };
+        Simulator.Run(new Workload(requests, "twenty"), new BfioRouter(predictor), options);
+
+        Assert.Equal(20, predictor.PredictedRemaining(probe, 0));
+        Run(probe, 5, 0);
+        Assert.Equal(15, predictor.PredictedRemaining(probe, 0));
+    }
+
+    [Fact]
     public void The_same_run_routes_the_same_way()
     {
         var workload = ShapeGenerator.Generate(ShapeCatalog.Mixed, 500, seed: 5, ratePerSecond: 60);
