@@ -14,7 +14,7 @@ public sealed class ArrivalRouterCatalogTests
     [InlineData("p2c", typeof(PowerOfTwoChoicesRouter))]
     [InlineData("round-robin", typeof(RoundRobinRouter))]
     [InlineData("random", typeof(RandomRouter))]
-    [InlineData("bfio", typeof(LeastPredictedWorkRouter))]
+    [InlineData("bfio", typeof(BfioRouter))]
     public void A_policy_name_selects_its_native_router(string name, Type router)
     {
         var created = ArrivalRouterCatalog.Create(name);

@@ -111,21 +111,4 @@ public sealed class RouterTests
         Assert.NotEqual(Sequence(3), Sequence(4));
         Assert.Equal(8, Sequence(3).Distinct().Count());
     }
-
-    [Fact]
-    public void Bfio_s_first_form_routes_to_the_least_predicted_remaining_work_queued_requests_included()
-    {
-        // Outputs are 1000 tokens (predicted exactly). Rank 0 runs a 100-token prompt (work 1100); rank 1 runs a
-        // 50-token one and queues another (B = 1): 2100. Rank 2 runs a 500-token one: 1500.
-        var cluster = new ArrivalCluster(3, 1, 100, 50, 500, 50, 10, 10, 10);
-        cluster.Run(0, 1, 2);
-        cluster.Bind(1);
-        var bfio = new LeastPredictedWorkRouter();
-
-        Assert.Equal(0, cluster.Route(bfio));
-        // Rank 0 now queues 1010 more (2110): rank 2 (1500) is lightest.
-        Assert.Equal(2, cluster.Route(bfio));
-        // Now 2110, 2100 and 2510: rank 1, queue and all.
-        Assert.Equal(1, cluster.Route(bfio));
-    }
 }

@@ -72,6 +72,13 @@ public abstract class DeterministicPredictor : IOutputPredictor
         }
     }
 
+    /// <summary>ô − gen; a request that has outlived its estimate stays, as in <see cref="ProjectRank"/>.</summary>
+    public int PredictedRemaining(ClusterView state, int requestId)
+    {
+        var remaining = EstimatedOutput(state, requestId) - state.Generated(requestId);
+        return remaining >= 1 ? remaining : IOutputPredictor.Unknown;
+    }
+
     public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
     {
         var output = EstimatedOutput(state, requestId);

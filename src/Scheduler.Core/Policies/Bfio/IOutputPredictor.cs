@@ -46,4 +46,15 @@ public interface IOutputPredictor
     /// (s + h while it is expected to be active).
     /// </summary>
     void ProjectCandidate(ClusterView state, int requestId, Span<double> load);
+
+    /// <summary>
+    /// A point estimate of the decode steps request <paramref name="requestId"/> has left from its age now (its whole
+    /// output if not yet admitted), ≥ 1, or <see cref="Unknown"/> where the predictor cannot tell (it then plans the
+    /// request as staying). An arrival router needs one length per request: it simulates when each rank's slots free,
+    /// which an expected load curve does not say.
+    /// </summary>
+    int PredictedRemaining(ClusterView state, int requestId) => Unknown;
+
+    /// <summary>What <see cref="PredictedRemaining"/> answers for "stays as far as can be told".</summary>
+    const int Unknown = int.MaxValue;
 }

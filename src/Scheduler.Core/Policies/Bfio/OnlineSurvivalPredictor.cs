@@ -27,6 +27,8 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     private readonly int[][] _reached = new int[Buckets + 1][];
     private readonly double[][] _survival = new double[Buckets][];
     private readonly int[] _survivalLength = new int[Buckets];
+    // Per bucket and age a, the expected residual life E[o − a | o > a] in steps (see RefreshMeanResidual).
+    private readonly int[][] _meanResidual = new int[Buckets][];
     private readonly int[] _observations = new int[Buckets];
     private int _refreshCursor;
 
@@ -50,7 +52,11 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             _deaths[b] = new int[_capacity + 1];
             _reached[b] = new int[_capacity + 1];
         }
-        for (var b = 0; b < Buckets; b++) _survival[b] = [1.0];
+        for (var b = 0; b < Buckets; b++)
+        {
+            _survival[b] = [1.0];
+            _meanResidual[b] = [IOutputPredictor.Unknown];
+        }
         Array.Fill(_survivalLength, 1);
     }
 
@@ -194,6 +200,37 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             s[x] = survival;
         }
         _survivalLength[bucket] = length;
+        RefreshMeanResidual(bucket, s, length);
+    }
+
+    /// <summary>
+    /// E[o − a | o &gt; a] = Σ_{x ≥ a} S(x) / S(a), by suffix sums, truncated where the data end (nothing is known
+    /// beyond). A mean, not a median: when a rank's next slot frees is set by the departures summed over a queue, and a
+    /// median ignores the long stays of a heavy tail that hold slots (the median balanced worse with the online
+    /// predictor on the generated shapes: 1.03× the best production router's imbalance against 0.99×).
+    /// </summary>
+    private void RefreshMeanResidual(int bucket, double[] s, int length)
+    {
+        if (_meanResidual[bucket].Length < length) _meanResidual[bucket] = new int[Math.Max(length, 2 * _meanResidual[bucket].Length)];
+        var mean = _meanResidual[bucket];
+        // Only where the data reach past the median: if most of those alive at a outlive every age seen, the truncated
+        // sum says nothing (before the first departures it would call every request about to leave).
+        var tail = s[length - 1];
+        var suffix = 0.0;
+        for (var a = length - 1; a >= 0; a--)
+        {
+            suffix += s[a];
+            mean[a] = s[a] > 1e-12 && tail <= 0.5 * s[a] ? Math.Max(1, (int)Math.Round(suffix / s[a])) : IOutputPredictor.Unknown;
+        }
+    }
+
+    /// <summary>The expected o − gen given o &gt; gen, from the request's bucket curve; Unknown past the data (nothing
+    /// seen lived that long) and before anything finished.</summary>
+    public int PredictedRemaining(ClusterView state, int requestId)
+    {
+        var bucket = BucketOf(state.PromptTokens(requestId));
+        var age = state.Generated(requestId);
+        return age < _survivalLength[bucket] ? _meanResidual[bucket][age] : IOutputPredictor.Unknown;
     }
 
     /// <summary>P(o &gt; x) for a request of bucket b (flat beyond the ages seen so far).</summary>

@@ -1,3 +1,5 @@
+using Scheduler.Core.Policies.Bfio;
+
 namespace Scheduler.Core.Policies.Routing;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace Scheduler.Core.Policies.Routing;
 /// </remarks>
 public static class ArrivalRouterCatalog
 {
-    /// <summary>BF-IO's slot: a first arrival form (least predicted remaining work) until BF-IO's own router replaces it.</summary>
+    /// <summary>BF-IO's arrival form, <see cref="BfioRouter"/>.</summary>
     public const string Bfio = "bfio";
 
     private static readonly List<(string Name, string Summary, Func<PolicyParameters, PolicyDefaults, IArrivalRouter> Create)> Entries =
@@ -32,9 +34,21 @@ public static class ArrivalRouterCatalog
             (p, _) => new RoundRobinRouter(p.Text)),
         ("random", "uniformly random rank (seed=)",
             (p, d) => new RandomRouter(p.Text, p.Int("seed", d.Seed))),
-        (Bfio, "BF-IO's first arrival form: least predicted remaining work (prompt + ô − generated) over active and queued requests",
-            (p, _) => new LeastPredictedWorkRouter(p.Text)),
+        (Bfio, "BF-IO at arrival: the rank where the request adds the least predicted imbalance over the horizon, each rank's " +
+            "future simulated FIFO with drift; predictor=oracle|noisy|none|online, noise=δ, seed, h=H in steps (default 2048), wait (share of the earliest start a request may wait beyond it for a better rank, default 0.5)",
+            CreateBfio),
     ];
+
+    private static IArrivalRouter CreateBfio(PolicyParameters p, PolicyDefaults d)
+    {
+        // h is the router's own: its horizon spans request lifetimes, not the pool policy's few steps (--horizon).
+        var horizon = p.Int("h", BfioRouter.DefaultHorizon, min: 1, max: 1 << 20);
+        var predictor = p.Choice("predictor", d.Predictor, PredictorCatalog.Names);
+        var noise = p.Double("noise", d.Noise, min: 0.0, max: 1.0);
+        var seed = p.Int("seed", d.Seed);
+        var wait = p.Double("wait", BfioRouter.DefaultStartSlack, min: 0.0);
+        return new BfioRouter(PredictorCatalog.Create(predictor, noise, seed), horizon, wait, p.Text);
+    }
 
     private static double Stale(PolicyParameters p, PolicyDefaults d, double native) =>
         p.Double("stale", d.StaleSeconds > 0 ? d.StaleSeconds : native, min: 0.0);
