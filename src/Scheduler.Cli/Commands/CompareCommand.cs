@@ -114,6 +114,7 @@ public sealed class CompareCommand : SchedulerCommand
         var outDir = parse.GetValue(_out)!;
         var report = parse.GetValue(_report);
         var parallel = parse.GetValue(_parallel);
+        if (report is not null) ArrivalReport.Check(specsOf, loads);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         Workload Generate(ComparisonCell cell, double rate) => traces.TryGetValue(cell.Shape, out var trace)
@@ -217,7 +218,7 @@ public sealed class CompareCommand : SchedulerCommand
                 OfferedLoad.ArrivalRate(workload); // a trace row is rescaled to each load: it needs timestamps
                 traces[name] = workload;
             }
-            catch (Exception e) when (e is ArgumentException or IOException) { throw new UsageException($"--traces {item}: {e.Message}"); }
+            catch (Exception e) when (e is ArgumentException or IOException or TraceFormatException) { throw new UsageException($"--traces {item}: {e.Message}"); }
         }
         return traces;
     }

@@ -28,17 +28,24 @@ public static class ArrivalReport
         public string Label => string.Create(CultureInfo.InvariantCulture, $"{Source} G{Ranks} B{Batch} load {Load:0.##}");
     }
 
-    public static void Write(string path, string outDir, string commandLine, Size size,
-        IReadOnlyList<(ComparisonCell Cell, RunSummary[] Runs)> runs, IReadOnlyDictionary<BindingMode, IReadOnlyList<PolicySpec>> specsOf)
+    /// <summary>Refuses, before any run, a matrix the report cannot be written from (a <see cref="UsageException"/> naming what is missing).</summary>
+    public static void Check(IReadOnlyDictionary<BindingMode, IReadOnlyList<PolicySpec>> specsOf, IReadOnlyList<double> loads)
     {
         if (!specsOf.TryGetValue(BindingMode.Arrival, out var arrivalSpecs))
             throw new UsageException("--report: the arrival report compares routers; give --binding arrival (or pool,arrival)");
+        if (!arrivalSpecs.Any(s => s.Name == "bfio") || arrivalSpecs.All(s => s.Name == "bfio"))
+            throw new UsageException("--report: the arrival report needs bfio and at least one production router in --policy");
+        if (loads.Count == 0)
+            throw new UsageException("--report: the arrival report reads timed arrivals; give --loads above 0");
+    }
+
+    public static void Write(string path, string outDir, string commandLine, Size size,
+        IReadOnlyList<(ComparisonCell Cell, RunSummary[] Runs)> runs, IReadOnlyDictionary<BindingMode, IReadOnlyList<PolicySpec>> specsOf)
+    {
+        Check(specsOf, size.Loads);
+        var arrivalSpecs = specsOf[BindingMode.Arrival];
         var candidates = arrivalSpecs.Where(s => s.Name == "bfio").Select(s => s.Text).ToList();
         var rivals = arrivalSpecs.Where(s => s.Name != "bfio").Select(s => s.Text).ToList();
-        if (candidates.Count == 0 || rivals.Count == 0)
-            throw new UsageException("--report: the arrival report needs bfio and at least one production router in --policy");
-        if (size.Loads.Count == 0)
-            throw new UsageException("--report: the arrival report reads timed arrivals; give --loads");
         var poolBfio = specsOf.TryGetValue(BindingMode.Pool, out var poolSpecs) ? poolSpecs.Where(s => s.Name == "bfio").Select(s => s.Text).ToList() : [];
 
         var arrival = Average(runs, BindingMode.Arrival);
@@ -67,6 +74,8 @@ public static class ArrivalReport
             bfio's router (`bfio`, oracle output lengths, and `bfio:predictor=online`) has a **lower average imbalance**, a
             **TTFT p99 no higher** and a **throughput no lower** than every production router ({string.Join(", ", rivals)}),
             "no higher/lower" allowing {RouterGoal.Tolerance * 100:0}% (below capacity every router's throughput is the arrival rate).
+
+            bfio's router in this run: {Core.Policies.Routing.ArrivalRouterCatalog.Describe().First(r => r.Name == "bfio").Summary}.
 
             Figures, per source and load, the mean over seeds: average imbalance (the paper's G·max L − Σ L after a step's
             departures, tokens), barrier idle (time view), throughput (tokens/s), TTFT p50/p99 and end-to-end p99 (seconds).
