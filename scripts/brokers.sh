@@ -36,7 +36,9 @@ require() {
   command -v "$1" >/dev/null 2>&1 || { echo "brokers: $1 is not installed (apt-get install $2)" >&2; exit 1; }
 }
 
-pid_of() { [ -s "$dir/$1/pid" ] && cat "$dir/$1/pid" || true; }
+# The pid file, else the process whose command line names the broker's folder: a RabbitMQ stopping late removes
+# the pid file its successor wrote, and a kill must still find the server that runs.
+pid_of() { if [ -s "$dir/$1/pid" ]; then cat "$dir/$1/pid"; else pgrep -o -f "$dir/$1" 2>/dev/null || true; fi; }
 
 alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 

@@ -104,6 +104,9 @@ public sealed class RedisRequestSource : IRequestSource
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
                     if (e is RedisServerException { Message: var m } && m.StartsWith("NOGROUP", StringComparison.Ordinal)) groupReady = false;
+                    // A read cut off by a lost connection may have been served: the server then holds those entries as
+                    // pending for this consumer, but their reply never came. Read our own pending entries again.
+                    position = "0";
                     var delay = backoff.Next();
                     _context.Log($"{Name}: {e.GetBaseException().Message}; trying again in {delay.TotalSeconds:0.0} s");
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -127,6 +130,8 @@ public sealed class RedisRequestSource : IRequestSource
                 foreach (var entry in entries)
                 {
                     var id = entry.Id.ToString();
+                    // Read back from our pending entries after a lost connection: those still in the service are not new.
+                    if (position != ">" && inService.ContainsKey(id)) continue;
                     if (position != ">" || claimed) _context.Events.Count(Name, EndpointEvent.Redelivered);
                     inService[id] = Stopwatch.GetTimestamp();
                     var json = entry[RedisResultSink.Field];

@@ -1,5 +1,4 @@
 using Scheduler.Core.Model;
-using Scheduler.Core.Policies.Production;
 
 namespace Scheduler.Core.Policies.Routing;
 
@@ -8,25 +7,12 @@ namespace Scheduler.Core.Policies.Routing;
 /// goes to the one holding fewer tokens (KV tokens plus queued prompts at the last snapshot, plus prompts sent since),
 /// the lower index on ties. Seeded, so a run repeats exactly.
 /// </summary>
-public sealed class PowerOfTwoChoicesRouter : IArrivalRouter
+public sealed class PowerOfTwoChoicesRouter(string name = "p2c", double staleSeconds = 0, int seed = 0) : SnapshotRouter(name, staleSeconds)
 {
-    private readonly LoadSnapshot _snapshot;
-    private readonly Random _random;
+    private readonly Random _random = new(seed);
 
-    public PowerOfTwoChoicesRouter(string name = "p2c", double staleSeconds = 0, int seed = 0)
+    protected override int Choose(ClusterView state)
     {
-        Name = name;
-        _snapshot = new LoadSnapshot(staleSeconds);
-        _random = new Random(seed);
-    }
-
-    public string Name { get; }
-
-    public double StaleSeconds => _snapshot.StaleSeconds;
-
-    public int Route(ClusterView state, int requestId)
-    {
-        _snapshot.RefreshIfStale(state);
         var ranks = state.Ranks;
         var rank = 0;
         if (ranks > 1)
@@ -37,9 +23,8 @@ public sealed class PowerOfTwoChoicesRouter : IArrivalRouter
             if (second >= first) second++;
             var low = Math.Min(first, second);
             var high = Math.Max(first, second);
-            rank = _snapshot.KvTokens(high) < _snapshot.KvTokens(low) ? high : low;
+            rank = Snapshot.KvTokens(high) < Snapshot.KvTokens(low) ? high : low;
         }
-        _snapshot.RecordSent(rank, state.PromptTokens(requestId));
         return rank;
     }
 }

@@ -1,5 +1,4 @@
 using Scheduler.Core.Model;
-using Scheduler.Core.Policies.Production;
 
 namespace Scheduler.Core.Policies.Routing;
 
@@ -9,33 +8,21 @@ namespace Scheduler.Core.Policies.Routing;
 /// prompts waiting in its queue, from the last load report (every 100 ms by default: <see cref="DefaultStaleSeconds"/>),
 /// plus the prompts sent since — then the fewest requests, then the lowest index.
 /// </summary>
-public sealed class SglangTokensRouter : IArrivalRouter
+public sealed class SglangTokensRouter(string name = "sglang-tokens", double staleSeconds = SglangTokensRouter.DefaultStaleSeconds)
+    : SnapshotRouter(name, staleSeconds)
 {
     /// <summary>SGLang's controller watches the schedulers' load every 100 ms (its load-watch interval).</summary>
     public const double DefaultStaleSeconds = 0.1;
 
-    private readonly LoadSnapshot _snapshot;
-
-    public SglangTokensRouter(string name = "sglang-tokens", double staleSeconds = DefaultStaleSeconds)
+    protected override int Choose(ClusterView state)
     {
-        Name = name;
-        _snapshot = new LoadSnapshot(staleSeconds);
-    }
-
-    public string Name { get; }
-
-    public double StaleSeconds => _snapshot.StaleSeconds;
-
-    public int Route(ClusterView state, int requestId)
-    {
-        _snapshot.RefreshIfStale(state);
         var best = 0;
         var bestTokens = long.MaxValue;
         var bestCount = int.MaxValue;
         for (var g = 0; g < state.Ranks; g++)
         {
-            var tokens = _snapshot.KvTokens(g);
-            var count = _snapshot.Requests(g);
+            var tokens = Snapshot.KvTokens(g);
+            var count = Snapshot.Requests(g);
             if (tokens < bestTokens || (tokens == bestTokens && count < bestCount))
             {
                 bestTokens = tokens;
@@ -43,7 +30,6 @@ public sealed class SglangTokensRouter : IArrivalRouter
                 best = g;
             }
         }
-        _snapshot.RecordSent(best, state.PromptTokens(requestId));
         return best;
     }
 }

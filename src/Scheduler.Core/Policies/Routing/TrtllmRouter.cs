@@ -13,29 +13,16 @@ namespace Scheduler.Core.Policies.Routing;
 /// lowest index. The cap keeps request counts within one of each other while prompts decide within that band.
 /// TensorRT-LLM gathers every rank's state each iteration, so the snapshot is current by default (stale 0).
 /// </summary>
-public sealed class TrtllmRouter : IArrivalRouter
+public sealed class TrtllmRouter(string name = "trtllm", double staleSeconds = 0) : SnapshotRouter(name, staleSeconds)
 {
-    private readonly LoadSnapshot _snapshot;
-
-    public TrtllmRouter(string name = "trtllm", double staleSeconds = 0)
+    protected override int Choose(ClusterView state)
     {
-        Name = name;
-        _snapshot = new LoadSnapshot(staleSeconds);
-    }
-
-    public string Name { get; }
-
-    public double StaleSeconds => _snapshot.StaleSeconds;
-
-    public int Route(ClusterView state, int requestId)
-    {
-        _snapshot.RefreshIfStale(state);
         var ranks = state.Ranks;
         long totalCount = 0;
         var maxCount = 0;
         for (var g = 0; g < ranks; g++)
         {
-            var c = _snapshot.Requests(g);
+            var c = Snapshot.Requests(g);
             totalCount += c;
             if (c > maxCount) maxCount = c;
         }
@@ -46,9 +33,9 @@ public sealed class TrtllmRouter : IArrivalRouter
         var bestCount = int.MaxValue;
         for (var g = 0; g < ranks; g++)
         {
-            var count = _snapshot.Requests(g);
+            var count = Snapshot.Requests(g);
             if (count >= cap) continue;
-            var tokens = _snapshot.PromptTokens(g);
+            var tokens = Snapshot.PromptTokens(g);
             if (tokens < bestTokens || (tokens == bestTokens && count < bestCount))
             {
                 bestTokens = tokens;
@@ -56,7 +43,6 @@ public sealed class TrtllmRouter : IArrivalRouter
                 best = g;
             }
         }
-        _snapshot.RecordSent(best, state.PromptTokens(requestId));
         return best;
     }
 }

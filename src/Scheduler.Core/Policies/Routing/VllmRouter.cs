@@ -10,27 +10,15 @@ namespace Scheduler.Core.Policies.Routing;
 /// since counts as waiting at once (the client's optimistic local increment). Ties go to the first rank found scanning
 /// from a start that moves one rank on per request, so an idle cluster is filled round robin.
 /// </summary>
-public sealed class VllmRouter : IArrivalRouter
+public sealed class VllmRouter(string name = "vllm", double staleSeconds = VllmRouter.DefaultStaleSeconds) : SnapshotRouter(name, staleSeconds)
 {
     /// <summary>vLLM's coordinator publishes the engines' request counts every 100 ms.</summary>
     public const double DefaultStaleSeconds = 0.1;
 
-    private readonly LoadSnapshot _snapshot;
     private int _scanStart;
 
-    public VllmRouter(string name = "vllm", double staleSeconds = DefaultStaleSeconds)
+    protected override int Choose(ClusterView state)
     {
-        Name = name;
-        _snapshot = new LoadSnapshot(staleSeconds);
-    }
-
-    public string Name { get; }
-
-    public double StaleSeconds => _snapshot.StaleSeconds;
-
-    public int Route(ClusterView state, int requestId)
-    {
-        _snapshot.RefreshIfStale(state);
         var ranks = state.Ranks;
         if (_scanStart >= ranks) _scanStart = 0;
         var best = _scanStart;
@@ -39,10 +27,9 @@ public sealed class VllmRouter : IArrivalRouter
         {
             var g = _scanStart + k;
             if (g >= ranks) g -= ranks;
-            var score = (long)VllmPolicy.WaitingWeight * _snapshot.Waiting(g) + _snapshot.Running(g);
+            var score = (long)VllmPolicy.WaitingWeight * Snapshot.Waiting(g) + Snapshot.Running(g);
             if (score < bestScore) { bestScore = score; best = g; }
         }
-        _snapshot.RecordSent(best, state.PromptTokens(requestId));
         _scanStart = _scanStart + 1 == ranks ? 0 : _scanStart + 1;
         return best;
     }
