@@ -69,6 +69,24 @@ public sealed class BfioRouterTests
     }
 
     [Fact]
+    public void Where_the_request_fits_under_the_envelope_on_several_ranks_it_takes_the_one_whose_peak_during_its_stay_is_lowest()
+    {
+        // Rank 2 is full and sets the envelope (4 × 3000 tokens for 1000 steps). Rank 0 holds 3000 tokens that leave in
+        // 100 steps, rank 1 holds 1000 tokens for 1000 steps: over the new request's 640 steps rank 0's mean load is the
+        // lower, but its peak (≈3000, now) is far above rank 1's (≈1600). The request fits under the envelope on both;
+        // the router takes the rank whose highest point during its stay is lowest.
+        var state = Cluster(3, 4, (3000, 1000), (3000, 1000), (3000, 1000), (3000, 1000), (3000, 100), (1000, 1000), (100, 640));
+        Run(state, 0, 2, 2, 2, 2, 0, 1);
+
+        Assert.Equal(1, RouteNext(state, Oracle()));
+
+        // The same with ranks 0 and 1 swapped, so the index is not what decides.
+        var swapped = Cluster(3, 4, (3000, 1000), (3000, 1000), (3000, 1000), (3000, 1000), (3000, 100), (1000, 1000), (100, 640));
+        Run(swapped, 0, 2, 2, 2, 2, 1, 0);
+        Assert.Equal(0, RouteNext(swapped, Oracle()));
+    }
+
+    [Fact]
     public void When_every_rank_is_full_it_queues_where_a_slot_frees_first()
     {
         // B = 1 and both ranks busy with equal loads: rank 0 frees in 40 steps, rank 1 in 10.

@@ -12,8 +12,9 @@ namespace Scheduler.Core.Policies.Routing;
 /// τ_g ≤ t &lt; τ_g + ô, and changes row t's imbalance G·max − ΣL by G·(its rise above the envelope max_h L_h(t)) −
 /// (the mass added). Over the request's whole life the mass added is the same on every rank, so what differs is
 /// G·Σ_t rise⁺: the router minimises that. Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
-/// router picks the least change over the request's life, then the earliest start, then the least projected load over
-/// its stay (most requests fit under the envelope on many ranks: among those, the one it burdens least while it runs),
+/// router picks the least change over the request's life, then the earliest start, then the least peak projected load
+/// over its stay (most requests fit under the envelope on many ranks: among those, the one that stays lowest at its
+/// highest while the request runs, since the max is what the imbalance counts),
 /// then the lowest index.
 /// </summary>
 /// <remarks>
@@ -162,7 +163,11 @@ public sealed class BfioRouter : IArrivalRouter
     /// its life fits in the horizon (a later start), whatever that rank's loads; a request shorter than a row's spacing is read on the row it starts in. Infinite where its
     /// start lies beyond the horizon: nothing is known there (the caller then goes by start and load).
     /// </summary>
-    /// <param name="stayLoad">The rank's mean projected load over those rows, without the request: the tie-break.</param>
+    /// <param name="stayLoad">The rank's peak projected load over those rows, without the request: the tie-break. The
+    /// imbalance is set by the highest rank, so among ranks where the request stays under the envelope the one whose
+    /// highest point during its stay is lowest keeps the most room there for what the projection cannot see (later
+    /// arrivals, prediction error); a mean would let a rank high now and low later (departures due) look as light as a
+    /// rank that stays low throughout.</param>
     private double Score(int rank, int prompt, int start, int output, out double stayLoad)
     {
         stayLoad = 0.0;
@@ -177,15 +182,15 @@ public sealed class BfioRouter : IArrivalRouter
         var row = rank * _rowCount;
         var g = (double)_ranks;
         var sum = 0.0;
-        var held = 0.0;
+        var peak = double.NegativeInfinity;
         for (var k = first; k < last; k++)
         {
             var added = prompt + (double)Math.Max(0, RowTime(k) - start);
             var rise = _projection[row + k] + added - _envelope[k];
             if (rise > 0) sum += g * rise;
-            held += _projection[row + k];
+            if (_projection[row + k] > peak) peak = _projection[row + k];
         }
-        stayLoad = held / (last - first);
+        stayLoad = peak;
         return sum / (last - first) * Math.Min(output, (long)_rowCount * _stride);
     }
 
