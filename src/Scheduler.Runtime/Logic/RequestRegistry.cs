@@ -14,7 +14,6 @@ public sealed class RequestRegistry
     private int[] _ingress = new int[64];
     private List<long>?[] _tags = new List<long>?[64];
     private int[] _tagsSent = new int[64];
-    private bool[] _sent = new bool[64];
     private readonly Dictionary<string, int> _slotOfId = new(StringComparer.Ordinal);
 
     /// <summary>Requests held (registered and not yet removed).</summary>
@@ -24,15 +23,8 @@ public sealed class RequestRegistry
 
     public void Register(int slot, string id, int ingress, long deliveryTag)
     {
-        if (slot >= _id.Length) Grow(Math.Max(slot + 1, 2 * _id.Length));
-        if (_id[slot] is not null) throw new InvalidOperationException($"slot {slot} still holds request '{_id[slot]}'");
-        _id[slot] = id;
-        _ingress[slot] = ingress;
-        (_tags[slot] ??= new List<long>(1)).Clear();
+        Hold(slot, id, ingress);
         _tags[slot]!.Add(deliveryTag);
-        _tagsSent[slot] = 0;
-        _sent[slot] = false;
-        _slotOfId.Add(id, slot);
     }
 
     /// <summary>
@@ -43,15 +35,20 @@ public sealed class RequestRegistry
     public bool TryRegisterAdopted(int slot, string id)
     {
         if (_slotOfId.ContainsKey(id)) return false;
+        Hold(slot, id, ingress: -1);
+        return true;
+    }
+
+    /// <summary>The slot holds request <paramref name="id"/> from <paramref name="ingress"/>, with no delivery yet.</summary>
+    private void Hold(int slot, string id, int ingress)
+    {
         if (slot >= _id.Length) Grow(Math.Max(slot + 1, 2 * _id.Length));
         if (_id[slot] is not null) throw new InvalidOperationException($"slot {slot} still holds request '{_id[slot]}'");
         _id[slot] = id;
-        _ingress[slot] = -1;
+        _ingress[slot] = ingress;
         (_tags[slot] ??= new List<long>(1)).Clear();
         _tagsSent[slot] = 0;
-        _sent[slot] = false;
         _slotOfId.Add(id, slot);
-        return true;
     }
 
     /// <summary>An adopted request's delivery came: its result goes to that ingress, and acknowledges the delivery.</summary>
@@ -66,9 +63,6 @@ public sealed class RequestRegistry
     /// with nothing to acknowledge, so that it is written all the same.</summary>
     public void AssignUnclaimed(int slot, int ingress) => _ingress[slot] = ingress;
 
-    /// <summary>Whether the request's result has gone out (to be written by its ingress).</summary>
-    public bool ResultSent(int slot) => _sent[slot];
-
     public string IdOf(int slot) => _id[slot] ?? throw new InvalidOperationException($"slot {slot} holds no request");
 
     public int IngressOf(int slot) => _ingress[slot];
@@ -81,7 +75,6 @@ public sealed class RequestRegistry
     {
         var tags = _tags[slot]!;
         _tagsSent[slot] = tags.Count;
-        _sent[slot] = true;
         return [.. tags];
     }
 
@@ -114,6 +107,5 @@ public sealed class RequestRegistry
         Array.Resize(ref _ingress, size);
         Array.Resize(ref _tags, size);
         Array.Resize(ref _tagsSent, size);
-        Array.Resize(ref _sent, size);
     }
 }

@@ -1,8 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Scheduler.Core.CostModels;
 using Scheduler.Runtime.Actors;
-using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Messages;
 using Scheduler.Runtime.Tests.Fixtures;
 
@@ -15,9 +13,8 @@ namespace Scheduler.Runtime.Tests.Actors;
 /// </summary>
 public sealed class RankQueueSpec() : TestKit(TestConfig.Local())
 {
-    private static readonly CostModelEngineFactory Engines = new(ReferenceLinearCost.ForBatch(8), 8);
 
-    private IActorRef Rank(int rank) => Sys.ActorOf(RankEntity.Props(rank, Engines, registerLocally: false));
+    private IActorRef Rank(int rank) => StandaloneRank.Start(Sys, rank);
 
     [Fact]
     public async Task Requests_wait_in_the_rank_s_queue_and_are_admitted_from_its_front_in_the_order_they_were_bound()

@@ -1,8 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using Scheduler.Core.CostModels;
 using Scheduler.Runtime.Actors;
-using Scheduler.Runtime.Engines;
 using Scheduler.Runtime.Messages;
 using Scheduler.Runtime.Tests.Fixtures;
 
@@ -15,10 +13,9 @@ namespace Scheduler.Runtime.Tests.Actors;
 /// </summary>
 public sealed class RankTakeoverSpec() : TestKit(TestConfig.Local())
 {
-    private static readonly CostModelEngineFactory Engines = new(ReferenceLinearCost.ForBatch(8), 8);
     private const long OldEpoch = 7, NewEpoch = 9;
 
-    private IActorRef Rank(int rank) => Sys.ActorOf(RankEntity.Props(rank, Engines, registerLocally: false));
+    private IActorRef Rank(int rank) => StandaloneRank.Start(Sys, rank);
 
     private static Tick TickOf(int rank, int step, long admittedThrough, long epoch, params RankRequest[] admit) =>
         new(rank, step, admittedThrough, [.. admit]) { Epoch = epoch };
