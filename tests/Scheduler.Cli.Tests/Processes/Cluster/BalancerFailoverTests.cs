@@ -58,8 +58,8 @@ public sealed class BalancerFailoverTests(ITestOutputHelper output) : IAsyncLife
         var singletonMoved = killed.Elapsed;
         await standby.WaitForStderrAsync(l => l.Contains("a new balancer", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
         var resumed = killed.Elapsed;
-        var adoption = standby.StderrLines.FirstOrDefault(l => l.Contains("taking over: adopted", StringComparison.Ordinal));
-        Assert.NotNull(adoption);
+        // The ingress may hear of the new balancer before the balancer has heard from every rank: wait for the adoption.
+        var adoption = await standby.WaitForStderrAsync(l => l.Contains("taking over: adopted", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
         Assert.True(await standby.ExitAsync(TimeSpan.FromMinutes(3)) == 0, standby.Stderr);
 
         var seen = (await probe.ReadAllAsync(results)).Select(m => JsonDocument.Parse(m.Text).RootElement).ToList();
