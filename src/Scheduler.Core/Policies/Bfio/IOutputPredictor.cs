@@ -48,6 +48,15 @@ public interface IOutputPredictor
     void ProjectCandidate(ClusterView state, int requestId, Span<double> load);
 
     /// <summary>
+    /// Where this predictor knows a distribution of o rather than one length (online): writes into
+    /// <paramref name="loads"/>[k] the expected load rank <paramref name="rank"/>'s active requests hold
+    /// <paramref name="steps"/>[k] steps from now (ascending), each request survival-weighted as in
+    /// <see cref="ProjectRank"/>, and returns true. False where the predictor names one length per request: the expected
+    /// load is then the one its <see cref="PredictedRemaining"/> lengths give, which the caller projects itself.
+    /// </summary>
+    bool ProjectRankExpected(ClusterView state, int rank, ReadOnlySpan<int> steps, Span<double> loads) => false;
+
+    /// <summary>
     /// A point estimate of the decode steps request <paramref name="requestId"/> has left from its age now (its whole
     /// output if not yet admitted), ≥ 1, or <see cref="Unknown"/> where the predictor cannot tell (it then plans the
     /// request as staying). An arrival router needs one length per request: it simulates when each rank's slots free,

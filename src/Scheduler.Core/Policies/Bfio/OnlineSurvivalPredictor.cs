@@ -279,6 +279,14 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         var n = rows.Length;
         if (_rowSums.Length < n) _rowSums = new double[Math.Max(n, 2 * _rowSums.Length)];
         var sums = _rowSums.AsSpan(0, n);
+        ProjectRankExpected(state, rank, rows, sums);
+        for (var k = 0; k < n; k++) column[rows[k]] = sums[k];
+    }
+
+    public bool ProjectRankExpected(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> sums)
+    {
+        var n = rows.Length;
+        sums = sums[..n];
         sums.Clear();
         var first = n > 0 && rows[0] == 0 ? 1 : 0;
         foreach (var id in state.ActiveRequests(rank))
@@ -304,7 +312,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
                 sums[k] += (held + h) * (curve[age < last ? age : last] * inverse);
             }
         }
-        for (var k = 0; k < n; k++) column[rows[k]] = sums[k];
+        return true;
     }
 
     public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)

@@ -11,7 +11,16 @@ namespace Scheduler.Core.Policies.Routing;
 /// request queued now would start there. Placing the request (s, ô) on g adds s + (t − τ_g) to L_g(t) for
 /// τ_g ≤ t &lt; τ_g + ô, and changes row t's imbalance G·max − ΣL by G·(its rise above the envelope max_h L_h(t)) −
 /// (the mass added). Over the request's whole life the mass added is the same on every rank, so what differs is
-/// G·Σ_t rise⁺: the router minimises that. Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
+/// G·Σ_t rise⁺: the router minimises that.
+/// The projection knows only the requests here now: as they leave, its loads fall towards zero, where the real ranks
+/// are refilled by arrivals. Left so, the far rows' envelope is set by whichever rank keeps long requests, and a
+/// request is steered to the ranks emptying soonest, which the next arrivals fill anyway. So each row is held to the
+/// total projected now (arrivals replace departures on average, at any load), and the missing mass is poured onto
+/// the lowest ranks first, as every load-aware router (this one included) sends it: up to a water level W(t). A rank
+/// under water stands at W(t); the request rises above the higher of the envelope and W(t). Where a queue already
+/// holds more than that total (overload), no row has water and the projection alone decides.
+/// A predictor that knows a distribution of o (online) projects the active requests' expected loads (each
+/// survival-weighted), not one guessed departure each; its point lengths say only when slots free. Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
 /// router picks the least change over the request's life, then the earliest start, then the least peak projected load
 /// over its stay (most requests fit under the envelope on many ranks: among those, the one that stays lowest at its
 /// highest while the request runs, since the max is what the imbalance counts),
@@ -24,7 +33,8 @@ namespace Scheduler.Core.Policies.Routing;
 /// that fall inside the horizon, times its length, so a rank where less of its life is visible does not look cheaper.
 /// Cost: a rank's projection (O(active + queued · log B + rows)) is rebuilt once per step, and in between only when
 /// its state changed otherwise (admitted, released, restarted), detected from a signature of its load and counts; a
-/// request bound here updates its rank in place. A decision is then O(G · rows), with no allocation.
+/// request bound here updates its rank in place (and the water levels of the rows it lives through, O(G) each with a
+/// few passes). A decision is then O(G · rows), with no allocation.
 /// </remarks>
 public sealed class BfioRouter : IArrivalRouter
 {
@@ -71,6 +81,14 @@ public sealed class BfioRouter : IArrivalRouter
     private double[] _projection = [];
     // Envelope max_g over ranks, per row.
     private double[] _envelope = [];
+    // Per row: Σ_g projected load, and the water level arrivals still to come raise the lowest ranks to (see WaterLevel).
+    private double[] _rowTotal = [];
+    private double[] _water = [];
+    // The total projected load the rows are held to this step: row 0's at the step's first call.
+    private double _heldTotal;
+    // The steps from now each row stands for, and a rank's expected loads on them (predictors with a distribution).
+    private int[] _rowSteps = [];
+    private double[] _expected = [];
     // Difference arrays for building one rank's projection.
     private double[] _baseDiff = [];
     private int[] _countDiff = [];
@@ -108,7 +126,7 @@ public sealed class BfioRouter : IArrivalRouter
             _lastStep = state.Step;
             _predictor.BeginCall(state);
             for (var g = 0; g < _ranks; g++) SimulateSlots(state, g);
-            RebuildEnvelope();
+            RebuildRows(newStep: true);
         }
         else
         {
@@ -119,7 +137,7 @@ public sealed class BfioRouter : IArrivalRouter
                 SimulateSlots(state, g);
                 changed = true;
             }
-            if (changed) RebuildEnvelope();
+            if (changed) RebuildRows(newStep: false);
         }
 
         var prompt = state.PromptTokens(requestId);
@@ -186,9 +204,14 @@ public sealed class BfioRouter : IArrivalRouter
         for (var k = first; k < last; k++)
         {
             var added = prompt + (double)Math.Max(0, RowTime(k) - start);
-            var rise = _projection[row + k] + added - _envelope[k];
+            var water = _water[k];
+            var load = _projection[row + k];
+            // Under water, the request only takes the place of load still to arrive: it rises above the higher of
+            // the envelope and the water level, and the rank stands at least at that level.
+            var rise = load + added - Math.Max(_envelope[k], water);
             if (rise > 0) sum += g * rise;
-            if (_projection[row + k] > peak) peak = _projection[row + k];
+            var standing = Math.Max(load, water);
+            if (standing > peak) peak = standing;
         }
         stayLoad = peak;
         return sum / (last - first) * Math.Min(output, (long)_rowCount * _stride);
@@ -209,6 +232,8 @@ public sealed class BfioRouter : IArrivalRouter
             var added = prompt + (double)(RowTime(k) - start);
             var load = _projection[row + k] += added;
             if (load > _envelope[k]) _envelope[k] = load;
+            _rowTotal[k] += added;
+            _water[k] = WaterLevel(k);
         }
         _sigBound[rank]++;
         _sigPrompt[rank] += prompt;
@@ -226,11 +251,17 @@ public sealed class BfioRouter : IArrivalRouter
         baseDiff.Clear();
         countDiff.Clear();
         var heap = _slotFree.AsSpan(rank * _batch, _batch);
+        var steps = _rowSteps.AsSpan(0, _rowCount);
+        for (var k = 0; k < _rowCount; k++) steps[k] = (int)RowTime(k);
+        var expected = _expected.AsSpan(0, _rowCount);
+        // A predictor that knows a distribution of o (online) gives the active requests' expected loads; its point
+        // lengths still say when slots free, which a load curve does not.
+        var spread = _predictor.ProjectRankExpected(state, rank, steps, expected);
         var n = 0;
         foreach (var id in state.ActiveRequests(rank))
         {
             var remaining = Clamp(_predictor.PredictedRemaining(state, id));
-            AddLife(baseDiff, countDiff, state.PromptTokens(id) + state.Generated(id), 0, remaining);
+            if (!spread) AddLife(baseDiff, countDiff, state.PromptTokens(id) + state.Generated(id), 0, remaining);
             heap[n++] = remaining;
         }
         for (; n < _batch; n++) heap[n] = 0;
@@ -253,7 +284,7 @@ public sealed class BfioRouter : IArrivalRouter
             constant += baseDiff[k];
             count += countDiff[k];
             var load = constant + (double)count * RowTime(k);
-            _projection[row + k] = load;
+            _projection[row + k] = spread ? load + expected[k] : load;
         }
         _sigLoad[rank] = state.Load(rank);
         _sigActive[rank] = state.ActiveCount(rank);
@@ -287,15 +318,58 @@ public sealed class BfioRouter : IArrivalRouter
         _sigLoad[g] == state.Load(g) && _sigActive[g] == state.ActiveCount(g)
         && _sigBound[g] == state.BoundCount(g) && _sigPrompt[g] == state.BoundPromptTokens(g);
 
-    private void RebuildEnvelope()
+    /// <summary>Envelope, row totals and water levels from every rank's projection; at a step's first call
+    /// (<paramref name="newStep"/>) the total the rows are held to is row 0's.</summary>
+    private void RebuildRows(bool newStep)
     {
         var envelope = _envelope.AsSpan(0, _rowCount);
+        var totals = _rowTotal.AsSpan(0, _rowCount);
         envelope.Fill(double.NegativeInfinity);
+        totals.Clear();
         for (var g = 0; g < _ranks; g++)
         {
             var row = g * _rowCount;
             for (var k = 0; k < _rowCount; k++)
-                if (_projection[row + k] > envelope[k]) envelope[k] = _projection[row + k];
+            {
+                var load = _projection[row + k];
+                if (load > envelope[k]) envelope[k] = load;
+                totals[k] += load;
+            }
+        }
+        if (newStep) _heldTotal = totals[0];
+        for (var k = 0; k < _rowCount; k++) _water[k] = WaterLevel(k);
+    }
+
+    /// <summary>
+    /// The level W the load still to arrive raises the lowest ranks to on row <paramref name="k"/>: the projection
+    /// holds only the requests here now, so its total falls as they leave, while arrivals keep the total where it
+    /// stands (<see cref="_heldTotal"/>, row 0's at the step's first call); the missing mass M goes to the lowest
+    /// ranks first, as every load-aware router (this one included) sends it, so Σ_g max(0, W − L_g) = M.
+    /// −∞ where nothing is missing (a queue already holds more than the total: overload).
+    /// </summary>
+    private double WaterLevel(int k)
+    {
+        var missing = _heldTotal - _rowTotal[k];
+        if (missing <= 0) return double.NegativeInfinity;
+        // Fixed point over the set of ranks under the level: start from all of them; each pass drops those above
+        // the level, which only lowers it, so at most G passes (two or three in practice).
+        var level = (missing + _rowTotal[k]) / _ranks;
+        while (true)
+        {
+            var under = 0;
+            var sum = 0.0;
+            for (var g = 0; g < _ranks; g++)
+            {
+                var load = _projection[g * _rowCount + k];
+                if (load < level)
+                {
+                    under++;
+                    sum += load;
+                }
+            }
+            var next = (missing + sum) / under;
+            if (next >= level) return level;
+            level = next;
         }
     }
 
@@ -314,6 +388,10 @@ public sealed class BfioRouter : IArrivalRouter
         _slotFree = new int[_ranks * _batch];
         _projection = new double[_ranks * _rowCount];
         _envelope = new double[_rowCount];
+        _rowTotal = new double[_rowCount];
+        _water = new double[_rowCount];
+        _rowSteps = new int[_rowCount];
+        _expected = new double[_rowCount];
         _baseDiff = new double[_rowCount + 1];
         _countDiff = new int[_rowCount + 1];
     }
