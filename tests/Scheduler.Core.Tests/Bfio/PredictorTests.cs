@@ -87,6 +87,38 @@ public sealed class PredictorTests
     }
 
     [Fact]
+    public void The_online_predictors_expected_loads_at_chosen_steps_are_its_projection_there()
+    {
+        // Forty requests of o = 4 or 12 finish, so the curve has two modes; three more run 2 steps. The expected loads
+        // at a few steps ahead (what the arrival router asks for) equal the full projection's columns there.
+        var requests = Enumerable.Range(0, 43).Select(i => new Request(i, 100 + i, i % 2 == 0 ? 4 : 12, 999)).ToArray();
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(1, 64));
+        var online = new OnlineSurvivalPredictor();
+        state.RevealUpTo(43);
+        state.BeginPolicyCall();
+        for (var i = 0; i < 40; i++) { state.Admit(i, 0); online.OnAdmitted(state, i); }
+        state.CompactQueue();
+        var finished = new List<int>();
+        for (var k = 0; k < 12; k++) state.AdvanceStep(0.01, finished);
+        state.BeginPolicyCall();
+        for (var i = 40; i < 43; i++) { state.Admit(i, 0); online.OnAdmitted(state, i); }
+        state.CompactQueue();
+        for (var k = 0; k < 2; k++) state.AdvanceStep(0.01, finished);
+        for (var call = 0; call < OnlineSurvivalPredictor.Buckets; call++) online.BeginCall(state);
+
+        var column = new double[16];
+        online.ProjectRank(state, 0, column);
+        int[] steps = [0, 1, 3, 7, 15];
+        var expected = new double[steps.Length];
+        Assert.True(online.ProjectRankExpected(state, 0, steps, expected));
+        for (var k = 0; k < steps.Length; k++) Assert.Equal(column[steps[k]], expected[k], 9);
+        Assert.True(column[3] > column[15], "the learned departures lower the projection");
+
+        // Predictors that name one length per request leave the expectation to the caller.
+        Assert.False(((IOutputPredictor)new OraclePredictor()).ProjectRankExpected(state, 0, steps, expected));
+    }
+
+    [Fact]
     public void An_unfinished_request_refuses_to_reveal_its_output_length()
     {
         var state = ProjectionTests.RunningState([new Request(0, 100, 50, 50)], steps: 2);

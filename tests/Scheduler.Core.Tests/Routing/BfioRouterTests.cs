@@ -87,6 +87,35 @@ public sealed class BfioRouterTests
     }
 
     [Fact]
+    public void Room_that_departures_leave_counts_as_filled_by_the_arrivals_still_to_come()
+    {
+        // Rank 0 holds 2 × 1000 tokens leaving in 10 steps; rank 1 holds 1000 tokens and rank 2 1200, both for 1000
+        // steps. Taken alone, the projection shows rank 0 empty from step 10 on, and the new request (500 tokens for
+        // 600 steps) would fit there under the envelope for nearly all its life, only rising above it now. But the
+        // arrivals still to come keep the total where it stands and fill the lowest ranks first, so rank 0 will not
+        // stay empty: its emptiness is not the request's to take. Rank 1 is the one it fits on without a rise now.
+        var state = Cluster(3, 4, (1000, 10), (1000, 10), (1000, 1000), (1200, 1000), (500, 600));
+        Run(state, 0, 0, 0, 1, 2);
+
+        Assert.Equal(1, RouteNext(state, Oracle()));
+
+        var swapped = Cluster(3, 4, (1000, 1000), (1000, 10), (1000, 10), (1200, 1000), (500, 600));
+        Run(swapped, 0, 0, 1, 1, 2);
+        Assert.Equal(0, RouteNext(swapped, Oracle()));
+    }
+
+    [Fact]
+    public void Rows_lie_dense_near_the_start_and_each_further_by_half_up_to_the_horizon()
+    {
+        var offsets = BfioRouter.RowOffsets(BfioRouter.DefaultHorizon);
+
+        Assert.Equal([0, 1, 2, 3, 4, 6, 9, 13, 19, 28], offsets.Take(10));
+        Assert.True(offsets[^1] < BfioRouter.DefaultHorizon && offsets[^1] + offsets[^1] / 2 >= BfioRouter.DefaultHorizon);
+        for (var k = 1; k < offsets.Length; k++) Assert.Equal(offsets[k - 1] + Math.Max(1, offsets[k - 1] / 2), offsets[k]);
+        Assert.Equal([0], BfioRouter.RowOffsets(1));
+    }
+
+    [Fact]
     public void When_every_rank_is_full_it_queues_where_a_slot_frees_first()
     {
         // B = 1 and both ranks busy with equal loads: rank 0 frees in 40 steps, rank 1 in 10.
