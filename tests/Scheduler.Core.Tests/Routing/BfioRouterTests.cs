@@ -105,13 +105,10 @@ public sealed class BfioRouterTests
     }
 
     [Fact]
-    public void Rows_lie_dense_near_the_start_and_each_further_by_half_up_to_the_horizon()
+    public void Rows_lie_one_per_doubling_of_the_steps_ahead_up_to_the_horizon()
     {
-        var offsets = BfioRouter.RowOffsets(BfioRouter.DefaultHorizon);
-
-        Assert.Equal([0, 1, 2, 3, 4, 6, 9, 13, 19, 28], offsets.Take(10));
-        Assert.True(offsets[^1] < BfioRouter.DefaultHorizon && offsets[^1] + offsets[^1] / 2 >= BfioRouter.DefaultHorizon);
-        for (var k = 1; k < offsets.Length; k++) Assert.Equal(offsets[k - 1] + Math.Max(1, offsets[k - 1] / 2), offsets[k]);
+        Assert.Equal([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024], BfioRouter.RowOffsets(BfioRouter.DefaultHorizon));
+        Assert.Equal([0, 1, 2, 4], BfioRouter.RowOffsets(5));
         Assert.Equal([0], BfioRouter.RowOffsets(1));
     }
 
