@@ -49,9 +49,13 @@ public sealed class NatsRequestSource : IRequestSource
     {
         var subject = _connector.Address.Name;
         await using var nats = _connector.Connect("consumer");
-        var wasConnected = false;
+        // A reconnect is an opening after a loss, not any opening but the first: whether the client's first opening
+        // raised its event before this handler was attached is a race, and reading it as the first would swallow the
+        // first reconnect.
+        var lost = 0;
         nats.ConnectionDisconnected += (_, _) =>
         {
+            Volatile.Write(ref lost, 1);
             _context.Events.Count(Name, EndpointEvent.ConnectionLost);
             _context.Log($"{Name}: connection lost; the client reconnects");
             return ValueTask.CompletedTask;
@@ -61,14 +65,13 @@ public sealed class NatsRequestSource : IRequestSource
         CancellationTokenSource? round = null;
         nats.ConnectionOpened += (_, _) =>
         {
-            if (wasConnected)
+            if (Interlocked.Exchange(ref lost, 0) == 1)
             {
                 _context.Events.Count(Name, EndpointEvent.Reconnected);
                 _context.Log($"{Name}: reconnected");
                 try { Volatile.Read(ref round)?.Cancel(); }
                 catch (ObjectDisposedException) { }
             }
-            wasConnected = true;
             return ValueTask.CompletedTask;
         };
         var js = new NatsJSContext(nats);
