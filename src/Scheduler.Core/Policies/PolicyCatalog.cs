@@ -56,6 +56,7 @@ public static class PolicyCatalog
             ExchangeSweeps = p.Int("sweeps", fallback.ExchangeSweeps),
             ExchangeBudget = p.Int("budget", fallback.ExchangeBudget),
             SampleRows = p.Int("sample", fallback.SampleRows ? 1 : 0, min: 0, max: 1) != 0,
+            RouteFew = p.Int("route", fallback.RouteFew ? 1 : 0, min: 0, max: 1) != 0,
         };
         try { settings.Validate(); }
         catch (PolicyParameterException e) { throw p.Invalid(e.Key, e.Rule); }

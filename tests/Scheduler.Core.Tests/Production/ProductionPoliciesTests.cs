@@ -153,7 +153,8 @@ public class ProductionPoliciesTests
     public void Placing_allocates_nothing_once_warmed_up(string name)
     {
         var random = new Random(3);
-        var requests = Enumerable.Range(0, 2000)
+        // Enough requests that every round below still places some (about 7 a round).
+        var requests = Enumerable.Range(0, 10_000)
             .Select(i => new Request(i, random.Next(1, 2000), random.Next(1, 8), 4));
         var state = new ClusterState(new Workload(requests, "alloc"), new ClusterShape(8, 4), recordAdmissions: false);
         var policy = ProductionPolicies.Create(name, 0.01, 1);
@@ -169,10 +170,18 @@ public class ProductionPoliciesTests
         }
 
         for (var i = 0; i < 20; i++) Round();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 200; i++) Round();
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Up to three windows of 200 rounds: the runtime may allocate once on this thread while it recompiles a hot
+        // method (tiered compilation; seen under a loaded test run), but an allocation of the policy's own recurs in
+        // every window.
+        var windows = new List<long>();
+        for (var window = 0; window < 3 && (windows.Count == 0 || windows[^1] != 0); window++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 200; i++) Round();
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        Assert.Equal(0, allocated);
+        Assert.True(windows[^1] == 0, $"bytes allocated per window of 200 rounds: {string.Join(", ", windows)}");
+        Assert.True(state.Queue.Length > 0, "the requests ran out: the last window measured no placing");
     }
 }

@@ -1,4 +1,5 @@
 using Scheduler.Core.Model;
+using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
 
 namespace Scheduler.Core.Policies.Bfio;
@@ -16,6 +17,10 @@ public sealed class BfioPolicy : IPlacementPolicy
     private readonly IOutputPredictor _predictor;
     private readonly PlacementProblem _problem = new();
     private readonly GreedyExchangeSolver _solver = new();
+    // Places the few waiting requests when nothing but where is left to choose (BfioSettings.RouteFew); shares the
+    // predictor, whose admissions and releases it sees through this policy.
+    private BfioRouter? _router;
+    private int[] _routeOrder = [];
     private int[] _candidates = [];
     private int[] _rankOf = [];
     private double[] _projection = [];
@@ -135,6 +140,12 @@ public sealed class BfioPolicy : IPlacementPolicy
         var totalFree = state.TotalFreeSlots();
         if (totalFree == 0) return;
         UpdateWaitBounds(state);
+        if (_settings.RouteFew && _predictor.LooksAhead && _reservedCount == 0
+            && queue.Length <= state.Ranks && queue.Length <= totalFree)
+        {
+            RouteEach(state, queue);
+            return;
+        }
         _ranks = state.Ranks;
         var rows = _predictor.LooksAhead ? _settings.Horizon + 1 : 1;
         EnsureBuffers(_ranks, rows, queue.Length);
@@ -284,6 +295,38 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (g < 0) continue;
             state.Admit(_candidates[i], g);
             _predictor.OnAdmitted(state, _candidates[i]);
+            _admittedTotal++;
+        }
+        _releasedId = -1;
+    }
+
+    /// <summary>
+    /// The few waiting requests (<see cref="BfioSettings.RouteFew"/>) placed one by one, the largest prompt first, as a
+    /// packer places them: the big ones choose while every rank is open to them, the small ones fill in around them.
+    /// Each goes where BF-IO's arrival router finds it adds the least imbalance over its life, and is admitted at once,
+    /// so the next is judged with it in place.
+    /// </summary>
+    private void RouteEach(ClusterView state, ReadOnlySpan<int> queue)
+    {
+        _router ??= new BfioRouter(_predictor);
+        // Every request fits now, so the router's rows start now, however long ago it last routed.
+        _router.StartRowsNow();
+        if (_routeOrder.Length < queue.Length) _routeOrder = new int[Math.Max(queue.Length, 2 * _routeOrder.Length)];
+        var order = _routeOrder.AsSpan(0, queue.Length);
+        queue.CopyTo(order);
+        // Insertion sort, stable: equal prompts keep their arrival order (at most G of them).
+        for (var i = 1; i < order.Length; i++)
+        {
+            var id = order[i];
+            var prompt = state.PromptTokens(id);
+            var j = i - 1;
+            for (; j >= 0 && state.PromptTokens(order[j]) < prompt; j--) order[j + 1] = order[j];
+            order[j + 1] = id;
+        }
+        foreach (var id in order)
+        {
+            state.Admit(id, _router.Route(state, id));
+            _predictor.OnAdmitted(state, id);
             _admittedTotal++;
         }
         _releasedId = -1;

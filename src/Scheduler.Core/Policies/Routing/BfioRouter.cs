@@ -182,6 +182,10 @@ public sealed class BfioRouter : IArrivalRouter
 
     public void OnReleased(ClusterView state, int slot) => _predictor.OnReleased(state, slot);
 
+    /// <summary>The next call starts the rows now and rebuilds every rank: for a caller that routes only some steps
+    /// (bfio in the pool, when few wait) and knows a rank has room now, so the last call's slot heaps say nothing.</summary>
+    internal void StartRowsNow() => _lastStep = -1;
+
     /// <summary>
     /// G·Σ_t rise⁺ over the request's life if the request (s, ô) starts on <paramref name="rank"/> at <paramref name="start"/>
     /// (its rise above the envelope; the mass it adds is the same on every rank, so left out): the mean over the rows of
