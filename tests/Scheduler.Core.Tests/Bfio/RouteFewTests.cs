@@ -3,6 +3,7 @@ using Scheduler.Core.Policies;
 using Scheduler.Core.Policies.Bfio;
 using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
+using Scheduler.Core.Tests.Workloads;
 using Scheduler.Core.Workloads;
 
 namespace Scheduler.Core.Tests.Bfio;
@@ -11,16 +12,22 @@ namespace Scheduler.Core.Tests.Bfio;
 /// prompt first; with more waiting, the solver decides.</summary>
 public sealed class RouteFewTests
 {
-    /// <summary>A cell as scheduler compare builds it: G = 8, B = 16, 8 requests per slot, timed arrivals at load ×
-    /// pool fcfs's backlogged completion rate.</summary>
     private static double Imbalance(string shape, double load, int seed, string spec)
     {
-        var clusterShape = new ClusterShape(8, 16);
-        var count = 8 * 16 * 8;
-        var capacity = OfferedLoad.Capacity(ShapeGenerator.Generate(ShapeCatalog.Get(shape), count, seed), clusterShape);
-        var loaded = ShapeGenerator.Generate(ShapeCatalog.Get(shape), count, seed, load * capacity);
-        var options = new SimulationOptions(clusterShape) { Arrivals = ArrivalMode.Trace, RecordSteps = false };
-        return Simulator.Run(loaded, PolicyCatalog.Create(spec), options).Summary.AvgImbalance;
+        var options = new SimulationOptions(TimedCell.Shape) { Arrivals = ArrivalMode.Trace, RecordSteps = false };
+        return Simulator.Run(TimedCell.Requests(shape, load, seed), PolicyCatalog.Create(spec), options).Summary.AvgImbalance;
+    }
+
+    /// <summary>Four ranks, B = 4: request 0 (300 tokens, 5 steps) running on rank 0, requests 1–3 waiting.</summary>
+    private static ClusterState OneRunningThreeWaiting(Request[] requests)
+    {
+        var state = new ClusterState(new Workload(requests, "few"), new ClusterShape(4, 4));
+        state.RevealUpTo(1);
+        state.BeginPolicyCall();
+        state.Admit(0, 0);
+        state.CompactQueue();
+        state.RevealUpTo(4);
+        return state;
     }
 
     [Theory]
@@ -60,12 +67,7 @@ public sealed class RouteFewTests
         // and 500 tokens. The 900 goes first (to an empty rank), then the 500 and the 100: the admissions come in that
         // order, on the ranks a router routing them in that order chooses.
         Request[] requests = [new(0, 300, 5, 5), new(1, 100, 40, 40), new(2, 900, 40, 40), new(3, 500, 40, 40)];
-        var state = new ClusterState(new Workload(requests, "few"), new ClusterShape(4, 4));
-        state.RevealUpTo(1);
-        state.BeginPolicyCall();
-        state.Admit(0, 0);
-        state.CompactQueue();
-        state.RevealUpTo(4);
+        var state = OneRunningThreeWaiting(requests);
 
         var policy = (BfioPolicy)PolicyCatalog.Create("bfio");
         policy.Place(state);
@@ -73,12 +75,7 @@ public sealed class RouteFewTests
         var admitted = state.Admissions.Skip(1).ToArray();
         Assert.Equal([2, 3, 1], admitted.Select(a => a.RequestId));
 
-        var mirror = new ClusterState(new Workload(requests, "few"), new ClusterShape(4, 4));
-        mirror.RevealUpTo(1);
-        mirror.BeginPolicyCall();
-        mirror.Admit(0, 0);
-        mirror.CompactQueue();
-        mirror.RevealUpTo(4);
+        var mirror = OneRunningThreeWaiting(requests);
         var router = new BfioRouter(new OraclePredictor());
         foreach (var id in new[] { 2, 3, 1 })
         {

@@ -3,6 +3,7 @@ using Scheduler.Core.Policies;
 using Scheduler.Core.Policies.Bfio;
 using Scheduler.Core.Policies.Routing;
 using Scheduler.Core.Simulation;
+using Scheduler.Core.Tests.Workloads;
 using Scheduler.Core.Workloads;
 
 namespace Scheduler.Core.Tests.Routing;
@@ -254,15 +255,9 @@ public sealed class BfioRouterTests
         }
     }
 
-    /// <summary>A cell as scheduler compare builds it: G = 8, B = 16, 8 requests per slot, the arrival rate load ×
-    /// pool fcfs's backlogged completion rate.</summary>
     private static double Imbalance(string shape, double load, int seed, string spec)
     {
-        var clusterShape = new ClusterShape(8, 16);
-        var count = 8 * 16 * 8;
-        var capacity = OfferedLoad.Capacity(ShapeGenerator.Generate(ShapeCatalog.Get(shape), count, seed), clusterShape);
-        var loaded = ShapeGenerator.Generate(ShapeCatalog.Get(shape), count, seed, load * capacity);
-        var options = new SimulationOptions(clusterShape) { Arrivals = ArrivalMode.Trace, Binding = BindingMode.Arrival };
-        return Simulator.Run(loaded, ArrivalRouterCatalog.Create(spec), options).Summary.AvgImbalance;
+        var options = new SimulationOptions(TimedCell.Shape) { Arrivals = ArrivalMode.Trace, Binding = BindingMode.Arrival };
+        return Simulator.Run(TimedCell.Requests(shape, load, seed), ArrivalRouterCatalog.Create(spec), options).Summary.AvgImbalance;
     }
 }
