@@ -292,12 +292,17 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var i = 0; i < count; i++)
         {
             var g = _rankOf[i];
-            if (g < 0) continue;
-            state.Admit(_candidates[i], g);
-            _predictor.OnAdmitted(state, _candidates[i]);
-            _admittedTotal++;
+            if (g >= 0) Admit(state, _candidates[i], g);
         }
         _releasedId = -1;
+    }
+
+    /// <summary>Admits one request, tells the predictor and counts it for the turnover.</summary>
+    private void Admit(ClusterView state, int id, int rank)
+    {
+        state.Admit(id, rank);
+        _predictor.OnAdmitted(state, id);
+        _admittedTotal++;
     }
 
     /// <summary>
@@ -323,12 +328,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             for (; j >= 0 && state.PromptTokens(order[j]) < prompt; j--) order[j + 1] = order[j];
             order[j + 1] = id;
         }
-        foreach (var id in order)
-        {
-            state.Admit(id, _router.Route(state, id));
-            _predictor.OnAdmitted(state, id);
-            _admittedTotal++;
-        }
+        foreach (var id in order) Admit(state, id, _router.Route(state, id));
         _releasedId = -1;
     }
 

@@ -21,11 +21,11 @@ namespace Scheduler.Core.Policies.Routing;
 /// under water stands at W(t); the request rises above the higher of the envelope and W(t). Where a queue already
 /// holds more than that total (overload), no row has water and the projection alone decides.
 /// A predictor that knows a distribution of o (online) projects the active requests' expected loads (each
-/// survival-weighted), not one guessed departure each; its point lengths say only when slots free. Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the
-/// router picks the least change over the request's life, then the earliest start, then the least peak projected load
-/// over its stay (most requests fit under the envelope on many ranks: among those, the one that stays lowest at its
-/// highest while the request runs, since the max is what the imbalance counts),
-/// then the lowest index.
+/// survival-weighted), not one guessed departure each; its point lengths say only when slots free.
+/// Among the ranks where it starts by (1 + wait)·τ_min (only ranks with room now, if any has), the router picks the
+/// least change over the request's life, then the earliest start, then the least peak projected load over its stay
+/// (most requests fit under the envelope on many ranks: among those, the one that stays lowest at its highest while the
+/// request runs, since the max is what the imbalance counts), then the lowest index.
 /// </summary>
 /// <remarks>
 /// TTFT: the start guard keeps a request from queueing behind a full rank for a better fit while another could start
@@ -49,12 +49,11 @@ public sealed class BfioRouter : IArrivalRouter
 {
     /// <summary>
     /// Lookahead in steps from the earliest start: long enough to hold the whole stay of nearly every request (and a
-    /// queue's worth of waiting), so the score is what the request adds over its life, not over a prefix of it. Chosen among 256–4096 on the
-    /// generated shapes at G = 8 and 32 (timed arrivals): 256 and 1024 balanced worse; 4096 helped the oracle at G = 8
+    /// queue's worth of waiting), so the score is what the request adds over its life, not over a prefix of it. Chosen
+    /// among 256–4096 on the generated shapes at G = 8 and 32 (timed arrivals): 256 and 1024 balanced worse; 4096 helped the oracle at G = 8
     /// and hurt the online predictor; not tuned further.
     /// </summary>
     public const int DefaultHorizon = 2048;
-
 
     /// <summary>
     /// A request may start up to this share later than its earliest possible start, for a better rank; never later when
@@ -94,7 +93,8 @@ public sealed class BfioRouter : IArrivalRouter
     private double[] _water = [];
     // The total projected load the rows are held to this step: row 0's at the step's first call.
     private double _heldTotal;
-    // The steps from now each row stands for, and a rank's expected loads on them (predictors with a distribution).
+    // The steps from now each row stands for (set with the rows' base, once a step), and a rank's expected loads on them
+    // (predictors with a distribution).
     private int[] _rowSteps = [];
     private double[] _expected = [];
     // Difference arrays for building one rank's projection.
@@ -132,6 +132,7 @@ public sealed class BfioRouter : IArrivalRouter
             for (var g = 0; g < _ranks; g++) first = Math.Min(first, _slotFree[g * _batch]);
             _base = _lastStep < 0 || first >= Never ? 0 : Math.Max(0, first - elapsed);
             _lastStep = state.Step;
+            for (var k = 0; k < _rowCount; k++) _rowSteps[k] = (int)RowTime(k);
             _predictor.BeginCall(state);
             for (var g = 0; g < _ranks; g++) SimulateSlots(state, g);
             RebuildRows(newStep: true);
@@ -279,12 +280,10 @@ public sealed class BfioRouter : IArrivalRouter
         baseDiff.Clear();
         countDiff.Clear();
         var heap = _slotFree.AsSpan(rank * _batch, _batch);
-        var steps = _rowSteps.AsSpan(0, _rowCount);
-        for (var k = 0; k < _rowCount; k++) steps[k] = (int)RowTime(k);
         var expected = _expected.AsSpan(0, _rowCount);
         // A predictor that knows a distribution of o (online) gives the active requests' expected loads; its point
         // lengths still say when slots free, which a load curve does not.
-        var spread = _predictor.ProjectRankExpected(state, rank, steps, expected);
+        var spread = _predictor.ProjectRankExpected(state, rank, _rowSteps, expected);
         var n = 0;
         foreach (var id in state.ActiveRequests(rank))
         {
