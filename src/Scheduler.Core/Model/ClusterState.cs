@@ -48,6 +48,11 @@ public sealed class ClusterState
     private readonly long[] _load;
     private readonly int[] _activeCount;
     private readonly int[] _active;
+    // Each active request's prompt, admission step and ô, laid out as _active (rank-major), so a policy projecting
+    // every rank reads them in sequence rather than looking up each request by slot (the decision's largest pass).
+    private readonly int[] _activePrompt;
+    private readonly int[] _activeAdmitStep;
+    private readonly int[] _activePredicted;
 
     // The waiting queue is _queue[_queueHead .. _queueHead + _queueCount); _queueIndex[slot] is a queued request's
     // index there. Compaction after a policy call moves only the entries before the last one admitted (rightwards,
@@ -94,6 +99,9 @@ public sealed class ClusterState
         _load = new long[shape.Ranks];
         _activeCount = new int[shape.Ranks];
         _active = new int[shape.Ranks * shape.BatchSize];
+        _activePrompt = new int[_active.Length];
+        _activeAdmitStep = new int[_active.Length];
+        _activePredicted = new int[_active.Length];
         _queue = new int[Math.Max(16, 4 * shape.Ranks)];
         _admissions = recordAdmissions ? new List<Admission>(capacityHint) : null;
         _recentAdmissions = new List<Admission>(shape.Ranks * shape.BatchSize);
@@ -182,7 +190,7 @@ public sealed class ClusterState
         var finishStep = _admitStep[slot] + r.OutputTokens;
         _nextFinishing[slot] = _finishingHead.TryGetValue(finishStep, out var next) ? next : -1;
         _finishingHead[finishStep] = slot;
-        _active[rank * BatchSize + count] = slot;
+        PutActive(rank * BatchSize + count, slot);
         _slotOf[slot] = count;
         _activeCount[rank] = count + 1;
         _activeTotal++;
@@ -315,6 +323,25 @@ public sealed class ClusterState
     public ReadOnlySpan<int> ActiveRequests(int rank) =>
         _active.AsSpan(rank * BatchSize, _activeCount[rank]);
 
+    /// <summary>The prompts of <see cref="ActiveRequests"/>, entry for entry.</summary>
+    public ReadOnlySpan<int> ActivePromptTokens(int rank) => _activePrompt.AsSpan(rank * BatchSize, _activeCount[rank]);
+
+    /// <summary>The steps <see cref="ActiveRequests"/> were admitted at, entry for entry: each has generated
+    /// <see cref="Step"/> minus its entry.</summary>
+    public ReadOnlySpan<int> ActiveAdmitSteps(int rank) => _activeAdmitStep.AsSpan(rank * BatchSize, _activeCount[rank]);
+
+    /// <summary>The predicted outputs ô of <see cref="ActiveRequests"/>, entry for entry.</summary>
+    public ReadOnlySpan<int> ActivePredictedOutputs(int rank) => _activePredicted.AsSpan(rank * BatchSize, _activeCount[rank]);
+
+    /// <summary>Active entry <paramref name="index"/> (rank-major) holds request <paramref name="slot"/>, whose admission step is set.</summary>
+    private void PutActive(int index, int slot)
+    {
+        _active[index] = slot;
+        _activePrompt[index] = _prompt[slot];
+        _activeAdmitStep[index] = _admitStep[slot];
+        _activePredicted[index] = _predicted[slot];
+    }
+
     public int PromptTokens(int requestId) => _prompt[requestId];
     /// <summary>Tokens the request has generated: one per step since its admission while active; its output once finished.</summary>
     public int Generated(int requestId) =>
@@ -367,9 +394,11 @@ public sealed class ClusterState
         if (best >= cap) return cap;
         for (var g = 0; g < Ranks; g++)
         {
-            foreach (var id in ActiveRequests(g))
+            var predicted = ActivePredictedOutputs(g);
+            var admitted = ActiveAdmitSteps(g);
+            for (var k = 0; k < predicted.Length; k++)
             {
-                var r = _predicted[id] - (Step - _admitStep[id]);
+                var r = predicted[k] - (Step - admitted[k]);
                 if (r > best) best = r;
             }
             if (best >= cap) return cap;
@@ -497,12 +526,12 @@ public sealed class ClusterState
     private void Activate(int requestId, int rank)
     {
         var count = _activeCount[rank];
-        _active[rank * BatchSize + count] = requestId;
+        _admitStep[requestId] = Step;
+        PutActive(rank * BatchSize + count, requestId);
         _slotOf[requestId] = count;
         _activeCount[rank] = count + 1;
         _activeTotal++;
         _load[rank] += _prompt[requestId];
-        _admitStep[requestId] = Step;
         var finishStep = Step + _output[requestId];
         _nextFinishing[requestId] = _finishingHead.TryGetValue(finishStep, out var next) ? next : -1;
         _finishingHead[finishStep] = requestId;
@@ -774,7 +803,7 @@ public sealed class ClusterState
         if (slot != last)
         {
             var moved = _active[baseIndex + last];
-            _active[baseIndex + slot] = moved;
+            PutActive(baseIndex + slot, moved);
             _slotOf[moved] = slot;
         }
         _activeCount[g] = last;

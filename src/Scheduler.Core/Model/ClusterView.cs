@@ -43,6 +43,15 @@ public sealed class ClusterView
     public int TotalFreeSlots() => _state.TotalFreeSlots();
     public ReadOnlySpan<int> ActiveRequests(int rank) => _state.ActiveRequests(rank);
 
+    /// <inheritdoc cref="ClusterState.ActivePromptTokens"/>
+    public ReadOnlySpan<int> ActivePromptTokens(int rank) => _state.ActivePromptTokens(rank);
+
+    /// <inheritdoc cref="ClusterState.ActiveAdmitSteps"/>
+    public ReadOnlySpan<int> ActiveAdmitSteps(int rank) => _state.ActiveAdmitSteps(rank);
+
+    /// <inheritdoc cref="ClusterState.ActivePredictedOutputs"/>
+    public ReadOnlySpan<int> ActivePredictedOutputs(int rank) => _state.ActivePredictedOutputs(rank);
+
     /// <summary>Pool (a policy admits from one queue) or arrival binding (a router picks each request's rank).</summary>
     public BindingMode Binding => _state.Binding;
 

@@ -7,10 +7,12 @@ namespace Scheduler.Core.Policies;
 /// every reachable (j, sum) the first item index after which it became reachable. That index answers
 /// "was this reachable before item i?" for backtracking without keeping a snapshot per item.
 /// Cost grows with cap (the prompt-token sum): this is the reference's quirk, reproduced on purpose.
+/// The first-reach table is never cleared: an entry is written exactly when its bit is first set, so it is read
+/// only behind a set bit (clearing it cost more than the whole bitset pass, k·cap entries per run).
 /// </summary>
 internal sealed class CardinalitySubsetSums
 {
-    private const ushort Unreached = ushort.MaxValue;
+    private const int MaxItems = ushort.MaxValue;
     private ulong[] _bits = [];
     private ushort[] _firstReach = [];
     private int[] _highWord = [];
@@ -20,7 +22,7 @@ internal sealed class CardinalitySubsetSums
 
     public void Run(ReadOnlySpan<int> sizes, int k, long cap)
     {
-        if (sizes.Length >= Unreached) throw new ArgumentOutOfRangeException(nameof(sizes), "at most 65534 items");
+        if (sizes.Length >= MaxItems) throw new ArgumentOutOfRangeException(nameof(sizes), "at most 65534 items");
         _k = k;
         _cap = cap;
         _words = (int)((cap >> 6) + 1);
@@ -29,7 +31,6 @@ internal sealed class CardinalitySubsetSums
         _bits.AsSpan(0, (int)bitLen).Clear();
         var reachLen = (long)k * (cap + 1);
         if (_firstReach.Length < reachLen) _firstReach = new ushort[reachLen];
-        _firstReach.AsSpan(0, (int)reachLen).Fill(Unreached);
         if (_highWord.Length < k + 1) _highWord = new int[k + 1];
         Array.Fill(_highWord, -1, 0, k + 1);
         _bits[0] = 1UL;
@@ -122,7 +123,7 @@ internal sealed class CardinalitySubsetSums
     {
         if (j == 0) return sum == 0;
         if (sum < 0 || sum > _cap || j >= _k) return false;
-        var first = _firstReach[(long)j * (_cap + 1) + sum];
-        return first != Unreached && first < i;
+        if ((_bits[j * _words + (int)(sum >> 6)] & (1UL << (int)(sum & 63))) == 0) return false;
+        return _firstReach[(long)j * (_cap + 1) + sum] < i;
     }
 }

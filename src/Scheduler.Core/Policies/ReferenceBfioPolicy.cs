@@ -78,11 +78,15 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
                 continue;
             }
             _bucket.AsSpan(0, rows).Clear();
-            foreach (var id in state.ActiveRequests(g))
+            var prompts = state.ActivePromptTokens(g);
+            var admitted = state.ActiveAdmitSteps(g);
+            var predicted = state.ActivePredictedOutputs(g);
+            var step = state.Step;
+            for (var k = 0; k < prompts.Length; k++)
             {
-                var gen = state.Generated(id);
-                var remaining = state.PredictedOutput(id) - gen;
-                if (remaining >= 1 && remaining <= horizon) _bucket[remaining] += state.PromptTokens(id) + gen;
+                var gen = step - admitted[k];
+                var remaining = predicted[k] - gen;
+                if ((uint)(remaining - 1) < (uint)horizon) _bucket[remaining] += prompts[k] + gen;
             }
             var departed = 0.0;
             for (var t = 1; t < rows; t++)
@@ -258,6 +262,15 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         }
     }
 
+    /// <summary>
+    /// The largest subset sum the search below can ask about: the largest at most <paramref name="safe"/>, and the
+    /// smallest above it, which is at most safe + the heaviest item. (Walk from the k lightest items, at most safe, to
+    /// any k-subset above safe by single swaps: each moves the sum by less than the heaviest item, so the first sum past
+    /// safe is within that of it.) If even the k lightest exceed safe, they are the smallest, at most
+    /// <paramref name="lightest"/> (the kMax lightest). Sums beyond are never read, so the bitsets stop there.
+    /// </summary>
+    internal static long SumsNeeded(long safe, long heaviest, long lightest) => Math.Max(safe + heaviest, lightest);
+
     /// <summary>Marks the chosen window positions in <see cref="_chosen"/> and returns their prompt sum.</summary>
     private long ChooseSubset(ClusterView state, int rank, int window, int slots)
     {
@@ -287,9 +300,13 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             sorted.Reverse();
         }
         var kMax = Math.Min(slots, window);
-        long capMax = 0;
-        for (var i = 0; i < kMax; i++) capMax += sorted[i];
-        _subsets.Run(sizes, kMax, Math.Max(1, capMax));
+        long capMax = 0, lightest = 0;
+        for (var i = 0; i < kMax; i++)
+        {
+            capMax += sorted[i];
+            lightest += sorted[window - 1 - i];
+        }
+        _subsets.Run(sizes, kMax, Math.Max(1, Math.Min(capMax, SumsNeeded(safe, sorted[0], lightest))));
 
         var bestK = 0;
         long bestSum = 0;

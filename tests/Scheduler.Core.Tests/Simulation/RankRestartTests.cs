@@ -28,6 +28,7 @@ public sealed class RankRestartTests
                 load += state.PromptTokens(id) + state.Generated(id);
             }
             Assert.Equal(load, state.Load(g));
+            ActiveDataTests.AssertActiveDataAligned(state, g);
             active += state.ActiveCount(g);
         }
         Assert.Equal(active, state.ActiveTotal);

@@ -22,12 +22,14 @@ public abstract class DeterministicPredictor : IOutputPredictor
     public abstract int EstimatedOutput(ClusterView state, int requestId);
 
     /// <summary>
-    /// <see cref="EstimatedOutput"/> of each request in <paramref name="requestIds"/> into <paramref name="estimates"/>:
-    /// one virtual call per rank projected rather than one per active request.
+    /// <see cref="EstimatedOutput"/> of each of <paramref name="rank"/>'s active requests (in
+    /// <see cref="ClusterView.ActiveRequests"/> order) into <paramref name="estimates"/>: one virtual call per rank
+    /// projected rather than one per active request.
     /// </summary>
-    protected virtual void EstimatedOutputs(ClusterView state, ReadOnlySpan<int> requestIds, Span<int> estimates)
+    protected virtual void EstimatedOutputs(ClusterView state, int rank, Span<int> estimates)
     {
-        for (var k = 0; k < requestIds.Length; k++) estimates[k] = EstimatedOutput(state, requestIds[k]);
+        var active = state.ActiveRequests(rank);
+        for (var k = 0; k < active.Length; k++) estimates[k] = EstimatedOutput(state, active[k]);
     }
 
     public virtual void BeginCall(ClusterView state) { }
@@ -46,18 +48,20 @@ public abstract class DeterministicPredictor : IOutputPredictor
         mass.Clear();
         count.Clear();
         // Difference arrays: O(1) per request, O(H) per rank, whatever the token counts.
-        var active = state.ActiveRequests(rank);
-        if (_estimates.Length < active.Length) _estimates = new int[Math.Max(active.Length, 2 * _estimates.Length)];
-        var estimates = _estimates.AsSpan(0, active.Length);
-        EstimatedOutputs(state, active, estimates);
-        for (var k = 0; k < active.Length; k++)
+        // The rank's active data in sequence (ClusterView.Active*), not looked up per request.
+        var prompts = state.ActivePromptTokens(rank);
+        var admitted = state.ActiveAdmitSteps(rank);
+        if (_estimates.Length < prompts.Length) _estimates = new int[Math.Max(prompts.Length, 2 * _estimates.Length)];
+        var estimates = _estimates.AsSpan(0, prompts.Length);
+        EstimatedOutputs(state, rank, estimates);
+        var step = state.Step;
+        for (var k = 0; k < prompts.Length; k++)
         {
-            var id = active[k];
-            var gen = state.Generated(id);
+            var gen = step - admitted[k];
             var remaining = estimates[k] - gen;
-            if (remaining >= 1 && remaining < rows)
+            if ((uint)(remaining - 1) < (uint)(rows - 1))
             {
-                mass[remaining] += state.PromptTokens(id) + gen;
+                mass[remaining] += prompts[k] + gen;
                 count[remaining]++;
             }
         }
@@ -96,9 +100,10 @@ public sealed class OraclePredictor : DeterministicPredictor
     public override int EstimatedOutput(ClusterView state, int requestId) =>
         Math.Max(1, state.PredictedOutput(requestId));
 
-    protected override void EstimatedOutputs(ClusterView state, ReadOnlySpan<int> requestIds, Span<int> estimates)
+    protected override void EstimatedOutputs(ClusterView state, int rank, Span<int> estimates)
     {
-        for (var k = 0; k < requestIds.Length; k++) estimates[k] = Math.Max(1, state.PredictedOutput(requestIds[k]));
+        var predicted = state.ActivePredictedOutputs(rank);
+        for (var k = 0; k < predicted.Length; k++) estimates[k] = Math.Max(1, predicted[k]);
     }
 }
 

@@ -244,11 +244,14 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     {
         column.Clear();
         var rows = column.Length;
-        foreach (var id in state.ActiveRequests(rank))
+        var prompts = state.ActivePromptTokens(rank);
+        var admitted = state.ActiveAdmitSteps(rank);
+        var step = state.Step;
+        for (var j = 0; j < prompts.Length; j++)
         {
-            var gen = state.Generated(id);
-            var bucket = BucketOf(state.PromptTokens(id));
-            double held = state.PromptTokens(id) + gen;
+            var gen = step - admitted[j];
+            var bucket = BucketOf(prompts[j]);
+            double held = prompts[j] + gen;
             var now = Survival(bucket, gen);
             column[0] += held;
             if (now <= 1e-12)
@@ -289,10 +292,13 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         sums = sums[..n];
         sums.Clear();
         var first = n > 0 && rows[0] == 0 ? 1 : 0;
-        foreach (var id in state.ActiveRequests(rank))
+        var prompts = state.ActivePromptTokens(rank);
+        var admitted = state.ActiveAdmitSteps(rank);
+        var step = state.Step;
+        for (var j = 0; j < prompts.Length; j++)
         {
-            var gen = state.Generated(id);
-            var prompt = state.PromptTokens(id);
+            var gen = step - admitted[j];
+            var prompt = prompts[j];
             var bucket = BucketOf(prompt);
             double held = prompt + gen;
             var curve = _survival[bucket];
