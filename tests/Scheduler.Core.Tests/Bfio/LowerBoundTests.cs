@@ -10,9 +10,9 @@ public sealed class LowerBoundTests
     /// <see cref="SolverTests.RandomProblem"/>, and for odd seeds with fewer admissions than the work-conserving
     /// count (never fewer than its mandatory candidates), so sets of different sizes compete.
     /// </summary>
-    private static PlacementProblem RandomProblem(int seed)
+    private static PlacementProblem RandomProblem(int seed, bool refill = false)
     {
-        var p = SolverTests.RandomProblem(seed);
+        var p = SolverTests.RandomProblem(seed, refill: refill);
         if (seed % 2 == 1 && p.AdmitCount > 0)
         {
             var mandatory = 0;
@@ -32,6 +32,18 @@ public sealed class LowerBoundTests
         Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
         {
             var problem = RandomProblem(seed);
+            var optimum = new ExactPlacementSolver().Solve(problem, new int[problem.Candidates]);
+            var bound = PlacementLowerBound.Compute(problem);
+            return (bound <= optimum + Tolerance(problem, optimum)).Label($"seed {seed}: bound {bound} > optimum {optimum}");
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
+    }
+
+    [Fact]
+    public void With_a_refill_level_the_bound_never_exceeds_the_exact_optimum()
+    {
+        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
+        {
+            var problem = RandomProblem(seed, refill: true);
             var optimum = new ExactPlacementSolver().Solve(problem, new int[problem.Candidates]);
             var bound = PlacementLowerBound.Compute(problem);
             return (bound <= optimum + Tolerance(problem, optimum)).Label($"seed {seed}: bound {bound} > optimum {optimum}");

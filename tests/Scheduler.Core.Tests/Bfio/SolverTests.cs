@@ -7,14 +7,21 @@ namespace Scheduler.Core.Tests.Bfio;
 public sealed class SolverTests
 {
     /// <summary>A random small decision: G ≤ 4 ranks with ≤ 4 free slots, ≤ 6 waiting requests, ≤ 5 rows.</summary>
-    internal static PlacementProblem RandomProblem(int seed, int maxRanks = 4, int maxFree = 4, int maxCandidates = 6, int maxRows = 5)
+    internal static PlacementProblem RandomProblem(int seed, int maxRanks = 4, int maxFree = 4, int maxCandidates = 6, int maxRows = 5,
+        bool refill = false)
     {
         var rng = new Random(seed);
         var ranks = rng.Next(1, maxRanks + 1);
         var rows = rng.Next(1, maxRows + 1);
         var candidates = rng.Next(1, maxCandidates + 1);
         var p = new PlacementProblem();
-        p.Reset(ranks, rows, candidates);
+        p.Reset(ranks, rows, candidates, refill);
+        if (refill)
+        {
+            // Levels below, among and above the ranks' loads; none on some rows.
+            var level = p.RefillColumn;
+            for (var h = 0; h < rows; h++) level[h] = rng.Next(3) == 0 ? 0 : rng.Next(0, 3000);
+        }
         p.Weights[0] = rng.NextDouble();
         for (var h = 1; h < rows; h++) p.Weights[h] = Math.Pow(0.7, h - 1);
         var totalFree = 0;
@@ -93,6 +100,63 @@ public sealed class SolverTests
             return (Math.Abs(fastValue - problem.Evaluate(fast)) <= tolerance).Label("fast solver reports its own objective")
                 .And((Math.Abs(fastValue - exactValue) <= tolerance).Label($"seed {seed}: fast {fastValue} vs exact {exactValue}"));
         }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void With_a_refill_level_the_fast_solver_still_matches_the_exact_optimum_and_places_nothing_on_it()
+    {
+        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
+        {
+            var problem = RandomProblem(seed, refill: true);
+            var fast = new int[problem.Candidates];
+            var exact = new int[problem.Candidates];
+            var fastValue = new GreedyExchangeSolver().Solve(problem, fast);
+            var exactValue = new ExactPlacementSolver().Solve(problem, exact);
+            var tolerance = 1e-9 * Math.Max(1.0, Math.Abs(exactValue));
+            return (Math.Abs(fastValue - problem.Evaluate(fast)) <= tolerance).Label("fast solver reports its own objective")
+                .And((Math.Abs(fastValue - exactValue) <= tolerance).Label($"seed {seed}: fast {fastValue} vs exact {exactValue}"))
+                .And(fast.All(g => g < problem.ScoredRanks).Label($"seed {seed}: a candidate placed on the refill column"));
+        }).QuickCheckThrowOnFailure();
+    }
+
+    /// <summary>
+    /// Rank A (load 1,000) empties by the next step, rank B (800) keeps 750 of it; one request of 200 (201 next step),
+    /// one slot on each, rows now and next, weights 1. Without refill, A's departure makes A look best ahead:
+    /// A: (2·1,200 − 2,000) + (2·750 − 951) = 949, B: 0 + (2·951 − 951) = 951. With the refill level (now 1,800 in all,
+    /// 750 left next step: 1,050 poured onto A, then both, level 900), the slot A frees is filled anyway:
+    /// A: 400 + (2·900 − 951) = 1,249, B: 0 + (2·951 − 951) = 951, so the request goes where it balances now.
+    /// </summary>
+    [Fact]
+    public void A_rank_emptied_by_departures_is_no_better_place_when_the_next_requests_refill_it_anyway()
+    {
+        foreach (var refill in new[] { false, true })
+        {
+            var p = new PlacementProblem();
+            p.Reset(ranks: 2, rows: 2, candidates: 1, refill);
+            p.Weights[0] = 1;
+            p.Weights[1] = 1;
+            p.BaseColumn(0)[0] = 1000;
+            p.BaseColumn(0)[1] = 0;
+            p.BaseColumn(1)[0] = 800;
+            p.BaseColumn(1)[1] = 750;
+            if (refill)
+            {
+                p.RefillColumn[0] = 0;
+                p.RefillColumn[1] = Scheduler.Core.Policies.Routing.WaterFill.Level([0.0, 750.0], 0, 1, 2, 1800 - 750);
+            }
+            p.Free(0) = 1;
+            p.Free(1) = 1;
+            p.Profile(0)[0] = 200;
+            p.Profile(0)[1] = 201;
+            p.AdmitCount = 1;
+            p.Seal();
+
+            Assert.Equal(refill ? 1249 : 949, p.Evaluate([0]), 9);
+            Assert.Equal(951, p.Evaluate([1]), 9);
+            var rankOf = new int[1];
+            new GreedyExchangeSolver().Solve(p, rankOf);
+            Assert.Equal(refill ? 1 : 0, rankOf[0]);
+        }
     }
 
     [Fact]

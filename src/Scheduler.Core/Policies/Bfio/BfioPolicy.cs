@@ -162,7 +162,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         StateProblem(state, count, admit, rows, planned);
 
         _solver.MaxSweeps = _settings.ExchangeSweeps;
-        _solver.MaxEvaluations = _settings.ExchangeBudget;
+        _solver.MaxEvaluations = _settings.ExchangeBudgetFor(_ranks);
         var objective = _solver.Solve(_problem, _rankOf.AsSpan(0, count));
         Solved?.Invoke(_problem, objective);
         AdmitPlaced(state, count);
@@ -241,7 +241,9 @@ public sealed class BfioPolicy : IPlacementPolicy
     private void StateProblem(ClusterView state, int count, int admit, int rows, int planned)
     {
         var projection = _projection.AsSpan(0, _ranks * rows);
-        _problem.Reset(_ranks, planned, count);
+        var refill = _settings.Refill && planned > 1;
+        _problem.Reset(_ranks, planned, count, refill);
+        if (refill) StateRefill(rows, planned);
         _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
         for (var g = 0; g < _ranks; g++)
         {
@@ -283,6 +285,29 @@ public sealed class BfioPolicy : IPlacementPolicy
                 bonus += (_ranks - 1) * ramp * _problem.Reward(i);
             }
             _problem.Bonus(i) = bonus;
+        }
+    }
+
+    /// <summary>
+    /// The refill level of each planned row ahead (<see cref="BfioSettings.Refill"/>): the projection holds only the
+    /// requests running now, so a row's total falls as they leave, while the requests still to come keep it where it
+    /// stands now (row 0, before this call's admissions, which fill the slots freed until now). The missing mass goes
+    /// to the lowest ranks first, as every later call sends it, and stands at a water level (<see cref="WaterFill"/>).
+    /// A row whose total does not fall has none (0: below every load).
+    /// </summary>
+    private void StateRefill(int rows, int planned)
+    {
+        var level = _problem.RefillColumn;
+        var now = 0.0;
+        for (var g = 0; g < _ranks; g++) now += _projection[g * rows];
+        level[0] = 0.0;
+        for (var k = 1; k < planned; k++)
+        {
+            var h = _sampled[k];
+            var total = 0.0;
+            for (var g = 0; g < _ranks; g++) total += _projection[g * rows + h];
+            var missing = now - total;
+            level[k] = missing > 0 ? WaterFill.Level(_projection.AsSpan(0, _ranks * rows), h, rows, _ranks, missing) : 0.0;
         }
     }
 

@@ -124,7 +124,7 @@ public sealed class ExactPlacementSolver
         if (LowerBound(i, need) - _bonus - _suffixBonus[i * (c + 1) + need] >= _bestValue - Tolerance(_bestValue)) return;
         if (i == c)
         {
-            var value = PlacementProblem.Objective(_load.AsSpan(0, _p.Ranks * _p.Rows), _p.Ranks, _p.Rows, _p.Weights) - _bonus;
+            var value = PlacementProblem.Objective(_load.AsSpan(0, _p.Ranks * _p.Rows), _p.Ranks, _p.ScoredRanks, _p.Rows, _p.Weights) - _bonus;
             if (value < _bestValue - Tolerance(_bestValue))
             {
                 _bestValue = value;
@@ -186,10 +186,10 @@ public sealed class ExactPlacementSolver
             for (var g = 0; g < ranks; g++)
             {
                 var v = _load[g * rows + h];
-                sum += v;
+                if (g < _p.ScoredRanks) sum += v;
                 if (v > max) max = v;
             }
-            var gap = ranks * max - sum - _suffixTop[(i * rows + h) * stride + need];
+            var gap = (double)_p.ScoredRanks * max - sum - _suffixTop[(i * rows + h) * stride + need];
             if (gap > 0) bound += weights[h] * gap;
         }
         return bound;

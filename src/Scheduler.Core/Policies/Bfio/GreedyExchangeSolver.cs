@@ -70,7 +70,7 @@ public sealed partial class GreedyExchangeSolver
     /// 0 = no limit): a deterministic bound on decision time, the same whatever the horizon. Those
     /// that can lower a maximum (involving a critical rank) are tried first in every pass.
     /// </summary>
-    public int MaxEvaluations { get; set; }
+    public long MaxEvaluations { get; set; }
 
     /// <summary>False to measure the greedy-and-exchange heuristic alone.</summary>
     public bool ExactPolish { get; init; } = true;
@@ -124,7 +124,7 @@ public sealed partial class GreedyExchangeSolver
         _ranks = problem.Ranks;
         _rows = problem.Rows;
         _count = problem.Candidates;
-        _g = problem.Ranks;
+        _g = problem.ScoredRanks;
         var width = Vector<double>.Count;
         _stride = Math.Max(width, (_count + width - 1) / width * width);
         Ensure(ref _load, _ranks * _rows);
@@ -272,7 +272,7 @@ public sealed partial class GreedyExchangeSolver
 
     private double CurrentObjective()
     {
-        var objective = PlacementProblem.Objective(_load.AsSpan(0, _ranks * _rows), _ranks, _rows, _p.Weights);
+        var objective = PlacementProblem.Objective(_load.AsSpan(0, _ranks * _rows), _ranks, _p.ScoredRanks, _rows, _p.Weights);
         for (var i = 0; i < _count; i++)
             if (_rankOf[i] >= 0) objective -= _p.Bonus(i);
         return objective;

@@ -102,7 +102,7 @@ public static class PlacementLowerBound
         for (var g = 0; g < ranks; g++)
         {
             var v = p.BaseColumn(g)[h];
-            total += v;
+            if (g < p.ScoredRanks) total += v; // a refill column raises the max only
             if (v > max) max = v;
         }
         // Under M_h each free rank takes up to min(M_h − P_g, cap_g); what a rank can take beyond that
@@ -128,7 +128,7 @@ public static class PlacementLowerBound
         var level = max;
         var excess = mass - underMax;
         if (excess > 0) level += WaterRise(residual[..rising], excess, freeRanks);
-        return ranks * level - total - mass;
+        return (double)p.ScoredRanks * level - total - mass;
     }
 
     /// <summary>

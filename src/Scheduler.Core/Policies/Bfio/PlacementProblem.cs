@@ -7,6 +7,10 @@ namespace Scheduler.Core.Policies.Bfio;
 /// per rank, minimising Σ_h w_h · (G · max_g L_g(h) − Σ_g L_g(h)) − Σ_{admitted} b_i with
 /// L_g = P_g + Σ_{i→g} a_i and b_i ≥ 0 a waiting bonus (aging) that makes old requests cheaper to admit.
 /// Buffers are reused across calls; nothing is allocated once they are large enough.
+/// <para>Optionally a refill level per row (<see cref="RefillColumn"/>): the load that requests still to come bring
+/// the lowest ranks up to, so that a row's maximum is at least it. It is held as one more column after the G ranks',
+/// with no free slots, so every solver reads it as a rank that takes nothing and a row's maximum counts it; G and the
+/// sum term stay those of the real ranks (<see cref="ScoredRanks"/>), so every row's term is still ≥ 0.</para>
 /// </summary>
 public sealed class PlacementProblem
 {
@@ -19,7 +23,14 @@ public sealed class PlacementProblem
     private double[] _bonus = [];
     private double[] _evalLoad = [];
 
+    /// <summary>Columns of base loads: the G ranks, and the refill column last if there is one.</summary>
     public int Ranks { get; private set; }
+
+    /// <summary>G, the ranks whose imbalance is scored: <see cref="Ranks"/> less the refill column, if any.</summary>
+    public int ScoredRanks { get; private set; }
+
+    /// <summary>Whether the last column is the refill level (<see cref="RefillColumn"/>).</summary>
+    public bool HasRefill => Ranks > ScoredRanks;
     public int Rows { get; private set; }
     public int Candidates { get; private set; }
 
@@ -27,12 +38,15 @@ public sealed class PlacementProblem
     public int AdmitCount { get; set; }
 
     /// <summary>Clears the problem to <paramref name="ranks"/> ranks, <paramref name="rows"/> horizon rows
-    /// and <paramref name="candidates"/> candidates, growing buffers only when needed.</summary>
-    public void Reset(int ranks, int rows, int candidates)
+    /// and <paramref name="candidates"/> candidates, growing buffers only when needed; with
+    /// <paramref name="refill"/> a refill column follows the ranks (fill it through <see cref="RefillColumn"/>).</summary>
+    public void Reset(int ranks, int rows, int candidates, bool refill = false)
     {
         if (ranks <= 0) throw new ArgumentOutOfRangeException(nameof(ranks));
         if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows));
         if (candidates < 0) throw new ArgumentOutOfRangeException(nameof(candidates));
+        ScoredRanks = ranks;
+        if (refill) ranks++;
         Ranks = ranks;
         Rows = rows;
         Candidates = candidates;
@@ -46,6 +60,7 @@ public sealed class PlacementProblem
         Ensure(ref _bonus, Math.Max(1, candidates));
         _mandatory.AsSpan(0, candidates).Clear();
         _bonus.AsSpan(0, candidates).Clear();
+        if (refill) _free[ScoredRanks] = 0;
     }
 
     private static void Ensure<T>(ref T[] array, int length)
@@ -55,6 +70,10 @@ public sealed class PlacementProblem
 
     public Span<double> Weights => _weights.AsSpan(0, Rows);
     public Span<double> BaseColumn(int rank) => _base.AsSpan(rank * Rows, Rows);
+
+    /// <summary>The refill level per row (only with a refill column; 0 where none is expected).</summary>
+    public Span<double> RefillColumn =>
+        HasRefill ? BaseColumn(ScoredRanks) : throw new InvalidOperationException("this problem has no refill column");
     public Span<double> Profile(int candidate) => _profile.AsSpan(candidate * Rows, Rows);
     public ref int Free(int rank) => ref _free[rank];
     public ref bool Mandatory(int candidate) => ref _mandatory[candidate];
@@ -76,6 +95,7 @@ public sealed class PlacementProblem
         for (var g = 0; g < Ranks; g++)
         {
             if (_free[g] < 0) throw new InvalidOperationException($"rank {g} has {_free[g]} free slots");
+            if (g >= ScoredRanks && _free[g] != 0) throw new InvalidOperationException("the refill column takes no requests");
             totalFree += _free[g];
         }
         var mandatory = 0;
@@ -122,11 +142,14 @@ public sealed class PlacementProblem
             for (var h = 0; h < Rows; h++) column[h] += profile[h];
         }
         if (admitted != AdmitCount) return double.PositiveInfinity;
-        return Objective(load, Ranks, Rows, _weights) - bonus;
+        return Objective(load, Ranks, ScoredRanks, Rows, _weights) - bonus;
     }
 
-    internal static double Objective(ReadOnlySpan<double> load, int ranks, int rows, ReadOnlySpan<double> weights)
+    /// <summary>Σ_h w_h (G·max − Σ): the max over all <paramref name="columns"/>, G and the sum over the first
+    /// <paramref name="scoredRanks"/> (the real ranks; a refill column after them only raises the max).</summary>
+    internal static double Objective(ReadOnlySpan<double> load, int columns, int scoredRanks, int rows, ReadOnlySpan<double> weights)
     {
+        var ranks = columns;
         var total = 0.0;
         for (var h = 0; h < rows; h++)
         {
@@ -135,10 +158,10 @@ public sealed class PlacementProblem
             for (var g = 0; g < ranks; g++)
             {
                 var v = load[g * rows + h];
-                sum += v;
+                if (g < scoredRanks) sum += v;
                 if (v > max) max = v;
             }
-            total += weights[h] * (ranks * max - sum);
+            total += weights[h] * ((double)scoredRanks * max - sum);
         }
         return total;
     }
