@@ -26,24 +26,14 @@ public sealed class LowerBoundTests
     private static double Tolerance(PlacementProblem p, double value) =>
         1e-9 * Math.Max(Math.Abs(value), HeuristicGapTests.Scale(p));
 
-    [Fact]
-    public void The_bound_never_exceeds_the_exact_optimum()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_bound_never_exceeds_the_exact_optimum_with_or_without_a_refill_level(bool refill)
     {
         Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
         {
-            var problem = RandomProblem(seed);
-            var optimum = new ExactPlacementSolver().Solve(problem, new int[problem.Candidates]);
-            var bound = PlacementLowerBound.Compute(problem);
-            return (bound <= optimum + Tolerance(problem, optimum)).Label($"seed {seed}: bound {bound} > optimum {optimum}");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
-    }
-
-    [Fact]
-    public void With_a_refill_level_the_bound_never_exceeds_the_exact_optimum()
-    {
-        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
-        {
-            var problem = RandomProblem(seed, refill: true);
+            var problem = RandomProblem(seed, refill);
             var optimum = new ExactPlacementSolver().Solve(problem, new int[problem.Candidates]);
             var bound = PlacementLowerBound.Compute(problem);
             return (bound <= optimum + Tolerance(problem, optimum)).Label($"seed {seed}: bound {bound} > optimum {optimum}");
