@@ -116,9 +116,11 @@ public sealed record BfioSettings
     /// above the level, not where departures make a rank look empty that the next calls fill anyway. Where requests live
     /// a few steps (code completion: outputs of 5–50) that is most of every row ahead; where they live long, little.
     /// (The same model as <see cref="Routing.BfioRouter"/>'s water level.) false = the rows hold the running requests only.
-    /// On the comparison matrix (216 cells) oracle bfio won 101 cells instead of 93 and the online predictor 94 instead
-    /// of 88, every figure's geometric mean as good or better; backlogged code completion 2 → 7 of 12 (barrier idle
-    /// 0.97× → 0.74× the best other policy's), timed code 1 → 3 of 24 (barrier idle 1.52× → 1.32× trtllm's).
+    /// On the comparison matrix (216 cells, with <see cref="ExchangeBudget"/> scaled with G) oracle bfio won 108 cells
+    /// instead of 93 and the online predictor 90 instead of 88, every figure's geometric mean as good or better and no
+    /// group of cells worse; backlogged code completion 2 → 11 of 12 (barrier idle 0.97× → 0.65× the best other
+    /// policy's), timed code 1 → 3 of 24 (barrier idle 1.52× → 1.16× trtllm's). Scoring the rows ahead from the running
+    /// requests alone made a rank about to empty look like the place for new work, at the cost of the step decided.
     /// </summary>
     public bool Refill { get; init; } = true;
 
