@@ -175,20 +175,13 @@ public sealed class ExactPlacementSolver
     private double LowerBound(int i, int need)
     {
         var rows = _p.Rows;
-        var ranks = _p.Ranks;
         var stride = _p.Candidates + 1;
         var weights = _p.Weights;
+        var load = _load.AsSpan(0, _p.Ranks * rows);
         var bound = 0.0;
         for (var h = 0; h < rows; h++)
         {
-            var max = double.NegativeInfinity;
-            var sum = 0.0;
-            for (var g = 0; g < ranks; g++)
-            {
-                var v = _load[g * rows + h];
-                if (g < _p.ScoredRanks) sum += v;
-                if (v > max) max = v;
-            }
+            var (max, sum) = PlacementProblem.RowMaxAndSum(load, _p.Ranks, _p.ScoredRanks, rows, h);
             var gap = (double)_p.ScoredRanks * max - sum - _suffixTop[(i * rows + h) * stride + need];
             if (gap > 0) bound += weights[h] * gap;
         }

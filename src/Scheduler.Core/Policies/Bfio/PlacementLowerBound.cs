@@ -97,14 +97,7 @@ public static class PlacementLowerBound
         ReadOnlySpan<double> largest, Span<double> residual)
     {
         var ranks = p.Ranks;
-        var max = double.NegativeInfinity;
-        var total = 0.0;
-        for (var g = 0; g < ranks; g++)
-        {
-            var v = p.BaseColumn(g)[h];
-            if (g < p.ScoredRanks) total += v; // a refill column raises the max only
-            if (v > max) max = v;
-        }
+        var (max, total) = PlacementProblem.RowMaxAndSum(p.BaseLoads, ranks, p.ScoredRanks, p.Rows, h);
         // Under M_h each free rank takes up to min(M_h − P_g, cap_g); what a rank can take beyond that
         // raises the level, and is its residual capacity.
         var underMax = 0.0;

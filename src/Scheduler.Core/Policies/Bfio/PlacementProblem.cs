@@ -149,20 +149,28 @@ public sealed class PlacementProblem
     /// <paramref name="scoredRanks"/> (the real ranks; a refill column after them only raises the max).</summary>
     internal static double Objective(ReadOnlySpan<double> load, int columns, int scoredRanks, int rows, ReadOnlySpan<double> weights)
     {
-        var ranks = columns;
         var total = 0.0;
         for (var h = 0; h < rows; h++)
         {
-            var max = double.NegativeInfinity;
-            var sum = 0.0;
-            for (var g = 0; g < ranks; g++)
-            {
-                var v = load[g * rows + h];
-                if (g < scoredRanks) sum += v;
-                if (v > max) max = v;
-            }
+            var (max, sum) = RowMaxAndSum(load, columns, scoredRanks, rows, h);
             total += weights[h] * ((double)scoredRanks * max - sum);
         }
         return total;
+    }
+
+    /// <summary>Row <paramref name="h"/> of column-major <paramref name="load"/>: the max over all
+    /// <paramref name="columns"/> and the sum over the first <paramref name="scoredRanks"/> (a refill column after the
+    /// ranks raises the max only), the one rule every solver and bound applies.</summary>
+    internal static (double Max, double Sum) RowMaxAndSum(ReadOnlySpan<double> load, int columns, int scoredRanks, int rows, int h)
+    {
+        var max = double.NegativeInfinity;
+        var sum = 0.0;
+        for (var g = 0; g < columns; g++)
+        {
+            var v = load[g * rows + h];
+            if (g < scoredRanks) sum += v;
+            if (v > max) max = v;
+        }
+        return (max, sum);
     }
 }
