@@ -8,7 +8,7 @@ namespace Scheduler.Core.Policies;
 /// "was this reachable before item i?" for backtracking without keeping a snapshot per item.
 /// Cost grows with cap (the prompt-token sum): this is the reference's quirk, reproduced on purpose.
 /// The first-reach table is never cleared: an entry is written exactly when its bit is first set, so it is read
-/// only behind a set bit (clearing it cost more than the whole bitset pass, k·cap entries per run).
+/// only behind a set bit (clearing it wrote k·cap entries per run, whatever the items).
 /// </summary>
 internal sealed class CardinalitySubsetSums
 {
