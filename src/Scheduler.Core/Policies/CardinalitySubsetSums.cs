@@ -9,6 +9,8 @@ namespace Scheduler.Core.Policies;
 /// Cost grows with cap (the prompt-token sum): this is the reference's quirk, reproduced on purpose.
 /// The first-reach table is never cleared: an entry is written exactly when its bit is first set, so it is read
 /// only behind a set bit (clearing it wrote k·cap entries per run, whatever the items).
+/// With k = 1 (a rank with one free slot, the usual case at the end of a fill) a sum is one item's size: the queries
+/// scan the sizes instead, and no bitset is built.
 /// </summary>
 internal sealed class CardinalitySubsetSums
 {
@@ -19,12 +21,21 @@ internal sealed class CardinalitySubsetSums
     private int _words;
     private long _cap;
     private int _k;
+    private int[] _singles = []; // k = 1: the sizes themselves
+    private int _singleCount;
 
     public void Run(ReadOnlySpan<int> sizes, int k, long cap)
     {
         if (sizes.Length >= MaxItems) throw new ArgumentOutOfRangeException(nameof(sizes), "at most 65534 items");
         _k = k;
         _cap = cap;
+        if (k == 1)
+        {
+            if (_singles.Length < sizes.Length) _singles = new int[sizes.Length];
+            sizes.CopyTo(_singles);
+            _singleCount = sizes.Length;
+            return;
+        }
         _words = (int)((cap >> 6) + 1);
         var bitLen = (long)(k + 1) * _words;
         if (_bits.Length < bitLen) _bits = new ulong[bitLen];
@@ -83,6 +94,7 @@ internal sealed class CardinalitySubsetSums
     {
         if (limit < 0) return -1;
         if (limit > _cap) limit = _cap;
+        if (_k == 1) return j == 0 ? 0 : LargestSingle(limit);
         var row = _bits.AsSpan(j * _words, _words);
         var w = (int)(limit >> 6);
         var word = row[w];
@@ -102,6 +114,7 @@ internal sealed class CardinalitySubsetSums
         if (upTo > _cap) upTo = _cap;
         if (from < 0) from = 0;
         if (from > upTo) return -1;
+        if (_k == 1) return j == 0 ? (from == 0 ? 0 : -1) : SmallestSingle(from, upTo);
         var row = _bits.AsSpan(j * _words, _words);
         var w = (int)(from >> 6);
         var lastW = (int)(upTo >> 6);
@@ -123,7 +136,24 @@ internal sealed class CardinalitySubsetSums
     {
         if (j == 0) return sum == 0;
         if (sum < 0 || sum > _cap || j >= _k) return false;
+        if (_k == 1) return false; // only j = 0 is below k, answered above
         if ((_bits[j * _words + (int)(sum >> 6)] & (1UL << (int)(sum & 63))) == 0) return false;
         return _firstReach[(long)j * (_cap + 1) + sum] < i;
+    }
+
+    private long LargestSingle(long limit)
+    {
+        long best = -1;
+        foreach (var s in _singles.AsSpan(0, _singleCount))
+            if (s <= limit && s > best) best = s;
+        return best;
+    }
+
+    private long SmallestSingle(long from, long upTo)
+    {
+        var best = long.MaxValue;
+        foreach (var s in _singles.AsSpan(0, _singleCount))
+            if (s >= from && s <= upTo && s < best) best = s;
+        return best == long.MaxValue ? -1 : best;
     }
 }

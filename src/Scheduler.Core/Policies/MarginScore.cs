@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Scheduler.Core.Policies;
 
 /// <summary>
@@ -15,8 +17,6 @@ internal sealed class MarginScore
     private int[] _order = [];
     private double[] _margins = [];
     private long[] _keys = [];
-    private long[] _ordered = [];
-    private double[] _runWeight = [];
     private int _length;
     private double _alphaTotal;
 
@@ -42,161 +42,55 @@ internal sealed class MarginScore
     }
 
     /// <summary>
-    /// The greedy phase's pick for one rank, fast: <see cref="ArgMax"/>'s answer without the full stable sort.
-    /// F is evaluated with sums in row order instead of the reference's sorted order, which moves each value
-    /// by far less than 1e-12 of its magnitude; when the best and the runner-up (of a different size) are
-    /// further apart than twice that bound the pick is provably the exact one, otherwise the exact path runs.
-    /// Returns the index into <paramref name="sortedCandidates"/>, or -1 when empty.
+    /// The greedy phase's pick for one rank, fast: <see cref="ArgMax"/>'s answer without sorting the margins.
+    /// F is concave in S (a sum of concave pieces), and its slope just below S is αD − β·W(S), W(S) the weight of
+    /// the margins below S. So the candidates where that slope is negative come after the best one, and a binary
+    /// search on its sign finds the peak; the best is the last candidate size before it or the first at it, the
+    /// runner-up one of those or their next neighbours: four sizes decide. Each probe and each F is one vector pass
+    /// over the rows, summed in row order instead of the reference's sorted order, which moves each value by far
+    /// less than 1e-12 of its magnitude. When a probe's slope or the gap between the best and the runner-up is
+    /// within that bound the exact path runs instead. Returns the index into <paramref name="sortedCandidates"/>,
+    /// or -1 when empty.
     /// </summary>
     public int ArgMaxFast(ReadOnlySpan<double> column, ReadOnlySpan<double> envelope, ReadOnlySpan<long> sortedCandidates)
     {
         if (sortedCandidates.Length == 0) return -1;
         var len = column.Length;
         var largest = (double)(sortedCandidates[^1] >> 32);
-        if (len == 0 || largest <= 0 || len > 1 << 16)
-        {
-            ComputeMargins(column, envelope);
-            FinishBuild();
-            return ArgMax(sortedCandidates);
-        }
-        EnsureCapacity(len);
-        _length = len;
-
-        // One pass: margins, and runs of equal margins over consecutive rows (loads change only at departures),
-        // each run carrying its summed weight. Only margins below the largest candidate ever overflow.
-        var total = 0.0;
-        var runs = 0;
-        var integral = true;
-        var runStart = 0;
-        var runMargin = 0.0;
-        var runWeight = 0.0;
-        for (var t = 0; t < len; t++)
-        {
-            var m = envelope[t] - column[t];
-            if (!(m > 0.0)) m = 0.0;
-            _margins[t] = m;
-            if (t == 0 || m != runMargin)
-            {
-                if (t > 0) CloseRun(runStart, runMargin, runWeight, largest, ref total, ref runs);
-                runStart = t;
-                runMargin = m;
-                runWeight = 0.0;
-                integral &= m < 1L << 46 && m == Math.Floor(m);
-            }
-            runWeight += _decay[t];
-        }
-        CloseRun(runStart, runMargin, runWeight, largest, ref total, ref runs);
-        if (!integral)
-        {
-            FinishBuild();
-            return ArgMax(sortedCandidates);
-        }
-
-        var alphaTotal = ReferenceConstants.BfioAlpha * total;
-        // |F| terms are at most α·D·S + β·(S·D + D·S): a bound on every candidate's rounding either way.
-        var bound = 1e-12 * (alphaTotal * largest + ReferenceConstants.BfioBeta * 2 * total * largest + 1.0);
-        if (TryPickAtPeak(runs, alphaTotal, total, bound, sortedCandidates, out var atPeak)) return atPeak;
-
-        // The full walk reads runs smallest margin first: a heap orders them as they are read.
-        _heapCount = runs;
-        _orderedCount = 0;
-        for (var i = runs / 2 - 1; i >= 0; i--) SiftDown(i);
-
-        int best = -1;
-        long bestMass = -1, bestPosition = long.MaxValue;
-        double bestScore = double.NegativeInfinity, runnerUp = double.NegativeInfinity;
-        double pw = 0.0, pwm = 0.0;
-        var j = 0;
-        for (var c = 0; c < sortedCandidates.Length; c++)
-        {
-            var packed = sortedCandidates[c];
-            var mass = packed >> 32;
-            var position = packed & 0xFFFFFFFFL;
-            var s = (double)mass;
-            while (j < runs && (OrderedRun(j) >> 16) < mass)
-            {
-                var start = (int)(OrderedRun(j) & 0xFFFF);
-                var w = _runWeight[start];
-                pw += w;
-                pwm += w * _margins[start];
-                j++;
-            }
-            var f = mass <= 0 ? 0.0 : j == 0 ? alphaTotal * s : alphaTotal * s - ReferenceConstants.BfioBeta * (s * pw - pwm);
-            if (mass == bestMass)
-            {
-                if (f > bestScore || (f == bestScore && position < bestPosition)) { bestScore = f; best = c; bestPosition = position; }
-            }
-            else if (f > bestScore || (f == bestScore && position < bestPosition))
-            {
-                runnerUp = bestScore;
-                bestScore = f;
-                best = c;
-                bestMass = mass;
-                bestPosition = position;
-            }
-            else if (f > runnerUp) runnerUp = f;
-        }
-
-        if (bestScore - runnerUp > 2 * bound) return best;
+        if (len > 0 && largest > 0 && TryPickAtPeak(column, envelope, sortedCandidates, largest, out var pick)) return pick;
+        ExactFallbacks++;
+        ComputeMargins(column, envelope);
         FinishBuild();
         return ArgMax(sortedCandidates);
     }
 
-    /// <summary>
-    /// F is concave in S (a sum of concave pieces): it rises while the weight of margins below S stays under
-    /// αD/β and falls after. So the best candidate has the largest size at or below the peak or the smallest
-    /// above it, and the runner-up is one of those or their next neighbours: four sizes decide, not all of
-    /// them. Gives up (false) when the peak's slope is within rounding of zero or the winner is not clear.
-    /// </summary>
-    private bool TryPickAtPeak(int runs, double alphaTotal, double total, double bound,
-        ReadOnlySpan<long> candidates, out int pick)
+    /// <summary>How often <see cref="ArgMaxFast"/> could not decide and ran the exact path (for tests).</summary>
+    internal int ExactFallbacks { get; private set; }
+
+    private bool TryPickAtPeak(ReadOnlySpan<double> column, ReadOnlySpan<double> envelope, ReadOnlySpan<long> candidates,
+        double largest, out int pick)
     {
         pick = -1;
+        PrepareFast(column, envelope);
         var beta = ReferenceConstants.BfioBeta;
-        var slopeTolerance = 1e-9 * (alphaTotal + beta * total);
+        var alphaTotal = _fastAlphaTotal;
+        var bound = FastRoundingBound(largest);
+        var slopeTolerance = 1e-9 * (alphaTotal + beta * _fastTotal);
 
-        // Past the margin of any single row whose weight exceeds αD/β the slope is negative, so the peak lies at
-        // or below the smallest such margin: only runs up to it need ordering (usually a handful).
-        var ceiling = double.PositiveInfinity;
-        for (var t = 0; t < _length && _decay[t] * beta > alphaTotal; t++)
-            if (_margins[t] < ceiling) ceiling = _margins[t];
-        var small = 0;
-        for (var i = 0; i < runs; i++)
-            if (_keys[i] >> 16 <= ceiling) _ordered[small++] = _keys[i];
-        for (var i = 1; i < small; i++)
-        {
-            var key = _ordered[i];
-            var j = i - 1;
-            while (j >= 0 && _ordered[j] > key) { _ordered[j + 1] = _ordered[j]; j--; }
-            _ordered[j + 1] = key;
-        }
-
-        var peak = long.MaxValue;
-        var through = 0.0;
-        for (var j = 0; j < small; j++)
-        {
-            var key = _ordered[j];
-            through += _runWeight[(int)(key & 0xFFFF)];
-            var margin = key >> 16;
-            if (j + 1 < small && _ordered[j + 1] >> 16 == margin) continue;
-            var slopeAfter = alphaTotal - beta * through;
-            if (Math.Abs(slopeAfter) <= slopeTolerance) return false;
-            if (slopeAfter < 0) { peak = margin; break; }
-        }
-        // No turn among the ordered runs: F rises over every candidate only if no run was left out above the
-        // ceiling (a left-out run would hold the turn, so not finding it means rounding got in the way).
-        if (peak == long.MaxValue && small < runs) return false;
-
-        // First candidate heavier than the peak.
-        int lo = 0, hi = candidates.Length;
+        // First candidate whose slope just below it is negative: every later one scores lower than it. Up to the
+        // smallest margin nothing overflows (the slope is αD > 0); past the ceiling it is surely negative.
+        int lo = FirstHeavierThan(candidates, _fastMinMargin), hi = FirstHeavierThan(candidates, _fastCeiling);
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (candidates[mid] >> 32 <= peak) lo = mid + 1; else hi = mid;
+            var slope = alphaTotal - beta * WeightBelow((double)(candidates[mid] >> 32));
+            if (Math.Abs(slope) <= slopeTolerance) return false;
+            if (slope < 0) hi = mid; else lo = mid + 1;
         }
+
         Span<int> groups = stackalloc int[4];
         var count = 0;
-        // Up to two sizes at or below the peak: each group's first entry is its earliest in queue order.
+        // Up to two sizes before it: each group's first entry is its earliest in queue order.
         var at = lo - 1;
         for (var k = 0; k < 2 && at >= 0; k++)
         {
@@ -205,7 +99,7 @@ internal sealed class MarginScore
             groups[count++] = at;
             at--;
         }
-        // Up to two sizes above it.
+        // Up to two sizes from it on.
         at = lo;
         for (var k = 0; k < 2 && at < candidates.Length; k++)
         {
@@ -213,45 +107,15 @@ internal sealed class MarginScore
             var mass = candidates[at] >> 32;
             while (at < candidates.Length && candidates[at] >> 32 == mass) at++;
         }
-        if (count == 0) return false;
 
+        Span<double> scores = stackalloc double[4];
+        for (var k = 0; k < 4; k++) scores[k] = k < count ? candidates[groups[k]] >> 32 : 0.0;
+        EvaluateFast4(scores);
         var best = -1;
         double bestScore = double.NegativeInfinity, runnerUp = double.NegativeInfinity;
         for (var k = 0; k < count; k++)
         {
-            var mass = candidates[groups[k]] >> 32;
-            var s = (double)mass;
-            // Sums in any order: the rounding bound covers it. Below the ceiling the ordered runs hold every
-            // margin that counts, so the walk stops early; above it every run is scanned.
-            double pw = 0.0, pwm = 0.0;
-            var below = 0;
-            if (mass <= ceiling || small == runs)
-            {
-                for (var j = 0; j < small; j++)
-                {
-                    var key = _ordered[j];
-                    if (key >> 16 >= mass) break;
-                    var start = (int)(key & 0xFFFF);
-                    var w = _runWeight[start];
-                    pw += w;
-                    pwm += w * _margins[start];
-                    below++;
-                }
-            }
-            else
-            {
-                for (var j = 0; j < runs; j++)
-                {
-                    var key = _keys[j];
-                    if (key >> 16 >= mass) continue;
-                    var start = (int)(key & 0xFFFF);
-                    var w = _runWeight[start];
-                    pw += w;
-                    pwm += w * _margins[start];
-                    below++;
-                }
-            }
-            var f = below == 0 ? alphaTotal * s : alphaTotal * s - beta * (s * pw - pwm);
+            var f = scores[k];
             if (f > bestScore)
             {
                 runnerUp = bestScore;
@@ -265,44 +129,154 @@ internal sealed class MarginScore
         return true;
     }
 
-    private void CloseRun(int start, double margin, double weight, double largest, ref double total, ref int runs)
+    private static int FirstHeavierThan(ReadOnlySpan<long> candidates, double mass)
     {
-        total += weight;
-        if (margin >= largest) return;
-        _runWeight[start] = weight;
-        _keys[runs++] = ((long)margin << 16) | (long)start;
+        int lo = 0, hi = candidates.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (candidates[mid] >> 32 <= mass) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
-    private int _heapCount;
-    private int _orderedCount;
+    private int _fastPadded;
+    private double _fastTotal;
+    private double _fastAlphaTotal;
+    private double _fastMinMargin;
+    private double _fastCeiling;
+    private int _ceilingRowsFor = -1;
+    private int _totalFor = -1;
+    private double _total; // D = Σ_t γ^t over _totalFor rows, summed in row order
+    private int _ceilingRows;
 
-    /// <summary>The j-th smallest run key, popping the heap as far as needed.</summary>
-    private long OrderedRun(int j)
+    /// <summary>
+    /// The fast form (<see cref="EvaluateFast"/>): margins in row order, padded to whole vectors, and
+    /// <see cref="SafeBound"/>. <see cref="Evaluate"/> needs <see cref="Build"/> again after it.
+    /// </summary>
+    public void PrepareFast(ReadOnlySpan<double> column, ReadOnlySpan<double> envelope)
     {
-        while (_orderedCount <= j)
+        var len = column.Length;
+        EnsureCapacity(len);
+        _length = len;
+        var width = Vector<double>.Count;
+        var padded = (len + width - 1) / width * width;
+        _fastPadded = padded;
+        var margins = _margins.AsSpan(0, padded);
+        var min = double.PositiveInfinity;
+        var t = 0;
+        if (len >= width)
         {
-            var top = _keys[0];
-            _keys[0] = _keys[--_heapCount];
-            SiftDown(0);
-            _ordered[_orderedCount++] = top;
+            var mins = new Vector<double>(double.PositiveInfinity);
+            for (; t + width <= len; t += width)
+            {
+                var m = Vector.Max(new Vector<double>(envelope[t..]) - new Vector<double>(column[t..]), Vector<double>.Zero);
+                m.CopyTo(margins[t..]);
+                mins = Vector.Min(mins, m);
+            }
+            for (var i = 0; i < width; i++) min = Math.Min(min, mins[i]);
         }
-        return _ordered[j];
+        for (; t < len; t++)
+        {
+            var m = envelope[t] - column[t];
+            m = m > 0.0 ? m : 0.0;
+            margins[t] = m;
+            if (m < min) min = m;
+        }
+        // Rows past the end get an infinite margin: never below any S, so they weigh nothing.
+        margins[len..].Fill(double.PositiveInfinity);
+        if (_totalFor != len)
+        {
+            var sum = 0.0;
+            for (var r = 0; r < len; r++) sum += _decay[r];
+            _total = sum;
+            _totalFor = len;
+        }
+        var total = _total;
+        _fastTotal = total;
+        _fastAlphaTotal = ReferenceConstants.BfioAlpha * total;
+        _fastMinMargin = min;
+        SafeBound = len == 0 ? 0 : (long)Math.Floor(min);
+
+        // A row whose own weight exceeds αD/β turns the slope negative once S passes its margin, so the peak lies
+        // at or below the smallest such margin. Such rows lead (weights fall with t); rows within rounding of the
+        // threshold are left out, which only widens the search.
+        if (_ceilingRowsFor != len)
+        {
+            var tolerance = 1e-9 * (_fastAlphaTotal + ReferenceConstants.BfioBeta * total);
+            var rows = 0;
+            while (rows < len && _decay[rows] * ReferenceConstants.BfioBeta - _fastAlphaTotal > tolerance) rows++;
+            _ceilingRows = rows;
+            _ceilingRowsFor = len;
+        }
+        var ceiling = double.PositiveInfinity;
+        for (var r = 0; r < _ceilingRows; r++)
+            if (margins[r] < ceiling) ceiling = margins[r];
+        _fastCeiling = ceiling;
     }
 
-    private void SiftDown(int i)
+    /// <summary>F(S) from the fast form: within <see cref="FastRoundingBound"/> of <see cref="Evaluate"/>.</summary>
+    public double EvaluateFast(long mass) => Score(mass, Overflow(mass));
+
+    /// <summary>
+    /// <see cref="EvaluateFast"/> of four masses in one pass over the rows, in place: the greedy pick's four sizes.
+    /// Each value is the same as <see cref="EvaluateFast"/>'s: the same terms, summed in the same order.
+    /// </summary>
+    private void EvaluateFast4(Span<double> masses)
     {
-        var n = _heapCount;
-        var item = _keys[i];
-        while (true)
+        var width = Vector<double>.Count;
+        Vector<double> s0 = new(masses[0]), s1 = new(masses[1]), s2 = new(masses[2]), s3 = new(masses[3]);
+        Vector<double> a0 = Vector<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        for (var t = 0; t < _fastPadded; t += width)
         {
-            var child = 2 * i + 1;
-            if (child >= n) break;
-            if (child + 1 < n && _keys[child + 1] < _keys[child]) child++;
-            if (_keys[child] >= item) break;
-            _keys[i] = _keys[child];
-            i = child;
+            var m = new Vector<double>(_margins, t);
+            var w = new Vector<double>(_decay, t);
+            a0 += Vector.Max(s0 - m, Vector<double>.Zero) * w;
+            a1 += Vector.Max(s1 - m, Vector<double>.Zero) * w;
+            a2 += Vector.Max(s2 - m, Vector<double>.Zero) * w;
+            a3 += Vector.Max(s3 - m, Vector<double>.Zero) * w;
         }
-        _keys[i] = item;
+        masses[0] = Score(masses[0], a0);
+        masses[1] = Score(masses[1], a1);
+        masses[2] = Score(masses[2], a2);
+        masses[3] = Score(masses[3], a3);
+    }
+
+    private double Score(double mass, Vector<double> overflow) =>
+        mass <= 0 || _length == 0 ? 0.0 : _fastAlphaTotal * mass - ReferenceConstants.BfioBeta * Vector.Sum(overflow);
+
+    /// <summary>
+    /// How far <see cref="EvaluateFast"/> may be from <see cref="Evaluate"/> for masses up to <paramref name="mass"/>:
+    /// every term of F is at most α·D·S + β·(S·D + D·S), and summing up to a few hundred terms in another order
+    /// moves the result by far less than 1e-12 of that.
+    /// </summary>
+    public double FastRoundingBound(double mass) =>
+        1e-12 * (_fastAlphaTotal * mass + ReferenceConstants.BfioBeta * 2 * _fastTotal * mass + 1.0);
+
+    /// <summary>W(S): the summed weight of the rows whose margin is below <paramref name="s"/>.</summary>
+    private double WeightBelow(double s)
+    {
+        var padded = _fastPadded;
+        var width = Vector<double>.Count;
+        var bound = new Vector<double>(s);
+        var sum = Vector<double>.Zero;
+        for (var t = 0; t < padded; t += width)
+        {
+            var m = new Vector<double>(_margins, t);
+            sum += Vector.ConditionalSelect(Vector.LessThan(m, bound), new Vector<double>(_decay, t), Vector<double>.Zero);
+        }
+        return Vector.Sum(sum);
+    }
+
+    /// <summary>Σ_t γ^t·max(0, S − m_t) by lanes: the weighted overflow of mass S over the margins, unsummed.</summary>
+    private Vector<double> Overflow(double s)
+    {
+        var width = Vector<double>.Count;
+        var mass = new Vector<double>(s);
+        var sum = Vector<double>.Zero;
+        for (var t = 0; t < _fastPadded; t += width)
+            sum += Vector.Max(mass - new Vector<double>(_margins, t), Vector<double>.Zero) * new Vector<double>(_decay, t);
+        return sum;
     }
 
     private void FinishBuild()
@@ -432,8 +406,10 @@ internal sealed class MarginScore
 
     private void EnsureCapacity(int len)
     {
-        if (_decay.Length >= len) return;
-        var size = Math.Max(len, 2 * _decay.Length);
+        var width = Vector<double>.Count;
+        var needed = (len + width - 1) / width * width; // whole vectors: the fast path reads rows in blocks
+        if (_decay.Length >= needed) return;
+        var size = Math.Max(needed, 2 * _decay.Length);
         _decay = new double[size];
         for (var t = 0; t < size; t++) _decay[t] = Math.Pow(ReferenceConstants.BfioDecay, t);
         _sortedMargins = new double[size];
@@ -442,7 +418,5 @@ internal sealed class MarginScore
         _order = new int[size];
         _margins = new double[size];
         _keys = new long[size];
-        _ordered = new long[size];
-        _runWeight = new double[size];
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Scheduler.Core.Model;
 
 namespace Scheduler.Core.Policies;
@@ -18,7 +19,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
 
     private double[] _projection = []; // column-major: rank g occupies [g·rows, (g+1)·rows)
     private double[] _envelope = [];
-    private double[] _bucket = [];
+    private long[] _bucket = [];
+    private const int JunkBuckets = 4;
     private int[] _queue = [];
     private int[] _queueOrigin = []; // each queued entry's position at call start, to keep queue order on ties
     private long[] _sortedCandidates = []; // (prompt << 32 | origin), ascending: the greedy phase's candidates
@@ -28,6 +30,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private int[] _sizes = [];
     private int[] _sortedSizes = [];
     private bool[] _chosen = [];
+    private int[] _free = []; // free slots per rank, kept through the greedy phase
     private int _rows;
 
     public ReferenceBfioPolicy(int horizon = ReferenceConstants.BfioDefaultHorizon, string? name = null,
@@ -62,7 +65,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         _rows = rows;
         if (_projection.Length < rows * ranks) _projection = new double[rows * ranks];
         if (_envelope.Length < rows) _envelope = new double[rows];
-        if (_bucket.Length < rows + 1) _bucket = new double[rows + 1];
+        if (_bucket.Length < rows + JunkBuckets) _bucket = new long[rows + JunkBuckets];
         var envelope = _envelope.AsSpan(0, rows);
         envelope.Fill(double.NegativeInfinity);
 
@@ -77,7 +80,9 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
                 RaiseEnvelope(envelope, column);
                 continue;
             }
-            _bucket.AsSpan(0, rows).Clear();
+            // Token counts are integers, so integer buckets hold exactly what the reference's float sums hold.
+            var bucket = _bucket.AsSpan(0, rows + JunkBuckets);
+            bucket.Clear();
             var prompts = state.ActivePromptTokens(g);
             var admitted = state.ActiveAdmitSteps(g);
             var predicted = state.ActivePredictedOutputs(g);
@@ -85,13 +90,16 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             for (var k = 0; k < prompts.Length; k++)
             {
                 var gen = step - admitted[k];
-                var remaining = predicted[k] - gen;
-                if ((uint)(remaining - 1) < (uint)horizon) _bucket[remaining] += prompts[k] + gen;
+                // Departures within the horizon land in buckets 1..H. The rest go to unread buckets past the end, in
+                // turn, so that neither a mispredicted branch nor one long chain of adds to one bucket holds it up.
+                var early = (uint)(predicted[k] - gen - 1);
+                var slot = early < (uint)horizon ? (int)early + 1 : rows + (k & (JunkBuckets - 1));
+                bucket[slot] += prompts[k] + gen;
             }
             var departed = 0.0;
             for (var t = 1; t < rows; t++)
             {
-                departed += _bucket[t];
+                departed += bucket[t];
                 column[t] = load - departed;
             }
             RaiseEnvelope(envelope, column);
@@ -100,7 +108,11 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
 
     private static void RaiseEnvelope(Span<double> envelope, ReadOnlySpan<double> column)
     {
-        for (var t = 0; t < column.Length; t++)
+        var width = Vector<double>.Count;
+        var t = 0;
+        for (; t + width <= column.Length; t += width)
+            Vector.Max(new Vector<double>(envelope[t..]), new Vector<double>(column[t..])).CopyTo(envelope[t..]);
+        for (; t < column.Length; t++)
             if (column[t] > envelope[t]) envelope[t] = column[t];
     }
 
@@ -132,36 +144,50 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private void AddMass(int rank, long mass)
     {
         var column = _projection.AsSpan(rank * _rows, _rows);
-        for (var t = 0; t < column.Length; t++)
+        var envelope = _envelope.AsSpan(0, _rows);
+        var width = Vector<double>.Count;
+        var add = new Vector<double>(mass);
+        var t = 0;
+        for (; t + width <= column.Length; t += width)
+        {
+            var v = new Vector<double>(column[t..]) + add;
+            v.CopyTo(column[t..]);
+            Vector.Max(v, new Vector<double>(envelope[t..])).CopyTo(envelope[t..]);
+        }
+        for (; t < column.Length; t++)
         {
             var v = column[t] + mass;
             column[t] = v;
-            if (v > _envelope[t]) _envelope[t] = v;
+            if (v > envelope[t]) envelope[t] = v;
         }
     }
 
     private void GreedyFill(ClusterView state)
     {
-        while (_queueCount > 0)
+        var ranks = state.Ranks;
+        if (_free.Length < ranks) _free = new int[ranks];
+        var free = _free.AsSpan(0, ranks);
+        var totalFree = 0;
+        for (var g = 0; g < ranks; g++)
         {
-            var totalFree = 0;
-            var maxFree = 0;
-            for (var g = 0; g < state.Ranks; g++)
-            {
-                var free = state.FreeSlots(g);
-                totalFree += free;
-                if (free > maxFree) maxFree = free;
-            }
-            if (totalFree <= ReferenceConstants.BfioGreedySlotThreshold || maxFree <= 0) return;
-
+            free[g] = state.FreeSlots(g);
+            totalFree += free[g];
+        }
+        while (_queueCount > 0 && totalFree > ReferenceConstants.BfioGreedySlotThreshold)
+        {
+            // The rank with the most free slots, the least loaded of those (the first on ties).
             var rank = -1;
+            var maxFree = 0;
             var rankLoad = double.PositiveInfinity;
-            for (var g = 0; g < state.Ranks; g++)
+            for (var g = 0; g < ranks; g++)
             {
-                if (state.FreeSlots(g) != maxFree) continue;
+                var f = free[g];
+                if (f < maxFree || f <= 0) continue;
                 var load = _projection[g * _rows];
-                if (load < rankLoad) { rankLoad = load; rank = g; }
+                if (f > maxFree) { maxFree = f; rank = g; rankLoad = load; }
+                else if (load < rankLoad) { rank = g; rankLoad = load; }
             }
+            if (rank < 0) return;
 
             int best;
             if (_queueCount <= ReferenceConstants.BfioCandidateWindow)
@@ -181,6 +207,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
 
             var id = _queue[best];
             state.Admit(id, rank);
+            free[rank]--;
+            totalFree--;
             RemoveAt(best);
             AddMass(rank, state.PromptTokens(id));
         }
@@ -284,11 +312,14 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         for (var i = 0; i < window; i++) sizes[i] = state.PromptTokens(_queue[i]);
         _chosen.AsSpan(0, window).Clear();
 
-        _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+        // The fast form decides unless two scores it compares are within its rounding bound; then the reference's
+        // own evaluation decides instead.
+        _score.PrepareFast(Column(rank), _envelope.AsSpan(0, _rows));
         var safe = _score.SafeBound;
 
         var sorted = _sortedSizes.AsSpan(0, window);
-        if (_sortedValid && window == _queueCount)
+        var wholeQueueSorted = _sortedValid && window == _queueCount;
+        if (wholeQueueSorted)
         {
             // The size-sorted candidates already hold the queue: read the largest off their end.
             for (var i = 0; i < window; i++) sorted[i] = (int)(_sortedCandidates[window - 1 - i] >> 32);
@@ -308,36 +339,32 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         }
         _subsets.Run(sizes, kMax, Math.Max(1, Math.Min(capMax, SumsNeeded(safe, sorted[0], lightest))));
 
-        var bestK = 0;
-        long bestSum = 0;
-        var bestScore = double.NegativeInfinity;
-        long prefix = capMax;
-        for (var k = kMax; k >= 1; k--)
+        var exact = false;
+        if (!TryPickCardinality(kMax, sorted, safe, capMax, exact, out var bestK, out var bestSum, out var bestScore))
         {
-            var cap = Math.Max(1, prefix);
-            prefix -= sorted[k - 1];
-            long sum = -1;
-            if (safe >= 1) sum = _subsets.LargestAtMost(k, safe);
-            if (sum < 0 && safe + 1 <= cap) sum = _subsets.SmallestInRange(k, safe + 1, cap);
-            if (sum < 0) continue;
-            var f = _score.Evaluate(sum);
-            if (f > bestScore)
-            {
-                bestScore = f;
-                bestK = k;
-                bestSum = sum;
-                if (sum <= safe) break;
-            }
+            exact = true;
+            _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+            TryPickCardinality(kMax, sorted, safe, capMax, exact, out bestK, out bestSum, out bestScore);
         }
 
         if (bestK == 0 || bestScore <= 0.0)
         {
             var single = -1;
-            var singleScore = double.NegativeInfinity;
-            for (var i = 0; i < window; i++)
+            if (wholeQueueSorted)
             {
-                var f = _score.Evaluate(sizes[i]);
-                if (f > singleScore) { singleScore = f; single = i; }
+                // The queue is the window: the greedy phase's pick over the size-sorted candidates is this one.
+                var pick = _score.ArgMaxFast(Column(rank), _envelope.AsSpan(0, _rows), _sortedCandidates.AsSpan(0, window));
+                single = PositionInQueue((int)(_sortedCandidates[pick] & 0xFFFFFFFFL));
+            }
+            else
+            {
+                if (!exact) _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+                var singleScore = double.NegativeInfinity;
+                for (var i = 0; i < window; i++)
+                {
+                    var f = _score.Evaluate(sizes[i]);
+                    if (f > singleScore) { singleScore = f; single = i; }
+                }
             }
             _chosen[single] = true;
             return sizes[single];
@@ -356,6 +383,42 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             }
         }
         return bestSum;
+    }
+
+    /// <summary>
+    /// The reference's choice of cardinality: for k from the most down, the k-subset sum closest to the safe bound
+    /// (the largest at most it, else the smallest above), kept when it scores strictly higher, stopping at the first
+    /// kept sum that is safe. With <paramref name="exact"/> false scores come from the fast form, and the answer is
+    /// only trusted (true) when no comparison it made, nor the sign test after it, was within the rounding bound.
+    /// </summary>
+    private bool TryPickCardinality(int kMax, ReadOnlySpan<int> sorted, long safe, long capMax, bool exact,
+        out int bestK, out long bestSum, out double bestScore)
+    {
+        bestK = 0;
+        bestSum = 0;
+        bestScore = double.NegativeInfinity;
+        var prefix = capMax;
+        var bound = exact ? 0.0 : _score.FastRoundingBound(capMax);
+        for (var k = kMax; k >= 1; k--)
+        {
+            var cap = Math.Max(1, prefix);
+            prefix -= sorted[k - 1];
+            long sum = -1;
+            if (safe >= 1) sum = _subsets.LargestAtMost(k, safe);
+            if (sum < 0 && safe + 1 <= cap) sum = _subsets.SmallestInRange(k, safe + 1, cap);
+            if (sum < 0) continue;
+            var f = exact ? _score.Evaluate(sum) : _score.EvaluateFast(sum);
+            // Equal sums score equally either way; different ones must be told apart beyond rounding.
+            if (!exact && sum != bestSum && Math.Abs(f - bestScore) <= 2 * bound) return false;
+            if (f > bestScore)
+            {
+                bestScore = f;
+                bestK = k;
+                bestSum = sum;
+                if (sum <= safe) break;
+            }
+        }
+        return exact || bestK == 0 || Math.Abs(bestScore) > bound;
     }
 
     private void RemoveAt(int index)

@@ -59,4 +59,29 @@ public sealed class CardinalitySubsetSumsTests
                         Assert.Equal(fresh.ReachableBefore(j, sum, i), reused.ReachableBefore(j, sum, i));
         }
     }
+
+    [Fact]
+    public void One_item_sums_answer_as_the_bitsets_do()
+    {
+        // With k = 1 the sizes are scanned instead of building bitsets; a k = 2 run's one-item row is the reference.
+        var random = new Random(31);
+        var single = new CardinalitySubsetSums();
+        var bitsets = new CardinalitySubsetSums();
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var sizes = Enumerable.Range(0, random.Next(2, 50)).Select(_ => random.Next(0, 2_000)).ToArray();
+            var cap = (long)random.Next(1, 2_500);
+            single.Run(sizes, 1, cap);
+            bitsets.Run(sizes, 2, cap);
+            for (var probe = 0; probe < 20; probe++)
+            {
+                long a = random.Next(-5, 2_600), b = random.Next(-5, 2_600);
+                Assert.Equal(bitsets.LargestAtMost(1, a), single.LargestAtMost(1, a));
+                Assert.Equal(bitsets.SmallestInRange(1, Math.Min(a, b), Math.Max(a, b)), single.SmallestInRange(1, Math.Min(a, b), Math.Max(a, b)));
+                Assert.Equal(bitsets.LargestAtMost(0, a), single.LargestAtMost(0, a));
+                Assert.Equal(bitsets.SmallestInRange(0, a, b), single.SmallestInRange(0, a, b));
+                Assert.Equal(bitsets.ReachableBefore(0, a, 3), single.ReachableBefore(0, a, 3));
+            }
+        }
+    }
 }
