@@ -16,6 +16,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private readonly MarginScore _score = new();
     private readonly CardinalitySubsetSums _subsets = new();
     private readonly RankScoreHeap _heap = new();
+    private readonly SizeOrder _sizeOrder = new();
 
     private double[] _projection = []; // column-major: rank g occupies [g·rows, (g+1)·rows)
     private double[] _envelope = [];
@@ -31,6 +32,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private int[] _sortedSizes = [];
     private bool[] _chosen = [];
     private int[] _free = []; // free slots per rank, kept through the greedy phase
+    private bool[] _taken = []; // by origin: admitted in the greedy phase, until the queue is compacted
     private int _rows;
 
     public ReferenceBfioPolicy(int horizon = ReferenceConstants.BfioDefaultHorizon, string? name = null,
@@ -92,9 +94,10 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
                 var gen = step - admitted[k];
                 // Departures within the horizon land in buckets 1..H. The rest go to unread buckets past the end, in
                 // turn, so that neither a mispredicted branch nor one long chain of adds to one bucket holds it up.
-                var early = (uint)(predicted[k] - gen - 1);
-                var slot = early < (uint)horizon ? (int)early + 1 : rows + (k & (JunkBuckets - 1));
-                bucket[slot] += prompts[k] + gen;
+                long early = (uint)(predicted[k] - gen - 1);
+                var inside = (early - horizon) >> 63; // all ones when 0 ≤ early < H: a mask, as the JIT emits a branch for ?:
+                var slot = ((early + 1) & inside) | ((rows + (k & (JunkBuckets - 1))) & ~inside);
+                bucket[(int)slot] += prompts[k] + gen;
             }
             var departed = 0.0;
             for (var t = 1; t < rows; t++)
@@ -133,7 +136,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         if (!_sortedValid) return;
         var sorted = _sortedCandidates.AsSpan(0, n);
         for (var i = 0; i < n; i++) sorted[i] = ((long)state.PromptTokens(queue[i]) << 32) | (uint)i;
-        sorted.Sort();
+        _sizeOrder.Sort(sorted);
     }
 
     /// <summary>Where the request that started the call at queue position <paramref name="origin"/> is now.</summary>
@@ -173,38 +176,74 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             free[g] = state.FreeSlots(g);
             totalFree += free[g];
         }
+        if (_sortedValid) GreedyFillSorted(state, free, totalFree);
+        else GreedyFillWindow(state, free, totalFree);
+    }
+
+    /// <summary>The rank with the most free slots, the least loaded of those (the first on ties), or −1.</summary>
+    private int GreedyRank(ReadOnlySpan<int> free)
+    {
+        var rank = -1;
+        var maxFree = 0;
+        var rankLoad = double.PositiveInfinity;
+        for (var g = 0; g < free.Length; g++)
+        {
+            var f = free[g];
+            if (f < maxFree || f <= 0) continue;
+            var load = _projection[g * _rows];
+            if (f > maxFree) { maxFree = f; rank = g; rankLoad = load; }
+            else if (load < rankLoad) { rank = g; rankLoad = load; }
+        }
+        return rank;
+    }
+
+    /// <summary>
+    /// The greedy phase when the whole queue is the window: each pick comes from the size-sorted candidates in one
+    /// walk. The queue is compacted once at the end, so during the phase a candidate's position is its origin.
+    /// </summary>
+    private void GreedyFillSorted(ClusterView state, Span<int> free, int totalFree)
+    {
+        var remaining = _queueCount;
+        var admitted = 0;
+        if (_taken.Length < _queueCount) _taken = new bool[_sortedCandidates.Length];
+        while (remaining > 0 && totalFree > ReferenceConstants.BfioGreedySlotThreshold)
+        {
+            var rank = GreedyRank(free);
+            if (rank < 0) break;
+            var pick = _score.ArgMaxFast(Column(rank), _envelope.AsSpan(0, _rows), _sortedCandidates.AsSpan(0, remaining));
+            if (pick < 0) break;
+            var key = _sortedCandidates[pick];
+            _sortedCandidates.AsSpan(pick + 1, remaining - pick - 1).CopyTo(_sortedCandidates.AsSpan(pick));
+            remaining--;
+            var origin = (int)(key & 0xFFFFFFFFL);
+            state.Admit(_queue[origin], rank);
+            _taken[origin] = true;
+            admitted++;
+            free[rank]--;
+            totalFree--;
+            AddMass(rank, key >> 32);
+        }
+        if (admitted == 0) return;
+        var kept = 0;
+        for (var i = 0; i < _queueCount; i++)
+        {
+            if (_taken[i]) { _taken[i] = false; continue; }
+            _queue[kept] = _queue[i];
+            _queueOrigin[kept++] = i;
+        }
+        _queueCount = kept;
+    }
+
+    /// <summary>The greedy phase on a queue longer than the window: the reference's own scan per pick.</summary>
+    private void GreedyFillWindow(ClusterView state, Span<int> free, int totalFree)
+    {
         while (_queueCount > 0 && totalFree > ReferenceConstants.BfioGreedySlotThreshold)
         {
-            // The rank with the most free slots, the least loaded of those (the first on ties).
-            var rank = -1;
-            var maxFree = 0;
-            var rankLoad = double.PositiveInfinity;
-            for (var g = 0; g < ranks; g++)
-            {
-                var f = free[g];
-                if (f < maxFree || f <= 0) continue;
-                var load = _projection[g * _rows];
-                if (f > maxFree) { maxFree = f; rank = g; rankLoad = load; }
-                else if (load < rankLoad) { rank = g; rankLoad = load; }
-            }
+            var rank = GreedyRank(free);
             if (rank < 0) return;
-
-            int best;
-            if (_queueCount <= ReferenceConstants.BfioCandidateWindow)
-            {
-                // The whole queue is the window: pick from the size-sorted candidates in one walk.
-                var pick = _score.ArgMaxFast(Column(rank), _envelope.AsSpan(0, _rows), _sortedCandidates.AsSpan(0, _queueCount));
-                if (pick < 0) return;
-                best = PositionInQueue((int)(_sortedCandidates[pick] & 0xFFFFFFFFL));
-                _sortedCandidates.AsSpan(pick + 1, _queueCount - pick - 1).CopyTo(_sortedCandidates.AsSpan(pick));
-            }
-            else
-            {
-                _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
-                best = ScanWindow(state);
-            }
+            _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
+            var best = ScanWindow(state);
             if (best < 0) return;
-
             var id = _queue[best];
             state.Admit(id, rank);
             free[rank]--;
