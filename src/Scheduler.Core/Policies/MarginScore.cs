@@ -152,7 +152,9 @@ internal sealed class MarginScore
 
     /// <summary>
     /// The fast form (<see cref="EvaluateFast"/>): margins in row order, padded to whole vectors, and
-    /// <see cref="SafeBound"/>. <see cref="Evaluate"/> needs <see cref="Build"/> again after it.
+    /// <see cref="SafeBound"/>. <see cref="Evaluate"/> needs <see cref="Build"/> again after it. The vector passes use
+    /// the hardware's max and min (MaxNative): loads are finite token counts and a margin is never −0, so the
+    /// IEEE rules for NaN and signed zeros that Vector.Max pays three instructions for never apply.
     /// </summary>
     public void PrepareFast(ReadOnlySpan<double> column, ReadOnlySpan<double> envelope)
     {
@@ -170,9 +172,9 @@ internal sealed class MarginScore
             var mins = new Vector<double>(double.PositiveInfinity);
             for (; t + width <= len; t += width)
             {
-                var m = Vector.Max(new Vector<double>(envelope[t..]) - new Vector<double>(column[t..]), Vector<double>.Zero);
+                var m = Vector.MaxNative(new Vector<double>(envelope[t..]) - new Vector<double>(column[t..]), Vector<double>.Zero);
                 m.CopyTo(margins[t..]);
-                mins = Vector.Min(mins, m);
+                mins = Vector.MinNative(mins, m);
             }
             for (var i = 0; i < width; i++) min = Math.Min(min, mins[i]);
         }
@@ -231,10 +233,10 @@ internal sealed class MarginScore
         {
             var m = new Vector<double>(_margins, t);
             var w = new Vector<double>(_decay, t);
-            a0 += Vector.Max(s0 - m, Vector<double>.Zero) * w;
-            a1 += Vector.Max(s1 - m, Vector<double>.Zero) * w;
-            a2 += Vector.Max(s2 - m, Vector<double>.Zero) * w;
-            a3 += Vector.Max(s3 - m, Vector<double>.Zero) * w;
+            a0 += Vector.MaxNative(s0 - m, Vector<double>.Zero) * w;
+            a1 += Vector.MaxNative(s1 - m, Vector<double>.Zero) * w;
+            a2 += Vector.MaxNative(s2 - m, Vector<double>.Zero) * w;
+            a3 += Vector.MaxNative(s3 - m, Vector<double>.Zero) * w;
         }
         masses[0] = Score(masses[0], a0);
         masses[1] = Score(masses[1], a1);
@@ -275,7 +277,7 @@ internal sealed class MarginScore
         var mass = new Vector<double>(s);
         var sum = Vector<double>.Zero;
         for (var t = 0; t < _fastPadded; t += width)
-            sum += Vector.Max(mass - new Vector<double>(_margins, t), Vector<double>.Zero) * new Vector<double>(_decay, t);
+            sum += Vector.MaxNative(mass - new Vector<double>(_margins, t), Vector<double>.Zero) * new Vector<double>(_decay, t);
         return sum;
     }
 

@@ -21,6 +21,8 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private double[] _projection = []; // column-major: rank g occupies [g·rows, (g+1)·rows)
     private double[] _envelope = [];
     private long[] _bucket = [];
+    private int[] _slots = [];  // per running request of one rank: its departure bucket
+    private int[] _masses = []; // and its mass
     private const int JunkBuckets = 4;
     private int[] _queue = [];
     private int[] _queueOrigin = []; // each queued entry's position at call start, to keep queue order on ties
@@ -68,6 +70,11 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         if (_projection.Length < rows * ranks) _projection = new double[rows * ranks];
         if (_envelope.Length < rows) _envelope = new double[rows];
         if (_bucket.Length < rows + JunkBuckets) _bucket = new long[rows + JunkBuckets];
+        if (_slots.Length < state.BatchSize)
+        {
+            _slots = new int[state.BatchSize];
+            _masses = new int[state.BatchSize];
+        }
         var envelope = _envelope.AsSpan(0, rows);
         envelope.Fill(double.NegativeInfinity);
 
@@ -88,24 +95,58 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             var prompts = state.ActivePromptTokens(g);
             var admitted = state.ActiveAdmitSteps(g);
             var predicted = state.ActivePredictedOutputs(g);
-            var step = state.Step;
-            for (var k = 0; k < prompts.Length; k++)
-            {
-                var gen = step - admitted[k];
-                // Departures within the horizon land in buckets 1..H. The rest go to unread buckets past the end, in
-                // turn, so that neither a mispredicted branch nor one long chain of adds to one bucket holds it up.
-                long early = (uint)(predicted[k] - gen - 1);
-                var inside = (early - horizon) >> 63; // all ones when 0 ≤ early < H: a mask, as the JIT emits a branch for ?:
-                var slot = ((early + 1) & inside) | ((rows + (k & (JunkBuckets - 1))) & ~inside);
-                bucket[(int)slot] += prompts[k] + gen;
-            }
-            var departed = 0.0;
+            var n = prompts.Length;
+            var slots = _slots.AsSpan(0, n);
+            var masses = _masses.AsSpan(0, n);
+            BucketIndices(prompts, admitted, predicted, state.Step, horizon, slots, masses);
+            for (var k = 0; k < n; k++) bucket[slots[k]] += masses[k];
+            // In integers too: the running sum is then a chain of one-cycle adds, with the same exact values.
+            var loadTokens = state.Load(g);
+            long departed = 0;
             for (var t = 1; t < rows; t++)
             {
                 departed += bucket[t];
-                column[t] = load - departed;
+                column[t] = loadTokens - departed;
             }
             RaiseEnvelope(envelope, column);
+        }
+    }
+
+    /// <summary>
+    /// Per running request, its departure bucket and its mass (prompt + tokens generated so far): requests expected
+    /// to leave within the horizon go to bucket = steps left (1..H), the rest to four unread buckets past the end,
+    /// in turn, so that the adds that follow form no long chain on one address. A vector pass computes them all,
+    /// leaving only the adds to run one by one.
+    /// </summary>
+    private static void BucketIndices(ReadOnlySpan<int> prompts, ReadOnlySpan<int> admitted, ReadOnlySpan<int> predicted,
+        int step, int horizon, Span<int> slots, Span<int> masses)
+    {
+        var n = prompts.Length;
+        var rows = horizon + 1;
+        var k = 0;
+        var width = Vector<int>.Count;
+        if (n >= width)
+        {
+            var stepV = new Vector<int>(step);
+            var horizonV = new Vector<uint>((uint)horizon);
+            Span<int> junkLanes = stackalloc int[width];
+            for (var l = 0; l < width; l++) junkLanes[l] = rows + (l & (JunkBuckets - 1));
+            var junk = new Vector<int>(junkLanes);
+            for (; k + width <= n; k += width)
+            {
+                var gen = stepV - new Vector<int>(admitted[k..]);
+                var early = new Vector<int>(predicted[k..]) - gen - Vector<int>.One;
+                var inside = Vector.AsVectorInt32(Vector.LessThan(Vector.AsVectorUInt32(early), horizonV));
+                Vector.ConditionalSelect(inside, early + Vector<int>.One, junk).CopyTo(slots[k..]);
+                (new Vector<int>(prompts[k..]) + gen).CopyTo(masses[k..]);
+            }
+        }
+        for (; k < n; k++)
+        {
+            var gen = step - admitted[k];
+            var early = (uint)(predicted[k] - gen - 1);
+            slots[k] = early < (uint)horizon ? (int)early + 1 : rows + (k & (JunkBuckets - 1));
+            masses[k] = prompts[k] + gen;
         }
     }
 
@@ -114,7 +155,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         var width = Vector<double>.Count;
         var t = 0;
         for (; t + width <= column.Length; t += width)
-            Vector.Max(new Vector<double>(envelope[t..]), new Vector<double>(column[t..])).CopyTo(envelope[t..]);
+            Vector.MaxNative(new Vector<double>(envelope[t..]), new Vector<double>(column[t..])).CopyTo(envelope[t..]);
         for (; t < column.Length; t++)
             if (column[t] > envelope[t]) envelope[t] = column[t];
     }
@@ -155,7 +196,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         {
             var v = new Vector<double>(column[t..]) + add;
             v.CopyTo(column[t..]);
-            Vector.Max(v, new Vector<double>(envelope[t..])).CopyTo(envelope[t..]);
+            Vector.MaxNative(v, new Vector<double>(envelope[t..])).CopyTo(envelope[t..]);
         }
         for (; t < column.Length; t++)
         {
