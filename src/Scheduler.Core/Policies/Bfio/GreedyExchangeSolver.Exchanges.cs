@@ -189,7 +189,7 @@ public sealed partial class GreedyExchangeSolver
             var profile = _soa.AsSpan(h * _stride, _stride);
             for (var j = 0; j < _stride; j += width)
             {
-                var max = Vector.Max(env, rest + new Vector<double>(profile.Slice(j, width)));
+                var max = Vector.MaxNative(env, rest + new Vector<double>(profile.Slice(j, width)));
                 (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
             }
         }
@@ -217,7 +217,7 @@ public sealed partial class GreedyExchangeSolver
             {
                 var a = new Vector<double>(profile.Slice(j, width));
                 var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(ranks.Slice(j, width)), envRank), env2, env);
-                var max = Vector.Max(partner, Vector.Max(rest + a, new Vector<double>(loads.Slice(j, width)) - a + outLoad));
+                var max = Vector.MaxNative(partner, Vector.MaxNative(rest + a, new Vector<double>(loads.Slice(j, width)) - a + outLoad));
                 (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
             }
         }

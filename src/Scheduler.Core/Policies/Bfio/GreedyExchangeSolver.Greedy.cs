@@ -110,7 +110,7 @@ public sealed partial class GreedyExchangeSolver
             {
                 var w = weights[h];
                 if (w == 0.0) continue;
-                var over = Vector.Max(new Vector<double>(_soaByValue.AsSpan(h * _stride + start, width)) - new Vector<double>(margins[h]), zero);
+                var over = Vector.MaxNative(new Vector<double>(_soaByValue.AsSpan(h * _stride + start, width)) - new Vector<double>(margins[h]), zero);
                 acc += new Vector<double>(w) * over;
             }
             (gv * acc - new Vector<double>(_valueByValue.AsSpan(start, width))).CopyTo(lanes);
