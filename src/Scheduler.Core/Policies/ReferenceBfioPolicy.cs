@@ -25,12 +25,12 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private int[] _masses = []; // and its mass
     private const int JunkBuckets = 4;
     private int[] _queue = [];
+    private int[] _queueSize = []; // each queued entry's prompt, entry for entry: the fine fill reads them per round
     private int[] _queueOrigin = []; // each queued entry's position at call start, to keep queue order on ties
     private long[] _sortedCandidates = []; // (prompt << 32 | origin), ascending: the greedy phase's candidates
     private int _queueCount;
     private bool _sortedValid; // _sortedCandidates mirrors the queue (whole queue within the window)
     private bool[] _chosenOrigin = [];
-    private int[] _sizes = [];
     private int[] _sortedSizes = [];
     private bool[] _chosen = [];
     private int[] _free = []; // free slots per rank, kept through the greedy phase
@@ -49,6 +49,13 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     public string Name { get; }
 
     public int Horizon => _horizon;
+
+    /// <summary>
+    /// False: every greedy pick scans the candidate window and the fine fill sorts its own sizes, the reference's own
+    /// procedure. True (the default): when the whole queue fits the window, picks come from candidates sorted by size
+    /// once per call, which must give the same admissions (tests hold the two side by side).
+    /// </summary>
+    internal bool SizeSortedPicks { get; init; } = true;
 
     public void Place(ClusterView state)
     {
@@ -167,16 +174,20 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         if (_queue.Length < n)
         {
             _queue = new int[n];
+            _queueSize = new int[n];
             _queueOrigin = new int[n];
             _sortedCandidates = new long[n];
         }
         queue.CopyTo(_queue);
+        for (var i = 0; i < n; i++) _queueSize[i] = state.PromptTokens(queue[i]);
         _queueCount = n;
         for (var i = 0; i < n; i++) _queueOrigin[i] = i;
-        _sortedValid = n <= ReferenceConstants.BfioCandidateWindow;
+        // Sorted once here or never this call: a queue that starts longer than the window is scanned to the end of
+        // the call, even after the picks shrink it below the window.
+        _sortedValid = SizeSortedPicks && n <= ReferenceConstants.BfioCandidateWindow;
         if (!_sortedValid) return;
         var sorted = _sortedCandidates.AsSpan(0, n);
-        for (var i = 0; i < n; i++) sorted[i] = ((long)state.PromptTokens(queue[i]) << 32) | (uint)i;
+        for (var i = 0; i < n; i++) sorted[i] = ((long)_queueSize[i] << 32) | (uint)i;
         _sizeOrder.Sort(sorted);
     }
 
@@ -270,6 +281,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         {
             if (_taken[i]) { _taken[i] = false; continue; }
             _queue[kept] = _queue[i];
+            _queueSize[kept] = _queueSize[i];
             _queueOrigin[kept++] = i;
         }
         _queueCount = kept;
@@ -283,7 +295,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             var rank = GreedyRank(free);
             if (rank < 0) return;
             _score.Build(Column(rank), _envelope.AsSpan(0, _rows));
-            var best = ScanWindow(state);
+            var best = ScanWindow();
             if (best < 0) return;
             var id = _queue[best];
             state.Admit(id, rank);
@@ -295,14 +307,14 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     }
 
     /// <summary>The reference's own scan of the candidate window, for queues longer than the window.</summary>
-    private int ScanWindow(ClusterView state)
+    private int ScanWindow()
     {
         var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
         var best = -1;
         var bestScore = double.NegativeInfinity;
         for (var i = 0; i < window; i++)
         {
-            var s = state.PromptTokens(_queue[i]);
+            var s = _queueSize[i];
             if (s <= 0) continue;
             var f = _score.Evaluate(s);
             if (f > bestScore) { bestScore = f; best = i; }
@@ -310,7 +322,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         if (best >= 0) return best;
         for (var i = 0; i < window; i++)
         {
-            var f = _score.Evaluate(state.PromptTokens(_queue[i]));
+            var f = _score.Evaluate(_queueSize[i]);
             if (f > bestScore) { bestScore = f; best = i; }
         }
         return best;
@@ -359,7 +371,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             if (slots <= 0) continue;
 
             var window = Math.Min(ReferenceConstants.BfioCandidateWindow, _queueCount);
-            var mass = ChooseSubset(state, rank, window, slots);
+            var mass = ChooseSubset(rank, window, slots);
 
             for (var i = 0; i < window; i++)
                 if (_chosen[i]) state.Admit(_queue[i], rank);
@@ -380,16 +392,14 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     internal static long SumsNeeded(long safe, long heaviest, long lightest) => Math.Max(safe + heaviest, lightest);
 
     /// <summary>Marks the chosen window positions in <see cref="_chosen"/> and returns their prompt sum.</summary>
-    private long ChooseSubset(ClusterView state, int rank, int window, int slots)
+    private long ChooseSubset(int rank, int window, int slots)
     {
-        if (_sizes.Length < window)
+        if (_sortedSizes.Length < window)
         {
-            _sizes = new int[window];
             _sortedSizes = new int[window];
             _chosen = new bool[window];
         }
-        var sizes = _sizes.AsSpan(0, window);
-        for (var i = 0; i < window; i++) sizes[i] = state.PromptTokens(_queue[i]);
+        ReadOnlySpan<int> sizes = _queueSize.AsSpan(0, window);
         _chosen.AsSpan(0, window).Clear();
 
         // The fast form decides unless two scores it compares are within its rounding bound; then the reference's
@@ -504,6 +514,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
     private void RemoveAt(int index)
     {
         Array.Copy(_queue, index + 1, _queue, index, _queueCount - index - 1);
+        Array.Copy(_queueSize, index + 1, _queueSize, index, _queueCount - index - 1);
         Array.Copy(_queueOrigin, index + 1, _queueOrigin, index, _queueCount - index - 1);
         _queueCount--;
     }
@@ -527,6 +538,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         {
             if (r < window && _chosen[r]) continue;
             _queueOrigin[w] = _queueOrigin[r];
+            _queueSize[w] = _queueSize[r];
             _queue[w++] = _queue[r];
         }
         _queueCount = w;
