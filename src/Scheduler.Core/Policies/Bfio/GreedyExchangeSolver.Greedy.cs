@@ -88,7 +88,8 @@ public sealed partial class GreedyExchangeSolver
     /// (ties: lowest index) into <see cref="_bestOf"/>. Candidates are read by value, descending, a SIMD width at a
     /// time (from <see cref="_soaByValue"/>): the max term is never negative, so cost_g(i) ≥ −value_i, and once that
     /// floor lies above the best cost no later candidate can win. Each cost is the same sum in the same order as when
-    /// every candidate was costed, so the pick is the same; most rows stop after a few widths.
+    /// every candidate was costed, so the pick is the same; most rows stop after a few widths. A width whose partial
+    /// costs all stand above the best after some rows is dropped there: the remaining terms could only raise them.
     /// </summary>
     private void EvaluateRow(int g)
     {
@@ -105,15 +106,21 @@ public sealed partial class GreedyExchangeSolver
         for (var start = 0; start < _count; start += width)
         {
             if (-_valueByValue[start] > bestCost) break;
+            var values = new Vector<double>(_valueByValue.AsSpan(start, width));
             var acc = zero;
+            var hopeless = false;
             for (var h = 0; h < margins.Length; h++)
             {
                 var w = weights[h];
                 if (w == 0.0) continue;
                 var over = Vector.MaxNative(new Vector<double>(_soaByValue.AsSpan(h * _stride + start, width)) - new Vector<double>(margins[h]), zero);
                 acc += new Vector<double>(w) * over;
+                // Every term is ≥ 0, so a partial cost only grows (rounding included): once every lane's stands above
+                // the best, none of them can win or tie, and the rest of their rows need not be read.
+                if ((h & 3) == 3 && Vector.GreaterThanAll(gv * acc - values, new Vector<double>(bestCost))) { hopeless = true; break; }
             }
-            (gv * acc - new Vector<double>(_valueByValue.AsSpan(start, width))).CopyTo(lanes);
+            if (hopeless) continue;
+            (gv * acc - values).CopyTo(lanes);
             var end = Math.Min(width, _count - start);
             for (var l = 0; l < end; l++)
             {
