@@ -3,6 +3,7 @@ using Scheduler.Core.Policies;
 using Scheduler.Core.Simulation;
 using Scheduler.Core.Tests.Reference;
 using Scheduler.Core.Traces;
+using Scheduler.Core.Workloads;
 
 namespace Scheduler.Core.Tests.Policies;
 
@@ -34,5 +35,39 @@ public sealed class ReferenceBfioPicksTests
         Assert.Equal(plain.Admissions.Count, fast.Admissions.Count);
         for (var i = 0; i < plain.Admissions.Count; i++)
             Assert.True(plain.Admissions[i] == fast.Admissions[i], $"admission {i}: reference procedure {plain.Admissions[i]}, fast {fast.Admissions[i]}");
+    }
+
+    [Fact]
+    public void Fast_picks_admit_what_the_reference_procedure_admits_under_timed_overload()
+    {
+        // Arrivals far faster than 16×16 slots drain: the queue grows past the window, calls go from scanning the
+        // window to the size-sorted picks and back as it does.
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Bursty, 6_000, seed: 3, ratePerSecond: 20_000);
+        var options = new SimulationOptions(new ClusterShape(16, 16)) { Arrivals = ArrivalMode.Trace, RecordSteps = false };
+
+        var watched = new QueueWatch(new ReferenceBfioPolicy());
+        var fast = Simulator.Run(workload, watched, options);
+        var plain = Simulator.Run(workload, new ReferenceBfioPolicy { SizeSortedPicks = false }, options);
+
+        Assert.True(watched.Longest > ReferenceConstants.BfioCandidateWindow, $"the queue peaked at {watched.Longest}");
+        Assert.True(watched.Shortest <= ReferenceConstants.BfioCandidateWindow, $"the queue never fell to the window: {watched.Shortest}");
+        Assert.Equal(plain.Admissions.Count, fast.Admissions.Count);
+        for (var i = 0; i < plain.Admissions.Count; i++)
+            Assert.True(plain.Admissions[i] == fast.Admissions[i], $"admission {i}: reference procedure {plain.Admissions[i]}, fast {fast.Admissions[i]}");
+    }
+
+    /// <summary>The longest and shortest queue a policy was called on.</summary>
+    private sealed class QueueWatch(IPlacementPolicy inner) : IPlacementPolicy
+    {
+        public int Longest { get; private set; }
+        public int Shortest { get; private set; } = int.MaxValue;
+        public string Name => inner.Name;
+
+        public void Place(ClusterView state)
+        {
+            Longest = Math.Max(Longest, state.QueueCount);
+            Shortest = Math.Min(Shortest, state.QueueCount);
+            inner.Place(state);
+        }
     }
 }
