@@ -141,14 +141,13 @@ internal sealed class MarginScore
     }
 
     private int _fastPadded;
-    private double _fastTotal;
-    private double _fastAlphaTotal;
     private double _fastMinMargin;
     private double _fastCeiling;
-    private int _ceilingRowsFor = -1;
-    private int _totalFor = -1;
-    private double _total; // D = Σ_t γ^t over _totalFor rows, summed in row order
-    private int _ceilingRows;
+    // These depend on the number of rows only, so they are computed once per length (_rowsFor):
+    private int _rowsFor = -1;
+    private double _fastTotal;      // D = Σ_t γ^t, summed in row order
+    private double _fastAlphaTotal; // αD
+    private int _ceilingRows;       // leading rows whose own weight exceeds αD/β (see PrepareFast)
 
     /// <summary>
     /// The fast form (<see cref="EvaluateFast"/>): margins in row order, padded to whole vectors, and
@@ -187,29 +186,23 @@ internal sealed class MarginScore
         }
         // Rows past the end get an infinite margin: never below any S, so they weigh nothing.
         margins[len..].Fill(double.PositiveInfinity);
-        if (_totalFor != len)
-        {
-            var sum = 0.0;
-            for (var r = 0; r < len; r++) sum += _decay[r];
-            _total = sum;
-            _totalFor = len;
-        }
-        var total = _total;
-        _fastTotal = total;
-        _fastAlphaTotal = ReferenceConstants.BfioAlpha * total;
         _fastMinMargin = min;
         SafeBound = len == 0 ? 0 : (long)Math.Floor(min);
 
         // A row whose own weight exceeds αD/β turns the slope negative once S passes its margin, so the peak lies
         // at or below the smallest such margin. Such rows lead (weights fall with t); rows within rounding of the
         // threshold are left out, which only widens the search.
-        if (_ceilingRowsFor != len)
+        if (_rowsFor != len)
         {
+            var total = 0.0;
+            for (var r = 0; r < len; r++) total += _decay[r];
+            _fastTotal = total;
+            _fastAlphaTotal = ReferenceConstants.BfioAlpha * total;
             var tolerance = 1e-9 * (_fastAlphaTotal + ReferenceConstants.BfioBeta * total);
             var rows = 0;
             while (rows < len && _decay[rows] * ReferenceConstants.BfioBeta - _fastAlphaTotal > tolerance) rows++;
             _ceilingRows = rows;
-            _ceilingRowsFor = len;
+            _rowsFor = len;
         }
         var ceiling = double.PositiveInfinity;
         for (var r = 0; r < _ceilingRows; r++)

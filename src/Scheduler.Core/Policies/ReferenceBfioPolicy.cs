@@ -88,7 +88,7 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
         for (var g = 0; g < ranks; g++)
         {
             var column = _projection.AsSpan(g * rows, rows);
-            var load = (double)state.Load(g);
+            var load = state.Load(g);
             column[0] = load;
             if (state.ActiveCount(g) == 0)
             {
@@ -108,12 +108,11 @@ public sealed class ReferenceBfioPolicy : IPlacementPolicy
             BucketIndices(prompts, admitted, predicted, state.Step, horizon, slots, masses);
             for (var k = 0; k < n; k++) bucket[slots[k]] += masses[k];
             // In integers too: the running sum is then a chain of one-cycle adds, with the same exact values.
-            var loadTokens = state.Load(g);
             long departed = 0;
             for (var t = 1; t < rows; t++)
             {
                 departed += bucket[t];
-                column[t] = loadTokens - departed;
+                column[t] = load - departed;
             }
             RaiseEnvelope(envelope, column);
         }
