@@ -55,6 +55,52 @@ public sealed class OversizeHoldTests
         Assert.Equal(heldRank, state.RankOf(Giant));
         Assert.True(policy.HeldRanks.IsEmpty);
     }
+
+    /// <summary>
+    /// G=4, B=8 full of 1,000-token requests that run 40–49 steps, with 16 more always shown (the reveal window): a
+    /// 20,000-token prompt shows up while more requests wait than there are free slots. The solver leaves it out by
+    /// itself, so no rank is held (a held slot would idle while the other ranks stay where they are): every call
+    /// fills every free slot, and the giant still finishes, once.
+    /// </summary>
+    [Fact]
+    public void No_rank_is_held_while_more_requests_wait_than_there_are_free_slots()
+    {
+        var requests = new Request[160];
+        const int giant = 40;
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var output = 40 + i % 10;
+            requests[i] = new Request(i, i == giant ? 20000 : 1000, output, output);
+        }
+        var shape = new ClusterShape(4, 8);
+        var state = new ClusterState(new Workload(requests, "oversize-saturated"), shape);
+        var policy = (BfioPolicy)PolicyCatalog.Create("bfio");
+        var finished = new List<int>();
+        var callsWithGiantWaiting = 0;
+        for (var k = 0; k < 2000 && !state.AllFinished; k++)
+        {
+            state.RevealUpTo(shape.RevealWindow);
+            state.BeginPolicyCall();
+            var queued = state.QueueCount;
+            var free = state.TotalFreeSlots();
+            var giantWaiting = state.IsQueued(giant);
+            var before = state.Admissions.Count;
+            policy.Place(state);
+            if (giantWaiting && queued > free && free > 0)
+            {
+                callsWithGiantWaiting++;
+                Assert.True(policy.HeldRanks.IsEmpty, $"step {state.Step}: a rank was held with {queued} waiting for {free} free slots");
+                Assert.Equal(free, state.Admissions.Count - before);
+            }
+            state.CompactQueue();
+            finished.Clear();
+            state.AdvanceStep(0.01, finished);
+        }
+        Assert.True(callsWithGiantWaiting > 0, "the giant should have waited while the cluster was saturated");
+        Assert.True(state.AllFinished);
+        Assert.Equal(RequestPhase.Finished, state.PhaseOf(giant));
+        Assert.Single(state.Admissions, a => a.RequestId == giant);
+    }
 }
 
 /// <summary>The construction-time warm-up runs a twin with a fresh predictor: nothing it sees is learned.</summary>

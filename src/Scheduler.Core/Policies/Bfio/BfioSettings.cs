@@ -55,6 +55,8 @@ public sealed record BfioSettings
     /// <summary>
     /// An oversize request (see <see cref="OversizeShare"/>) that has waited this many steps gets a rank held
     /// for it (see <see cref="BfioPolicy"/>); at most max(1, G/8) at a time. 0 = as soon as it is seen; −1 disables.
+    /// A hold is taken only in a call that must admit everything waiting (no more requests than free slots); with more
+    /// waiting the solver leaves the oversize request out by itself, and a held slot would only idle.
     /// </summary>
     public int ReserveAfterSteps { get; init; }
 
