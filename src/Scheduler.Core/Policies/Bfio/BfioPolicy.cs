@@ -221,16 +221,23 @@ public sealed class BfioPolicy : IPlacementPolicy
         return held;
     }
 
-    /// <summary>This call's candidates into <see cref="_candidates"/>: the queue head (the window, at least Σ free slots), held requests aside.</summary>
+    /// <summary>This call's candidates into <see cref="_candidates"/>: the queue head (G requests, at least Σ free slots, and
+    /// up to the window those that arrived at the same moment as the last of them), held requests aside.</summary>
     private int CollectCandidates(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
     {
         var window = _settings.Window > 0 ? _settings.Window : 4 * _ranks;
         var count = 0;
         var limit = Math.Max(window, totalFree);
+        // Past the first G (or Σ free) only requests that arrived with the last of them: see BfioSettings.Window.
+        var head = Math.Min(limit, Math.Max(_ranks, totalFree));
+        var lastArrival = double.NegativeInfinity;
         for (var q = 0; q < queue.Length && count < limit; q++)
         {
-            if (IsHeld(queue[q]) || !state.IsQueued(queue[q])) continue;
-            _candidates[count++] = queue[q];
+            var id = queue[q];
+            if (IsHeld(id) || !state.IsQueued(id)) continue;
+            if (count >= head && state.ArrivalSeconds(id) > lastArrival) break;
+            _candidates[count++] = id;
+            lastArrival = state.ArrivalSeconds(id);
         }
         return count;
     }

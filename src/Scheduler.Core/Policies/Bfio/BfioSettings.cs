@@ -39,7 +39,18 @@ public sealed record BfioSettings
     /// </summary>
     public double SelectSlack { get; init; } = 0.35;
 
-    /// <summary>Candidates considered per call: the queue head, at least Σ free slots (0 = 4·G).</summary>
+    /// <summary>
+    /// Candidates considered per call at most (0 = 4·G): the queue head, G requests (at least Σ free slots), and past them
+    /// only those that arrived at the same moment as the last of them. Every request a call passes over may be passed over
+    /// again, and its wait counts toward its time to first token from its arrival; the queue is in arrival order, so a
+    /// head of G lets a waiting request be overtaken only by the few that arrived soon after it, where a head of 4G let
+    /// light requests overtake heavier ones for as long as lighter ones kept arriving (overloaded long generation:
+    /// TTFT p99 3× the length-free policies'). Requests that arrived together have no order to keep, so a backlog (every
+    /// request at t=0) still offers the solver the whole reveal window to pack. On the comparison matrix (216 cells) oracle
+    /// bfio won 119 cells instead of 110 and the online predictor 104 instead of 95, TTFT p99's geometric mean 0.94 → 0.81
+    /// the best other policy's, every backlogged figure unchanged; a head of G for backlogs too lost them (barrier idle
+    /// 0.81× → 0.91×, mixed backlogs 1.15× → 1.60×).
+    /// </summary>
     public int Window { get; init; }
 
     /// <summary>
