@@ -14,6 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every node runs fully optimised code from its first call, as docker/Dockerfile and scripts/local-cluster.sh deploy
+# it: with tiered compilation the runtime re-compiles hot methods in background threads for the first minutes, and on
+# two cores shared by three processes that is what set the p99 (measured here: 8–10 ms with it, 3.6–5.6 ms without).
+# DOTNET_TieredCompilation=1 measures with it.
+export DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-0}
+
 count=${1:-20000}
 ranks=${RANKS:-32}
 batch=${BATCH:-72}

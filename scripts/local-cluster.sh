@@ -166,6 +166,9 @@ for i in $(seq 1 "$nodes"); do
       export SCHEDULER_CLUSTER_TLS_ENABLED=true SCHEDULER_CLUSTER_TLS_CERTIFICATE="$tls_dir/node$i.pfx"
       export SCHEDULER_CLUSTER_TLS_CA="$tls_dir/ca.pem" SCHEDULER_CLUSTER_TLS_PASSWORD="${CERT_PASSWORD:-scheduler}"
     fi
+    # Fully optimised code from the first call, as the docker image runs it (see docker/Dockerfile): background
+    # re-compilation would compete with the step loop for the cores the nodes share.
+    export DOTNET_TieredCompilation="${DOTNET_TieredCompilation:-0}"
     # A session of its own: Ctrl-C reaches only this script, which stops each node with one SIGTERM.
     exec "${setsid[@]}" "$scheduler" "${args[@]}" "${extra[@]}" >"$log" 2>&1 </dev/null
   ) &
