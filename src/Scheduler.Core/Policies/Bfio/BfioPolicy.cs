@@ -282,6 +282,9 @@ public sealed class BfioPolicy : IPlacementPolicy
             }
         }
         _problem.AdmitCount = admit;
+        // The queue shows at most the reveal window; full to it, more requests may have arrived behind it (a backlog),
+        // and slots left free now are filled at the next call. Short of it, the queue shows all that has arrived.
+        _problem.RefilledNextStep = state.Queue.Length >= state.Shape.RevealWindow;
         _problem.Seal();
         var massDiscount = 1.0 - _settings.MassWeight;
         for (var i = 0; i < count; i++)

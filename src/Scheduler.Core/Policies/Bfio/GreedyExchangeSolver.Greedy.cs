@@ -9,13 +9,26 @@ public sealed partial class GreedyExchangeSolver
     /// Fills the rank with the most free slots first (ties: the most room, then the lowest index) with the
     /// candidate of least marginal cost there, mandatory candidates before the rest. One row of costs per
     /// admission: the ranks take turns, so none is left with only slots that must overshoot. A rank's room
-    /// is counted after setting aside, for each of its other free slots, the smallest candidate's load:
-    /// a rank that must still take f requests cannot spend all its room on the first.
+    /// is counted after setting aside, for each further request it must take, the smallest candidate's load:
+    /// a rank that must still take f requests cannot spend all its room on the first. It must take all its free
+    /// slots when the next call refills whatever this one leaves free, and otherwise as many as the other ranks'
+    /// free slots cannot hold (all of its own when the call fills every slot, none beyond this one when the others
+    /// have room for the rest).
+    /// When the call leaves slots free and no other request has arrived to fill them at the next call
+    /// (<see cref="PlacementProblem.RefilledNextStep"/>), the free slots stay free and the step being decided is
+    /// set by which ranks take the few requests there are: the least loaded rank (row 0, the step's own loads)
+    /// takes first, among the ranks whose request count stays under an equal share (TensorRT-LLM's cap: counts
+    /// even, so the departures to come hit every rank alike), as longest-first packing balances a step.
     /// </summary>
     private void Greedy()
     {
         var target = _p.AdmitCount;
         var admitted = 0;
+        _admitLeft = target;
+        _freeTotal = 0;
+        for (var g = 0; g < _ranks; g++) _freeTotal += _free[g];
+        var lightestFirst = !_p.RefilledNextStep && target < _freeTotal;
+        var countCap = lightestFirst ? CountCapInFreeSlots(target) : -1;
         var mandatoryLeft = 0;
         for (var i = 0; i < _count; i++) if (_p.Mandatory(i)) mandatoryLeft++;
         for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && (mandatoryLeft == 0 || _p.Mandatory(i));
@@ -34,6 +47,8 @@ public sealed partial class GreedyExchangeSolver
             if (g < 0) break;
             Assign(i, g);
             admitted++;
+            _admitLeft--;
+            _freeTotal--;
             _eligible[i] = false;
             mandatoryLeft--;
         }
@@ -42,13 +57,17 @@ public sealed partial class GreedyExchangeSolver
         while (admitted < target)
         {
             // Most room = least weighted load: the envelope term of Room is the same for every rank. (Least weighted
-            // load first whenever candidates are fewer than free slots was measured in the comparison matrix: it
-            // helps long generation with timed arrivals and loses more elsewhere; docs/compare.md.)
-            var g = -1;
-            for (var r = 0; r < _ranks; r++)
+            // load, every row, first whenever candidates are fewer than free slots lost on the comparison matrix; least
+            // load now under the count cap, only when the free slots stay free, won: docs/compare.md.)
+            var g = lightestFirst ? LightestUnder(countCap) : -1;
+            if (g < 0 && lightestFirst) g = LightestUnder(0);
+            if (!lightestFirst)
             {
-                if (_free[r] == 0) continue;
-                if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
+                for (var r = 0; r < _ranks; r++)
+                {
+                    if (_free[r] == 0) continue;
+                    if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
+                }
             }
             if (g < 0) break;
             EvaluateRow(g);
@@ -56,10 +75,46 @@ public sealed partial class GreedyExchangeSolver
             if (pick < 0) break;
             Assign(pick, g);
             admitted++;
+            _admitLeft--;
+            _freeTotal--;
             _eligible[pick] = false;
             if (_p.Mandatory(pick) && --mandatoryLeft == 0)
                 for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
         }
+    }
+
+    private int _admitLeft;  // requests this fill still admits
+    private int _freeTotal;  // free slots left on every rank
+
+    /// <summary>
+    /// Requests rank g must take after the one it takes now: every free slot it has when the next call refills what this
+    /// one leaves free (<see cref="PlacementProblem.RefilledNextStep"/>), else only those the other ranks' free slots
+    /// cannot hold.
+    /// </summary>
+    private int SetAside(int g) => _p.RefilledNextStep
+        ? _free[g] - 1
+        : Math.Min(_free[g], Math.Max(1, _admitLeft - (_freeTotal - _free[g]))) - 1;
+
+    /// <summary>
+    /// TensorRT-LLM's equal-count cap, max(⌈(Σ active + admitted)/G⌉, max active), in free slots (B cancels): a rank may
+    /// take a request while it has more free slots than this.
+    /// </summary>
+    private int CountCapInFreeSlots(int admitting)
+    {
+        var ranks = _p.ScoredRanks;
+        var minFree = int.MaxValue;
+        for (var r = 0; r < ranks; r++) minFree = Math.Min(minFree, _free[r]);
+        return Math.Min((int)Math.Floor((double)(_freeTotal - admitting) / ranks), minFree);
+    }
+
+    /// <summary>The rank with more than <paramref name="freeAbove"/> free slots and the least load now (row 0; ties: the
+    /// lowest index), or −1.</summary>
+    private int LightestUnder(int freeAbove)
+    {
+        var g = -1;
+        for (var r = 0; r < _ranks; r++)
+            if (_free[r] > freeAbove && (g < 0 || _load[r * _rows] < _load[g * _rows])) g = r;
+        return g;
     }
 
     /// <summary>The rank with a free slot where candidate i's greedy cost is least (ties: lowest index), or −1.</summary>
@@ -74,7 +129,7 @@ public sealed partial class GreedyExchangeSolver
             var over = 0.0;
             for (var h = 0; h < _rows; h++)
             {
-                var margin = _leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
+                var margin = _leaders.Max(h) - _load[g * _rows + h] - SetAside(g) * _margin[h];
                 var d = _soa[h * _stride + i] - margin;
                 if (d > 0) over += weights[h] * d;
             }
@@ -96,7 +151,8 @@ public sealed partial class GreedyExchangeSolver
         RowEvaluations++;
         var weights = _p.Weights;
         var margins = _rowMargin.AsSpan(0, _rows);
-        for (var h = 0; h < _rows; h++) margins[h] = _leaders.Max(h) - _load[g * _rows + h] - (_free[g] - 1) * _margin[h];
+        var setAside = SetAside(g);
+        for (var h = 0; h < _rows; h++) margins[h] = _leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h];
         var width = Vector<double>.Count;
         var zero = Vector<double>.Zero;
         var gv = new Vector<double>(_g);

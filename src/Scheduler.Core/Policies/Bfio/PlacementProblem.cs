@@ -37,6 +37,12 @@ public sealed class PlacementProblem
     /// <summary>How many candidates must be admitted (the work-conserving count min(|queue|, Σ free)).</summary>
     public int AdmitCount { get; set; }
 
+    /// <summary>
+    /// More requests may have arrived than the queue shows (it is full to a backlog's reveal window), so slots this call
+    /// leaves free are filled at the next call; false when the free slots stay free until new requests arrive.
+    /// </summary>
+    public bool RefilledNextStep { get; set; }
+
     /// <summary>Clears the problem to <paramref name="ranks"/> ranks, <paramref name="rows"/> horizon rows
     /// and <paramref name="candidates"/> candidates, growing buffers only when needed; with
     /// <paramref name="refill"/> a refill column follows the ranks (fill it through <see cref="RefillColumn"/>).</summary>
@@ -51,6 +57,7 @@ public sealed class PlacementProblem
         Rows = rows;
         Candidates = candidates;
         AdmitCount = 0;
+        RefilledNextStep = false;
         Ensure(ref _weights, rows);
         Ensure(ref _base, ranks * rows);
         Ensure(ref _free, ranks);
