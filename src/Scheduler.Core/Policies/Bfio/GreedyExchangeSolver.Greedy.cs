@@ -56,19 +56,9 @@ public sealed partial class GreedyExchangeSolver
             for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && _rankOf[i] < 0;
         while (admitted < target)
         {
-            // Most room = least weighted load: the envelope term of Room is the same for every rank. (Least weighted
-            // load, every row, first whenever candidates are fewer than free slots lost on the comparison matrix; least
-            // load now under the count cap, only when the free slots stay free, won: docs/compare.md.)
-            var g = lightestFirst ? LightestUnder(countCap) : -1;
-            if (g < 0 && lightestFirst) g = LightestUnder(0);
-            if (!lightestFirst)
-            {
-                for (var r = 0; r < _ranks; r++)
-                {
-                    if (_free[r] == 0) continue;
-                    if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
-                }
-            }
+            // (Least weighted load, every row, first whenever candidates are fewer than free slots lost on the comparison
+            // matrix; least load now under the count cap, only when the free slots stay free, won: docs/compare.md.)
+            var g = lightestFirst ? LightestRank(countCap) : MostFreeSlotsRank();
             if (g < 0) break;
             EvaluateRow(g);
             var pick = _bestOf[g];
@@ -107,13 +97,32 @@ public sealed partial class GreedyExchangeSolver
         return Math.Min((int)Math.Floor((double)(_freeTotal - admitting) / ranks), minFree);
     }
 
-    /// <summary>The rank with more than <paramref name="freeAbove"/> free slots and the least load now (row 0; ties: the
-    /// lowest index), or −1.</summary>
-    private int LightestUnder(int freeAbove)
+    /// <summary>The rank with more than <paramref name="countCap"/> free slots (any free slot if none has) and the least
+    /// load now (row 0; ties: the lowest index), or −1.</summary>
+    private int LightestRank(int countCap)
+    {
+        var g = LightestWithMoreFreeThan(countCap);
+        return g >= 0 ? g : LightestWithMoreFreeThan(0);
+    }
+
+    private int LightestWithMoreFreeThan(int freeAbove)
     {
         var g = -1;
         for (var r = 0; r < _ranks; r++)
             if (_free[r] > freeAbove && (g < 0 || _load[r * _rows] < _load[g * _rows])) g = r;
+        return g;
+    }
+
+    /// <summary>The rank with the most free slots (ties: the least weighted load, then the lowest index), or −1. Most room
+    /// = least weighted load: the envelope term of the room is the same for every rank.</summary>
+    private int MostFreeSlotsRank()
+    {
+        var g = -1;
+        for (var r = 0; r < _ranks; r++)
+        {
+            if (_free[r] == 0) continue;
+            if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
+        }
         return g;
     }
 
