@@ -252,7 +252,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         var projection = _projection.AsSpan(0, _ranks * rows);
         var refill = _settings.Refill && planned > 1;
         _problem.Reset(_ranks, planned, count, refill);
-        if (refill) StateRefill(rows, planned);
+        if (refill) StateRefill(rows, planned, count, admit);
         _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
         for (var g = 0; g < _ranks; g++)
         {
@@ -302,20 +302,33 @@ public sealed class BfioPolicy : IPlacementPolicy
 
     /// <summary>
     /// The refill level of each planned row ahead (<see cref="BfioSettings.Refill"/>): the projection holds only the
-    /// requests running now, so a row's total falls as they leave, while the requests still to come keep it where it
-    /// stands now (row 0, before this call's admissions, which fill the slots freed until now). The missing mass goes
-    /// to the lowest ranks first, as every later call sends it, and stands at a water level (<see cref="WaterFill"/>).
-    /// A row whose total does not fall has none (0: below every load).
+    /// requests running now, so a row's total falls as they leave, while the requests still to come keep it where this
+    /// call leaves it: row 0 with this call's admissions, counted as <paramref name="admit"/> average candidates (the
+    /// solver has not chosen them yet). The missing mass goes to the lowest ranks first, as every later call sends it,
+    /// and stands at a water level (<see cref="WaterFill"/>). Row 1 has none: it is read after this step's departures and
+    /// before the next call admits anything (the moment the paper records), so nothing refills it. A row whose total
+    /// does not fall has none either (0: below every load).
     /// </summary>
-    private void StateRefill(int rows, int planned)
+    private void StateRefill(int rows, int planned, int count, int admit)
     {
         var level = _problem.RefillColumn;
         var now = 0.0;
         for (var g = 0; g < _ranks; g++) now += _projection[g * rows];
+        if (count > 0)
+        {
+            var offered = 0.0;
+            for (var i = 0; i < count; i++) offered += _candidateProfiles[i * planned];
+            now += offered * admit / count;
+        }
         level[0] = 0.0;
         for (var k = 1; k < planned; k++)
         {
             var h = _sampled[k];
+            if (h == 1)
+            {
+                level[k] = 0.0;
+                continue;
+            }
             var total = 0.0;
             for (var g = 0; g < _ranks; g++) total += _projection[g * rows + h];
             var missing = now - total;
