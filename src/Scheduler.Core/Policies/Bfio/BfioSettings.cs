@@ -134,6 +134,11 @@ public sealed record BfioSettings
     /// group of cells worse; backlogged code completion 2 → 11 of 12 (barrier idle 0.97× → 0.65× the best other
     /// policy's), timed code 1 → 3 of 24 (barrier idle 1.52× → 1.16× trtllm's). Scoring the rows ahead from the running
     /// requests alone made a rank about to empty look like the place for new work, at the cost of the step decided.
+    /// The total the rows are refilled to is where this call leaves it, its own admissions included (refilled only to the
+    /// total before them, the ranks those admissions go to stood above the level ahead: timed code completion idled
+    /// 1.08× trtllm at G=32, B=72); and row 1 has no level, as nothing is admitted between this step and the moment it
+    /// is read (the paper's record). Oracle 124 → 126 of 216 cells (118 → 125 on seeds 3 and 4), online 112 → 109 (103
+    /// → 103); barrier idle's geometric mean 0.811 → 0.788 the best other's, imbalance's 0.720 → 0.733.
     /// </summary>
     public bool Refill { get; init; } = true;
 
