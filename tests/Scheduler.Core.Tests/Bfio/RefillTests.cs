@@ -39,8 +39,8 @@ public sealed class RefillTests
     }
 
     /// <summary>
-    /// G=4, B=4: two requests running on each rank, one on rank 0 leaving after this step and one on rank 1 after the next
-    /// later, and two more waiting with room for both (the solver states the problem: routing the few is off).
+    /// G=4, B=4: two requests running on each rank, one on rank 0 leaving after this step and one on rank 1 after the
+    /// next, and two more waiting with room for both (the solver states the problem: routing the few is off).
     /// </summary>
     private static PlacementProblem StatedProblem()
     {
