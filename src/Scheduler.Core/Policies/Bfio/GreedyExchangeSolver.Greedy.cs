@@ -6,7 +6,7 @@ namespace Scheduler.Core.Policies.Bfio;
 public sealed partial class GreedyExchangeSolver
 {
     /// <summary>
-    /// Fills the rank with the most free slots first (ties: the most room, then the lowest index) with the
+    /// Fills the rank with the most free slots first (ties: the least weighted load, then the lowest index) with the
     /// candidate of least marginal cost there, mandatory candidates before the rest. One row of costs per
     /// admission: the ranks take turns, so none is left with only slots that must overshoot. A rank's room
     /// is counted after setting aside, for each further request it must take, the smallest candidate's load:
@@ -23,7 +23,6 @@ public sealed partial class GreedyExchangeSolver
     private void Greedy()
     {
         var target = _p.AdmitCount;
-        var admitted = 0;
         _admitLeft = target;
         _freeTotal = 0;
         for (var g = 0; g < _ranks; g++) _freeTotal += _free[g];
@@ -40,21 +39,17 @@ public sealed partial class GreedyExchangeSolver
         }
         // Mandatory candidates first, oldest first, each onto the rank where it costs least: they must
         // go in whatever their size, and the rank with the most free slots may be the worst place for one.
-        for (var i = 0; i < _count && admitted < target && mandatoryLeft > 0; i++)
+        for (var i = 0; i < _count && _admitLeft > 0 && mandatoryLeft > 0; i++)
         {
             if (!_p.Mandatory(i)) continue;
             var g = CheapestRank(i);
             if (g < 0) break;
-            Assign(i, g);
-            admitted++;
-            _admitLeft--;
-            _freeTotal--;
-            _eligible[i] = false;
+            Take(i, g);
             mandatoryLeft--;
         }
         if (mandatoryLeft == 0)
             for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && _rankOf[i] < 0;
-        while (admitted < target)
+        while (_admitLeft > 0)
         {
             // (Least weighted load, every row, first whenever candidates are fewer than free slots lost on the comparison
             // matrix; least load now under the count cap, only when the free slots stay free, won: docs/compare.md.)
@@ -63,11 +58,7 @@ public sealed partial class GreedyExchangeSolver
             EvaluateRow(g);
             var pick = _bestOf[g];
             if (pick < 0) break;
-            Assign(pick, g);
-            admitted++;
-            _admitLeft--;
-            _freeTotal--;
-            _eligible[pick] = false;
+            Take(pick, g);
             if (_p.Mandatory(pick) && --mandatoryLeft == 0)
                 for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
         }
@@ -75,6 +66,15 @@ public sealed partial class GreedyExchangeSolver
 
     private int _admitLeft;  // requests this fill still admits
     private int _freeTotal;  // free slots left on every rank
+
+    /// <summary>Candidate i goes to rank g: one request fewer to admit, one free slot fewer, and i out of the running.</summary>
+    private void Take(int i, int g)
+    {
+        Assign(i, g);
+        _admitLeft--;
+        _freeTotal--;
+        _eligible[i] = false;
+    }
 
     /// <summary>
     /// Requests rank g must take after the one it takes now: every free slot it has when the next call refills what this
@@ -136,9 +136,10 @@ public sealed partial class GreedyExchangeSolver
         {
             if (_free[g] == 0) continue;
             var over = 0.0;
+            var setAside = SetAside(g);
             for (var h = 0; h < _rows; h++)
             {
-                var margin = _leaders.Max(h) - _load[g * _rows + h] - SetAside(g) * _margin[h];
+                var margin = _leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h];
                 var d = _soa[h * _stride + i] - margin;
                 if (d > 0) over += weights[h] * d;
             }
