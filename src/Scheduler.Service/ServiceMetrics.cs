@@ -20,7 +20,7 @@ public sealed class ServiceMetrics : IServiceObserver
     private readonly Counter _failed;
     private readonly Gauge _waiting, _unacknowledged, _ranksReady, _ranksTotal, _idleFraction;
     private readonly Gauge _rankLoad, _rankActive;
-    private readonly Histogram _queued, _ttft, _e2e, _stepSeconds, _decisionSeconds;
+    private readonly Histogram _queued, _ttft, _e2e, _stepSeconds, _decisionSeconds, _hostRoundTrip, _hostHeld;
     private readonly Gauge.Child[] _loadByRank;
     private readonly Gauge.Child[] _activeByRank;
     private readonly Gauge.Child[] _queuedByRank;
@@ -71,6 +71,12 @@ public sealed class ServiceMetrics : IServiceObserver
         _e2e = f.CreateHistogram("scheduler_request_e2e_seconds", "Seconds from a request's arrival to its last token.", new HistogramConfiguration { Buckets = LatencyBuckets });
         _stepSeconds = f.CreateHistogram("scheduler_step_seconds", "Wall seconds of a step: ticks out, every rank's compute, reports back through the barrier.", new HistogramConfiguration { Buckets = StepBuckets });
         _decisionSeconds = f.CreateHistogram("scheduler_decision_seconds", "Seconds the placement policy took per call.", new HistogramConfiguration { Buckets = StepBuckets });
+        _hostRoundTrip = f.CreateHistogram("scheduler_rank_host_round_trip_seconds",
+            "Seconds from the barrier sending a rank host its step's ticks to the host's answer arriving, by host (HOST:PORT; remote rank hosts only).",
+            new HistogramConfiguration { Buckets = StepBuckets, LabelNames = ["host"] });
+        _hostHeld = f.CreateHistogram("scheduler_rank_host_held_seconds",
+            "Seconds a rank host held its step's ticks, from their arrival to its answer (its ranks' work), by host; the round trip less this is the transport.",
+            new HistogramConfiguration { Buckets = StepBuckets, LabelNames = ["host"] });
         _ranksTotal.Set(ranks);
         _loadByRank = new Gauge.Child[ranks];
         _activeByRank = new Gauge.Child[ranks];
@@ -156,6 +162,12 @@ public sealed class ServiceMetrics : IServiceObserver
     }
 
     public void RequestsAdopted(int requests) => _adopted.Inc(requests);
+
+    public void HostAnswered(string host, double roundTripSeconds, double hostSeconds)
+    {
+        _hostRoundTrip.WithLabels(host).Observe(roundTripSeconds);
+        _hostHeld.WithLabels(host).Observe(hostSeconds);
+    }
 
     /// <summary>The registry in Prometheus text format.</summary>
     public async Task<string> ScrapeAsync(CancellationToken cancellationToken = default)

@@ -111,6 +111,23 @@ public sealed class SchedulerServiceTests
     }
 
     [Fact]
+    public async Task Each_rank_hosts_round_trip_and_its_own_share_are_histograms_labelled_by_host()
+    {
+        var metrics = new ServiceMetrics(4);
+
+        metrics.HostAnswered("10.0.0.2:4053", 0.0006, 0.00004);
+        metrics.HostAnswered("10.0.0.2:4053", 0.0009, 0.00005);
+        metrics.HostAnswered("10.0.0.3:4053", 0.004, 0.0031);
+
+        var scraped = await metrics.ScrapeAsync();
+        Assert.Contains("scheduler_rank_host_round_trip_seconds_count{host=\"10.0.0.2:4053\"} 2", scraped);
+        Assert.Contains("scheduler_rank_host_round_trip_seconds_sum{host=\"10.0.0.3:4053\"} 0.004", scraped);
+        Assert.Contains("scheduler_rank_host_held_seconds_count{host=\"10.0.0.3:4053\"} 1", scraped);
+        Assert.Contains("scheduler_rank_host_held_seconds_sum{host=\"10.0.0.3:4053\"} 0.0031", scraped);
+        Assert.Contains("scheduler_rank_host_held_seconds_count{host=\"10.0.0.2:4053\"} 2", scraped);
+    }
+
+    [Fact]
     public async Task A_sink_that_cannot_write_fails_the_service_with_its_reason_and_exit_code_1()
     {
         var lines = Enumerable.Range(0, 50).Select(i => ServiceFixture.Json($"r{i}", 10, 3)).ToList();

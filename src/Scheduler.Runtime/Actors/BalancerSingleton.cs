@@ -24,7 +24,7 @@ public sealed class BalancerSingleton(BalancerSetup setup, IActorRef ranks, Runt
     {
         var epoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Context.GetLogger().Warning("balancer singleton starting on this node, epoch {0}", epoch);
-        var barrier = Context.ActorOf(BarrierActor.Props(setup.Shape.Ranks, ranks, settings.Barrier, epoch).WithDispatcher(settings.BarrierDispatcher), "barrier");
+        var barrier = Context.ActorOf(BarrierActor.Props(setup.Shape.Ranks, ranks, settings.Barrier, epoch, setup.Observer).WithDispatcher(settings.BarrierDispatcher), "barrier");
         _balancer = Context.ActorOf(BalancerActor.Props(setup with { Epoch = epoch }, barrier, ranks, monitor)
             .WithDispatcher(settings.BalancerDispatcher), "balancer");
     }

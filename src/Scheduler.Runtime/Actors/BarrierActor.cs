@@ -4,6 +4,7 @@ using Akka.Event;
 using Scheduler.Runtime.Hosting;
 using Scheduler.Runtime.Logic;
 using Scheduler.Runtime.Messages;
+using Scheduler.Runtime.Observability;
 
 namespace Scheduler.Runtime.Actors;
 
@@ -19,7 +20,8 @@ public sealed record BarrierActorState(BarrierState Barrier, IActorRef Coordinat
 /// A rank living on this node is ticked directly; once a remote rank has answered, the barrier knows its host
 /// (<see cref="RankHosts"/>) and ticks all of that host's ranks in one <see cref="HostTick"/> to the host's
 /// <see cref="RankHostAgent"/>, which answers with one <see cref="HostStepCompleted"/>. Ranks whose host is not known
-/// (the first step, after a member's removal or a timeout) go one by one through the region.
+/// (the first step, after a member's removal or a timeout) go one by one through the region. Each host's round trip, and
+/// the host's own share of it, go to the observer (the service's metrics and summary).
 /// </summary>
 public sealed class BarrierActor : UntypedActor, IWithTimers
 {
@@ -31,9 +33,12 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly Tick[] _ticks;
     private readonly int[] _remote;
     private readonly Func<Address, bool> _hasAgent;
+    private readonly IServiceObserver _observer;
+    // When each host's HostTick of the open step went out (a Stopwatch timestamp): its answer times the round trip.
+    private readonly Dictionary<Address, (int Step, long Sent)> _hostTickSent = new();
     private BarrierActorState _state;
 
-    public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0)
+    public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0, IServiceObserver? observer = null)
     {
         _state = new BarrierActorState(BarrierState.Initial(ranks, epoch), ActorRefs.Nobody, RankHosts.Unknown(ranks),
             ImmutableDictionary<Address, IActorRef?>.Empty);
@@ -43,13 +48,15 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         _hasAgent = host => _state.Agents.TryGetValue(host, out var agent) && agent is not null;
         _ranks = rankRegion;
         _settings = settings;
+        _observer = observer ?? NullServiceObserver.Instance;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="epoch">The balancer's epoch, sent with every tick (0: none, a replay or a test).</param>
-    public static Props Props(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0) =>
-        Akka.Actor.Props.Create(() => new BarrierActor(ranks, rankRegion, settings, epoch));
+    /// <param name="observer">Told each host's round trip (<see cref="IServiceObserver.HostAnswered"/>).</param>
+    public static Props Props(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0, IServiceObserver? observer = null) =>
+        Akka.Actor.Props.Create(() => new BarrierActor(ranks, rankRegion, settings, epoch, observer));
 
     /// <summary>In a cluster, hear of members removed: their ranks move to survivors and are ticked again at once.</summary>
     private bool InCluster => ((ExtendedActorSystem)Context.System).Provider is Akka.Cluster.IClusterActorRefProvider;
@@ -77,6 +84,7 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
                 break;
 
             case HostStepCompleted batch:
+                TimeRoundTrip(batch, Sender.Path.Address);
                 HeardFromAgent(Sender);
                 foreach (var report in batch.Reports) Heard(report, Sender.Path.Address);
                 foreach (var failed in batch.Failures) _state.Coordinator.Tell(new RankFailed(failed.Step, failed.Rank, failed.Reason));
@@ -201,9 +209,23 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         {
             var ticks = ImmutableArray.CreateBuilder<Tick>(host.Ranks.Length);
             foreach (var g in host.Ranks) ticks.Add(_ticks[g]);
+            _hostTickSent[host.Host] = (tick.Step, System.Diagnostics.Stopwatch.GetTimestamp());
             _state.Agents[host.Host]!.Tell(new HostTick(tick.Step, _state.Barrier.Epoch, ticks.MoveToImmutable()), Self);
         }
         Array.Clear(_ticks);
+    }
+
+    /// <summary>
+    /// A host's answer to the HostTick it was last sent: the round trip from sending to now, and the host's own share of it
+    /// (<see cref="HostStepCompleted.HostSeconds"/>), go to the observer. A re-ticked step times from its last tick; an
+    /// answer to an older tick is not timed.
+    /// </summary>
+    private void TimeRoundTrip(HostStepCompleted batch, Address host)
+    {
+        if (!_hostTickSent.TryGetValue(host, out var sent) || sent.Step != batch.Step) return;
+        _hostTickSent.Remove(host);
+        var roundTrip = System.Diagnostics.Stopwatch.GetElapsedTime(sent.Sent).TotalSeconds;
+        _observer.HostAnswered($"{host.Host}:{host.Port}", roundTrip, batch.HostSeconds);
     }
 
     /// <summary>A report of the open step tells where its rank lives now (a stale one may come from where it used to).</summary>

@@ -4,8 +4,9 @@ using Scheduler.Runtime.Messages;
 
 namespace Scheduler.Runtime.Actors;
 
-/// <summary>The agent's state: its batch, and the barrier that sent the last <see cref="HostTick"/> (where answers go).</summary>
-public sealed record RankHostAgentState(HostBatch Batch, IActorRef Barrier);
+/// <summary>The agent's state: its batch, the barrier that sent the last <see cref="HostTick"/> (where answers go), and when
+/// that tick arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp: the host's share of the round trip).</summary>
+public sealed record RankHostAgentState(HostBatch Batch, IActorRef Barrier, long TickArrived = 0);
 
 /// <summary>
 /// One per node that hosts rank entities, at <c>/user/rank-host</c>: the barrier's correspondent on this node. It takes a
@@ -39,7 +40,7 @@ public sealed class RankHostAgent : UntypedActor
         switch (message)
         {
             case HostTick tick:
-                _state = _state with { Barrier = Sender };
+                _state = _state with { Barrier = Sender, TickArrived = System.Diagnostics.Stopwatch.GetTimestamp() };
                 Apply(HostBatchLogic.Open(_state.Batch, tick, _isLocal));
                 break;
             case StepCompleted or RankStepFailed:
@@ -70,7 +71,8 @@ public sealed class RankHostAgent : UntypedActor
                     _region.Tell(region.Tick, _state.Barrier);
                     break;
                 case HostBatchEvent.SendBatch send:
-                    _state.Barrier.Tell(send.Batch, Self);
+                    var held = System.Diagnostics.Stopwatch.GetElapsedTime(_state.TickArrived).TotalSeconds;
+                    _state.Barrier.Tell(send.Batch with { HostSeconds = held }, Self);
                     break;
                 case HostBatchEvent.Forward forward:
                     _state.Barrier.Tell(forward.Answer, Self);

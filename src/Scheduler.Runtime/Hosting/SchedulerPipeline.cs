@@ -41,7 +41,7 @@ public sealed record SchedulerPipeline(IActorRef Barrier, IActorRef Balancer, IA
         {
             // A live service's epoch is its start time: ranks follow the newest and ignore an older balancer's ticks still on their way.
             var epoch = setup.Live ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : 0;
-            barrier = system.ActorOf(BarrierActor.Props(setup.Shape.Ranks, ranks, settings.Barrier, epoch).WithDispatcher(settings.BarrierDispatcher), "barrier");
+            barrier = system.ActorOf(BarrierActor.Props(setup.Shape.Ranks, ranks, settings.Barrier, epoch, setup.Observer).WithDispatcher(settings.BarrierDispatcher), "barrier");
             balancer = system.ActorOf(BalancerActor.Props(setup with { Epoch = epoch }, barrier, ranks, monitor).WithDispatcher(settings.BalancerDispatcher), "balancer");
         }
         var resultWriter = system.ActorOf(LineWriterActor.Props(results), "results");

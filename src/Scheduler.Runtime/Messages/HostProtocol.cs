@@ -15,4 +15,8 @@ public sealed record HostStepCompleted(int Step, ImmutableArray<StepCompleted> R
     : IBarrierMessage
 {
     public ImmutableArray<RankStepFailed> Failures { get; init; } = Failures.IsDefault ? ImmutableArray<RankStepFailed>.Empty : Failures;
+
+    /// <summary>Seconds the host held the step, from its <see cref="HostTick"/>'s arrival at the agent to this answer: its
+    /// ranks' work. The barrier's round trip to the host less this is what the transport took (0: not measured).</summary>
+    public double HostSeconds { get; init; }
 }

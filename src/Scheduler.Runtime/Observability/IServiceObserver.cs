@@ -27,7 +27,7 @@ public readonly ref struct StepObservation(
 
 /// <summary>
 /// What a long-running service reports as it runs (metrics, the final summary). Called from the actor that saw
-/// the event (balancer or ingress), never concurrently by one actor; implementations that several actors share
+/// the event (balancer, barrier or ingress), never concurrently by one actor; implementations that several actors share
 /// must be thread-safe.
 /// </summary>
 public interface IServiceObserver
@@ -60,6 +60,11 @@ public interface IServiceObserver
 
     /// <summary>A balancer that took over from a lost one adopted <paramref name="requests"/> requests the ranks were decoding.</summary>
     void RequestsAdopted(int requests) { }
+
+    /// <summary>Rank host <paramref name="host"/> (HOST:PORT) answered a step's ticks: <paramref name="roundTripSeconds"/>
+    /// from the barrier sending them to its answer arriving, of which the host held them <paramref name="hostSeconds"/>
+    /// (its ranks' work; the rest is the transport both ways). Told by the barrier, for hosts other than its own node.</summary>
+    void HostAnswered(string host, double roundTripSeconds, double hostSeconds) { }
 }
 
 /// <summary>Forwards every event to several observers (metrics and the summary).</summary>
@@ -76,6 +81,7 @@ public sealed class CompositeServiceObserver(params IServiceObserver[] observers
     public void RanksReady(int ready, int total) { foreach (var o in observers) o.RanksReady(ready, total); }
     public void RankRestarted(int rank, int requests) { foreach (var o in observers) o.RankRestarted(rank, requests); }
     public void RequestsAdopted(int requests) { foreach (var o in observers) o.RequestsAdopted(requests); }
+    public void HostAnswered(string host, double roundTripSeconds, double hostSeconds) { foreach (var o in observers) o.HostAnswered(host, roundTripSeconds, hostSeconds); }
 }
 
 /// <summary>Observes nothing.</summary>

@@ -15,6 +15,8 @@ public sealed class ServiceStatistics : IServiceObserver
     private readonly LogHistogram _e2e = new();
     private readonly LogHistogram _stepWall = new();
     private readonly LogHistogram _decisions = new();
+    private readonly LogHistogram _hostRoundTrip = new();
+    private readonly LogHistogram _hostHeld = new();
     private readonly Dictionary<string, long> _failures = new();
     private long _accepted, _rejected, _duplicates, _completed, _failed, _steps, _tokens, _outputTokens;
     private double _imbalanceSum, _computeSum, _idleSum, _rankTimeSum;
@@ -61,6 +63,15 @@ public sealed class ServiceStatistics : IServiceObserver
     }
 
     public void DecisionTimed(double micros) { lock (_lock) _decisions.Add(micros); }
+
+    public void HostAnswered(string host, double roundTripSeconds, double hostSeconds)
+    {
+        lock (_lock)
+        {
+            _hostRoundTrip.Add(roundTripSeconds);
+            _hostHeld.Add(hostSeconds);
+        }
+    }
     public void Unacknowledged(int count) { }
     public void RanksReady(int ready, int total) { }
 
@@ -96,6 +107,10 @@ public sealed class ServiceStatistics : IServiceObserver
                 StepWallP99 = _stepWall.Percentile(99),
                 DecisionMicrosP50 = _decisions.Percentile(50),
                 DecisionMicrosP99 = _decisions.Percentile(99),
+                HostRoundTripP50 = _hostRoundTrip.Percentile(50),
+                HostRoundTripP99 = _hostRoundTrip.Percentile(99),
+                HostHeldP50 = _hostHeld.Percentile(50),
+                HostHeldP99 = _hostHeld.Percentile(99),
             };
         }
     }
@@ -105,7 +120,8 @@ public sealed class ServiceStatistics : IServiceObserver
 /// A service's figures: requests accepted, rejected (malformed), duplicated (redeliveries attached), completed and
 /// failed (with reasons); steps and tokens; the paper's average imbalance (mean over steps of G·max L − ΣL after
 /// each step) and the barrier idle fraction (Σ(T − t_g) / Σ G·T over steps); latency percentiles in seconds from
-/// arrival; the step's wall time (the barrier round trip, compute included); and the policy's decision time.
+/// arrival; the step's wall time (the barrier round trip, compute included); the round trip to each remote rank host and
+/// the host's share of it; and the policy's decision time.
 /// Percentiles come from logarithmic histograms (within 1.1%).
 /// </summary>
 public sealed record ServiceSummary
@@ -135,6 +151,16 @@ public sealed record ServiceSummary
     public double StepWallP99 { get; init; }
     public double DecisionMicrosP50 { get; init; }
     public double DecisionMicrosP99 { get; init; }
+
+    /// <summary>Seconds from the barrier ticking a remote rank host to its answer, over every host and step (NaN: no
+    /// remote rank host, as on a cluster of one).</summary>
+    public double HostRoundTripP50 { get; init; } = double.NaN;
+    public double HostRoundTripP99 { get; init; } = double.NaN;
+
+    /// <summary>Seconds a remote rank host held the ticks of a step (its ranks' work): the rest of the round trip is the
+    /// transport.</summary>
+    public double HostHeldP50 { get; init; } = double.NaN;
+    public double HostHeldP99 { get; init; } = double.NaN;
 
     /// <summary>Tokens per second of wall time.</summary>
     public double Throughput => WallSeconds > 0 ? GeneratedTokens / WallSeconds : double.NaN;

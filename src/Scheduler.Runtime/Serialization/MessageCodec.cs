@@ -49,6 +49,7 @@ public static class MessageCodec
                 foreach (var report in m.Reports) WriteStepCompleted(w, report);
                 w.Write(m.Failures.Length);
                 foreach (var f in m.Failures) WriteStepFailed(w, f);
+                w.Write(m.HostSeconds);
                 break;
             case StepBarrierPassed m:
                 w.Write(m.Step); w.Write(m.Duration); w.Write(m.BarrierIdleSeconds);
@@ -132,7 +133,8 @@ public static class MessageCodec
                 nameof(BeginStep) => new BeginStep(r.ReadInt32(), ReadLongs(r), ReadArray(r, ReadAdmit)),
                 nameof(BeginStepRejected) => new BeginStepRejected(r.ReadInt32(), r.ReadString()),
                 nameof(HostTick) => new HostTick(r.ReadInt32(), r.ReadInt64(), ReadArray(r, ReadTick)),
-                nameof(HostStepCompleted) => new HostStepCompleted(r.ReadInt32(), ReadArray(r, ReadStepCompleted), ReadArray(r, ReadStepFailed)),
+                nameof(HostStepCompleted) => new HostStepCompleted(r.ReadInt32(), ReadArray(r, ReadStepCompleted), ReadArray(r, ReadStepFailed))
+                    { HostSeconds = r.ReadDouble() },
                 nameof(StepBarrierPassed) => new StepBarrierPassed(r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), ReadArray(r, ReadStepCompleted)),
                 nameof(RanksMissing) => new RanksMissing(r.ReadInt32(), ReadArray(r, x => x.ReadInt32()), r.ReadInt32(), r.ReadBoolean()),
                 nameof(RankFailed) => new RankFailed(r.ReadInt32(), r.ReadInt32(), r.ReadString()),

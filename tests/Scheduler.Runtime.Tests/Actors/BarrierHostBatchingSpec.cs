@@ -54,21 +54,7 @@ public sealed class BarrierHostBatchingSpec() : TestKit(TestConfig.Remote()), IA
         await coordinator.ExpectMsgAsync<StepBarrierPassed>(p => p.Step == 1);
 
         // Their reports named the host; once its agent is identified (a round trip of its own), a step is one message to it.
-        HostTick? batched = null;
-        var step = 1;
-        while (batched is null && step < 6)
-        {
-            barrier.Tell(new BeginStep(++step, Admitted), coordinator);
-            var first = await _wire.ExpectMsgAsync<object>();
-            if (first is HostTick hostTick)
-            {
-                batched = hostTick;
-                break;
-            }
-            for (var g = 1; g < Ranks; g++) await _wire.ExpectMsgAsync<Tick>();
-            await coordinator.ExpectMsgAsync<StepBarrierPassed>(p => p.Step == step);
-        }
-        Assert.NotNull(batched);
+        var (step, batched) = await FirstBatchedStep(barrier, coordinator, 1);
         Assert.Equal(step, batched.Step);
         Assert.Equal([0, 1, 2, 3], batched.Ticks.Select(t => t.Rank));
         Assert.All(batched.Ticks, t => Assert.NotEqual(0, t.Incarnation));
@@ -89,6 +75,70 @@ public sealed class BarrierHostBatchingSpec() : TestKit(TestConfig.Remote()), IA
         await coordinator.ExpectMsgAsync<StepBarrierPassed>(p => p.Step == step);
         var statistics = await barrier.Ask<BarrierStatistics>(GetBarrierStatistics.Instance);
         Assert.Equal((0, 0), (statistics.StaleCompletions, statistics.DuplicateCompletions));
+    }
+
+    [Fact]
+    public async Task The_observer_hears_each_hosts_round_trip_and_the_hosts_own_share_but_not_an_answer_to_an_older_tick()
+    {
+        var coordinator = CreateTestProbe();
+        var heard = CreateTestProbe();
+        var barrier = Sys.ActorOf(BarrierActor.Props(Ranks, _wire, new BarrierSettings(TimeSpan.FromSeconds(30), 3, true),
+            observer: new HostAnswersTo(heard)));
+        barrier.Tell(new BeginStep(1, Admitted), coordinator);
+        for (var g = 0; g < Ranks; g++) await _wire.ExpectMsgAsync<Tick>();
+        await coordinator.ExpectMsgAsync<StepBarrierPassed>(p => p.Step == 1);
+        var (step, batched) = await FirstBatchedStep(barrier, coordinator, 1);
+        // Ticks that went one by one through the region (the steps before) time no host.
+        await heard.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
+        var barrierFromHost = await _host.ActorSelection(barrier.Path.ToStringWithAddress(AddressOf(Sys))).ResolveOne(TimeSpan.FromSeconds(10));
+        var reports = batched.Ticks.Select(t => new StepCompleted(t.Rank, step, 0.01, 0, 0, []) { Incarnation = t.Incarnation }).ToImmutableArray();
+        // An answer to another step than the host's last tick is not timed.
+        barrierFromHost.Tell(new HostStepCompleted(step - 1, reports) { HostSeconds = 0.5 }, _agent);
+        barrierFromHost.Tell(new HostStepCompleted(step, reports) { HostSeconds = 0.00025 }, _agent);
+        await coordinator.ExpectMsgAsync<StepBarrierPassed>(p => p.Step == step);
+        var answer = await heard.ExpectMsgAsync<HostAnswer>();
+        var host = AddressOf(_host);
+        Assert.Equal($"{host.Host}:{host.Port}", answer.Host);
+        Assert.Equal(0.00025, answer.HostSeconds);
+        Assert.InRange(answer.RoundTripSeconds, 0.0, 30.0);
+        // A second answer to the same tick (a duplicate) is not timed again.
+        barrierFromHost.Tell(new HostStepCompleted(step, reports) { HostSeconds = 0.00025 }, _agent);
+        await heard.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    /// <summary>Begins steps after <paramref name="step"/>, each answered rank by rank, until the barrier sends one as a
+    /// <see cref="HostTick"/> (its host's agent identified): that step, unanswered, and its ticks.</summary>
+    private async Task<(int Step, HostTick Batched)> FirstBatchedStep(IActorRef barrier, TestProbe coordinator, int step)
+    {
+        while (step < 6)
+        {
+            barrier.Tell(new BeginStep(++step, Admitted), coordinator);
+            var first = await _wire.ExpectMsgAsync<object>();
+            if (first is HostTick hostTick) return (step, hostTick);
+            for (var g = 1; g < Ranks; g++) await _wire.ExpectMsgAsync<Tick>();
+            await coordinator.ExpectMsgAsync<StepBarrierPassed>(p => p.Step == step);
+        }
+        throw new Xunit.Sdk.XunitException("no step went out as one HostTick within five steps");
+    }
+
+    private sealed record HostAnswer(string Host, double RoundTripSeconds, double HostSeconds);
+
+    /// <summary>Tells a probe each host answer the barrier reports.</summary>
+    private sealed class HostAnswersTo(TestProbe probe) : Scheduler.Runtime.Observability.IServiceObserver
+    {
+        public void HostAnswered(string host, double roundTripSeconds, double hostSeconds) =>
+            probe.Ref.Tell(new HostAnswer(host, roundTripSeconds, hostSeconds));
+
+        public void RequestsAccepted(int count) { }
+        public void RequestsRejected(int count) { }
+        public void DuplicateDelivered() { }
+        public void RequestCompleted(double queuedSeconds, double ttftSeconds, double e2eSeconds, int outputTokens) { }
+        public void RequestFailed(string reason) { }
+        public void StepCompleted(in Scheduler.Runtime.Observability.StepObservation step) { }
+        public void DecisionTimed(double micros) { }
+        public void Unacknowledged(int count) { }
+        public void RanksReady(int ready, int total) { }
     }
 
     /// <summary>Stands at the host's /user/rank-host and passes everything on, sender kept.</summary>

@@ -54,6 +54,8 @@ public sealed class RankHostAgentSpec : TestKit
         Assert.Equal(5, batch.Step);
         Assert.Equal([2, 0, 1], batch.Reports.Select(r => r.Rank));
         Assert.Empty(batch.Failures);
+        // The host held the step from the tick's arrival to its last rank's answer, which came after the 100 ms waited above.
+        Assert.InRange(batch.HostSeconds, 0.1, 60.0);
         await _barrier.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
     }
 

@@ -38,6 +38,7 @@ public sealed class SchedulerMessageSerializerTests() : TestKit(TestConfig.Local
         new HostStepCompleted(12, [new StepCompleted(3, 12, 0.25, 1, 310, [12]) { Epoch = 5, Incarnation = 77 },
             new StepCompleted(7, 12, 0, 0, 0, []) { Epoch = 5, Incarnation = -1, Restarted = true }]),
         new HostStepCompleted(13, [new StepCompleted(3, 13, 0.1, 0, 0, [])], [new RankStepFailed(7, 13, "engine: out of memory")]),
+        new HostStepCompleted(14, [new StepCompleted(3, 14, 0.1, 0, 0, [])]) { HostSeconds = 3.7e-5 },
         new BeginStep(8, [1, 2, 3]),
         new BeginStep(9, [1, 3, 3], [new AdmitRequests(1, 8, [new RankRequest(5, 10, 2), new RankRequest(6, 11, 3)])]),
         new BeginStepRejected(8, "step 7 is still open"),

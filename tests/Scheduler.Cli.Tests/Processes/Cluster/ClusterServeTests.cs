@@ -56,12 +56,21 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Enumerable.Range(0, ranks), results.Select(r => r.Rank).Distinct().Order());
         // Both hosts joined the balancer's cluster and declared their four ranks.
         Assert.Contains(balancer.StderrLines, l => l.Contains("rank hosts declare 8 of 8 ranks", StringComparison.Ordinal));
+        // The summary times the round trip to the rank hosts, and their own share of it, which is less.
+        var summary = System.Text.Json.JsonDocument.Parse(balancer.Stdout).RootElement;
+        var roundTrip = summary.GetProperty("host_round_trip_ms_p50").GetDouble();
+        var held = summary.GetProperty("host_held_ms_p50").GetDouble();
+        output.WriteLine($"round trip to a rank host p50 {roundTrip:0.000} ms, of which the host's work {held:0.000} ms");
+        Assert.InRange(held, 0.0, roundTrip);
+        Assert.True(held > 0, "the hosts report how long they held a step");
 
         // The same input through one node completes the same ids.
         var single = Path.Combine(_dir, "single.jsonl");
         await using var one = SchedulerProcess.Start(["serve", "--source", "file:" + requests, "--results", "file:" + single, "--ranks", $"{ranks}",
             "--batch", "64", "--time-scale", "0", "--http", "off", "--metrics-snapshot", "", "--format", "json"], _dir);
         Assert.True(await one.ExitAsync(TimeSpan.FromMinutes(2)) == 0, one.Stderr);
+        // A cluster of one has no remote rank host to time.
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, System.Text.Json.JsonDocument.Parse(one.Stdout).RootElement.GetProperty("host_round_trip_ms_p50").ValueKind);
         var alone = File.ReadLines(single).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToHashSet();
         Assert.True(alone.SetEquals(results.Select(r => r.Id)));
     }
