@@ -9,7 +9,9 @@ namespace Scheduler.Cli.Output;
 /// <summary>A service's end as a table of figures, or one JSON object with the same keys.</summary>
 public static class ServiceSummaryWriter
 {
-    private sealed record Row(string Key, string Label, object? Value, string Format = "");
+    /// <param name="WhenMeasured">Left out of the table when not measured (NaN), as the rank host figures on a cluster of
+    /// one; JSON keeps the key (null), so its keys are the same on every service.</param>
+    private sealed record Row(string Key, string Label, object? Value, string Format = "", bool WhenMeasured = false);
 
     public static void Write(TextWriter output, OutputFormat format, ServiceOutcome outcome, ServiceSettings settings, PosixSignal? signal)
     {
@@ -51,10 +53,10 @@ public static class ServiceSummaryWriter
             new("e2e_p99", "end-to-end p99 (s)", s.E2eP99, "F4"),
             new("step_ms_p50", "step wall time p50 (ms)", s.StepWallP50 * 1e3, "F3"),
             new("step_ms_p99", "step wall time p99 (ms)", s.StepWallP99 * 1e3, "F3"),
-            new("host_round_trip_ms_p50", "rank host round trip p50 (ms)", s.HostRoundTripP50 * 1e3, "F3"),
-            new("host_round_trip_ms_p99", "rank host round trip p99 (ms)", s.HostRoundTripP99 * 1e3, "F3"),
-            new("host_held_ms_p50", "rank host's own share p50 (ms)", s.HostHeldP50 * 1e3, "F3"),
-            new("host_held_ms_p99", "rank host's own share p99 (ms)", s.HostHeldP99 * 1e3, "F3"),
+            new("host_round_trip_ms_p50", "rank host round trip p50 (ms)", s.HostRoundTripP50 * 1e3, "F3", WhenMeasured: true),
+            new("host_round_trip_ms_p99", "rank host round trip p99 (ms)", s.HostRoundTripP99 * 1e3, "F3", WhenMeasured: true),
+            new("host_held_ms_p50", "rank host's own share p50 (ms)", s.HostHeldP50 * 1e3, "F3", WhenMeasured: true),
+            new("host_held_ms_p99", "rank host's own share p99 (ms)", s.HostHeldP99 * 1e3, "F3", WhenMeasured: true),
             new("decision_us_p50", "decision p50 (µs)", s.DecisionMicrosP50, "F1"),
             new("decision_us_p99", "decision p99 (µs)", s.DecisionMicrosP99, "F1"),
             new("metrics", "metrics served at", outcome.MetricsUrl ?? "-"),
@@ -66,6 +68,7 @@ public static class ServiceSummaryWriter
 
     private static void WriteTable(TextWriter output, Row[] rows)
     {
+        rows = [.. rows.Where(r => !(r.WhenMeasured && r.Value is double d && !double.IsFinite(d)))];
         var width = rows.Max(r => r.Label.Length);
         var sb = new StringBuilder();
         foreach (var r in rows)
