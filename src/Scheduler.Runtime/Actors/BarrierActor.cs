@@ -34,8 +34,9 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private readonly int[] _remote;
     private readonly Func<Address, bool> _hasAgent;
     private readonly IServiceObserver _observer;
-    // When each host's HostTick of the open step went out (a Stopwatch timestamp): its answer times the round trip.
-    private readonly Dictionary<Address, (int Step, long Sent)> _hostTickSent = new();
+    // Per remote host: the step of the last HostTick it was sent and when (a Stopwatch timestamp; step −1 once its answer
+    // was timed), and its HOST:PORT label, made once per host rather than once per step.
+    private readonly Dictionary<Address, (int Step, long Sent, string Label)> _hostTickSent = new();
     private BarrierActorState _state;
 
     public BarrierActor(int ranks, IActorRef rankRegion, BarrierSettings settings, long epoch = 0, IServiceObserver? observer = null)
@@ -209,7 +210,8 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
         {
             var ticks = ImmutableArray.CreateBuilder<Tick>(host.Ranks.Length);
             foreach (var g in host.Ranks) ticks.Add(_ticks[g]);
-            _hostTickSent[host.Host] = (tick.Step, System.Diagnostics.Stopwatch.GetTimestamp());
+            var label = _hostTickSent.TryGetValue(host.Host, out var last) ? last.Label : $"{host.Host.Host}:{host.Host.Port}";
+            _hostTickSent[host.Host] = (tick.Step, System.Diagnostics.Stopwatch.GetTimestamp(), label);
             _state.Agents[host.Host]!.Tell(new HostTick(tick.Step, _state.Barrier.Epoch, ticks.MoveToImmutable()), Self);
         }
         Array.Clear(_ticks);
@@ -223,9 +225,9 @@ public sealed class BarrierActor : UntypedActor, IWithTimers
     private void TimeRoundTrip(HostStepCompleted batch, Address host)
     {
         if (!_hostTickSent.TryGetValue(host, out var sent) || sent.Step != batch.Step) return;
-        _hostTickSent.Remove(host);
+        _hostTickSent[host] = sent with { Step = -1 };
         var roundTrip = System.Diagnostics.Stopwatch.GetElapsedTime(sent.Sent).TotalSeconds;
-        _observer.HostAnswered($"{host.Host}:{host.Port}", roundTrip, batch.HostSeconds);
+        _observer.HostAnswered(sent.Label, roundTrip, batch.HostSeconds);
     }
 
     /// <summary>A report of the open step tells where its rank lives now (a stale one may come from where it used to).</summary>
