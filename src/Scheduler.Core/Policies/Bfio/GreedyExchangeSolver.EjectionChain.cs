@@ -56,10 +56,13 @@ public sealed partial class GreedyExchangeSolver
         _p.BaseLoads.CopyTo(_load);
         _p.FreeSlots.CopyTo(_free);
         _members.Reset(_ranks, _count);
+        _queuedCount = _count;
+        _queuedViewStale = true;
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
+            _queuedCount--;
             _members.Add(i, g);
             _free[g]--;
             for (var h = 0; h < _rows; h++) _load[g * _rows + h] += _soa[h * _stride + i];

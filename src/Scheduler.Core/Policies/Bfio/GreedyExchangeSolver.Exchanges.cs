@@ -50,8 +50,8 @@ public sealed partial class GreedyExchangeSolver
             if (_rankOf[moved] < 0) SetPartner(moved, -1);
             if (other >= 0 && _rankOf[other] < 0) SetPartner(other, -1);
         }
-        for (var g = 0; g < _ranks; g++)
-            if (_critical[g] && !_wasCritical[g])
+        foreach (var g in _criticalRanks.AsSpan(0, _criticalCount))
+            if (!WasCritical(g))
                 for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _settled[j] = false;
     }
 
@@ -82,14 +82,14 @@ public sealed partial class GreedyExchangeSolver
         {
             // A critical rank's candidates are the ones with exchanges against every other candidate:
             // evaluate them all at once, SIMD over candidates.
-            if (!_p.Mandatory(i)) ReplaceCostsAll();
+            // With every candidate admitted there is no replacement to cost.
+            var replaces = !_p.Mandatory(i) && _queuedCount > 0;
+            if (replaces) ReplaceCostsAll();
             SwapCostsAll();
-            if (!_p.Mandatory(i))
+            if (replaces)
             {
-                for (var k = 0; k < _count; k++)
+                foreach (var j in QueuedByValue())
                 {
-                    var j = _byValue[k];
-                    if (_rankOf[j] >= 0) continue;
                     _budgetLeft -= _rows;
                     var d = _g * _replaceAcc[j] - (_value[j] - _value[i]);
                     if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
@@ -101,10 +101,8 @@ public sealed partial class GreedyExchangeSolver
             // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i). Rank g holds no maximum
             // (critical ranks took the branch above), so no maximum can fall: Δmax ≥ 0, and in value order the scan
             // stops at the first j whose value gain alone cannot beat the best.
-            for (var k = 0; k < _count; k++)
+            foreach (var j in QueuedByValue())
             {
-                var j = _byValue[k];
-                if (_rankOf[j] >= 0) continue;
                 if (-(_value[j] - _value[i]) >= bestDelta) break;
                 var d = ReplaceCostBelow(j, bestDelta + (_value[j] - _value[i])) - (_value[j] - _value[i]);
                 if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
@@ -141,6 +139,27 @@ public sealed partial class GreedyExchangeSolver
         Apply(kind, i, other);
         Exchanges++;
         return true;
+    }
+
+    // The candidates not admitted, in value order (descending, ties by index), as the replacement scans read them; rebuilt
+    // from _byValue after the assignment changes, so a scan does not walk past the admitted ones.
+    private int[] _queuedByValue = [];
+    private int _queuedViewLength;
+    private bool _queuedViewStale = true;
+
+    private ReadOnlySpan<int> QueuedByValue()
+    {
+        if (_queuedViewStale)
+        {
+            _queuedViewLength = 0;
+            for (var k = 0; k < _count; k++)
+            {
+                var j = _byValue[k];
+                if (_rankOf[j] < 0) _queuedByValue[_queuedViewLength++] = j;
+            }
+            _queuedViewStale = false;
+        }
+        return _queuedByValue.AsSpan(0, _queuedViewLength);
     }
 
     // Per exchange source (candidate i leaving rank g), per row: the weight, the current maximum, rank g's
@@ -303,7 +322,8 @@ public sealed partial class GreedyExchangeSolver
     {
         var a = _rankOf[i];
         var b = kind == Exchange.Move ? other : kind == Exchange.Swap ? _rankOf[other] : -1;
-        _critical.AsSpan(0, _ranks).CopyTo(_wasCritical);
+        _criticalRanks.AsSpan(0, _criticalCount).CopyTo(_wasCriticalRanks);
+        _wasCriticalCount = _criticalCount;
         switch (kind)
         {
             case Exchange.Replace:
@@ -335,6 +355,8 @@ public sealed partial class GreedyExchangeSolver
     private void AssignQuiet(int i, int g)
     {
         _rankOf[i] = g;
+        _queuedCount--;
+        _queuedViewStale = true;
         _members.Add(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);

@@ -24,6 +24,7 @@ public sealed partial class GreedyExchangeSolver
     {
         var target = _p.AdmitCount;
         _admitLeft = target;
+        StartGreedyView();
         _freeTotal = 0;
         for (var g = 0; g < _ranks; g++) _freeTotal += _free[g];
         var lightestFirst = !_p.RefilledNextStep && target < _freeTotal;
@@ -49,21 +50,24 @@ public sealed partial class GreedyExchangeSolver
         }
         if (mandatoryLeft == 0)
             for (var i = 0; i < _stride; i++) _eligible[i] = i < _count && _rankOf[i] < 0;
+        if (!lightestFirst) _roomOrder.Build(_free, _weighted, _ranks);
         while (_admitLeft > 0)
         {
             // (Least weighted load, every row, first whenever candidates are fewer than free slots lost on the comparison
             // matrix; least load now under the count cap, only when the free slots stay free, won: docs/compare.md.)
-            var g = lightestFirst ? LightestRank(countCap) : MostFreeSlotsRank();
+            var g = lightestFirst ? LightestRank(countCap) : _roomOrder.Top;
             if (g < 0) break;
             EvaluateRow(g);
             var pick = _bestOf[g];
             if (pick < 0) break;
             Take(pick, g);
+            if (!lightestFirst) _roomOrder.TopTook();
             if (_p.Mandatory(pick) && --mandatoryLeft == 0)
                 for (var i = 0; i < _count; i++) _eligible[i] = _rankOf[i] < 0;
         }
     }
 
+    private readonly RoomOrder _roomOrder = new();
     private int _admitLeft;  // requests this fill still admits
     private int _freeTotal;  // free slots left on every rank
 
@@ -74,6 +78,43 @@ public sealed partial class GreedyExchangeSolver
         _admitLeft--;
         _freeTotal--;
         _eligible[i] = false;
+        _greedyTaken++;
+    }
+
+    // The greedy fill's view of the candidates in value order: ids, profiles and values, from which candidates taken are
+    // dropped once they are a quarter of it, so a fill that admits most of its candidates does not keep costing them.
+    private int[] _greedyIds = [];
+    private int _greedyLive;  // entries in the view
+    private int _greedyTaken; // of them, taken since the last compaction
+
+    private void StartGreedyView()
+    {
+        _byValue.AsSpan(0, _count).CopyTo(_greedyIds);
+        _greedyLive = _count;
+        _greedyTaken = 0;
+    }
+
+    /// <summary>Drops the candidates taken from the fill's view, keeping value order. The entries freed at its end are
+    /// cleared as the padding past the last candidate is: lanes there are costed with their block but never picked.</summary>
+    private void CompactGreedyView()
+    {
+        var live = 0;
+        for (var k = 0; k < _greedyLive; k++)
+        {
+            var i = _greedyIds[k];
+            if (_rankOf[i] >= 0) continue;
+            if (live != k)
+            {
+                _greedyIds[live] = i;
+                _valueByValue[live] = _valueByValue[k];
+                for (var h = 0; h < _rows; h++) _soaByValue[h * _stride + live] = _soaByValue[h * _stride + k];
+            }
+            live++;
+        }
+        _valueByValue.AsSpan(live, _greedyLive - live).Clear();
+        for (var h = 0; h < _rows; h++) _soaByValue.AsSpan(h * _stride + live, _greedyLive - live).Clear();
+        _greedyLive = live;
+        _greedyTaken = 0;
     }
 
     /// <summary>
@@ -113,19 +154,6 @@ public sealed partial class GreedyExchangeSolver
         return g;
     }
 
-    /// <summary>The rank with the most free slots (ties: the least weighted load, then the lowest index), or −1. Most room
-    /// = least weighted load: the envelope term of the room is the same for every rank.</summary>
-    private int MostFreeSlotsRank()
-    {
-        var g = -1;
-        for (var r = 0; r < _ranks; r++)
-        {
-            if (_free[r] == 0) continue;
-            if (g < 0 || _free[r] > _free[g] || (_free[r] == _free[g] && _weighted[r] < _weighted[g])) g = r;
-        }
-        return g;
-    }
-
     /// <summary>The rank with a free slot where candidate i's greedy cost is least (ties: lowest index), or −1.</summary>
     private int CheapestRank(int i)
     {
@@ -159,38 +187,55 @@ public sealed partial class GreedyExchangeSolver
     private void EvaluateRow(int g)
     {
         RowEvaluations++;
+        if (4 * _greedyTaken > _greedyLive) CompactGreedyView();
         var weights = _p.Weights;
-        var margins = _rowMargin.AsSpan(0, _rows);
         var setAside = SetAside(g);
-        for (var h = 0; h < _rows; h++) margins[h] = _leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h];
+        // Per weighted row: its weight and rank g's margin, broadcast once, and where its profiles start (rows of weight 0
+        // add nothing and are left out).
+        Span<Vector<double>> rowWeight = stackalloc Vector<double>[_rows];
+        Span<Vector<double>> rowMargin = stackalloc Vector<double>[_rows];
+        Span<int> rowStart = stackalloc int[_rows];
+        var weighted = 0;
+        for (var h = 0; h < _rows; h++)
+        {
+            if (weights[h] == 0.0) continue;
+            rowWeight[weighted] = new Vector<double>(weights[h]);
+            rowMargin[weighted] = new Vector<double>(_leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h]);
+            rowStart[weighted] = h * _stride;
+            weighted++;
+        }
         var width = Vector<double>.Count;
         var zero = Vector<double>.Zero;
         var gv = new Vector<double>(_g);
         Span<double> lanes = stackalloc double[Vector<double>.Count];
         var best = -1;
         var bestCost = Infinity;
-        for (var start = 0; start < _count; start += width)
+        var count = _greedyLive;
+        var soa = _soaByValue.AsSpan();
+        for (var start = 0; start < count; start += width)
         {
             if (-_valueByValue[start] > bestCost) break;
             var values = new Vector<double>(_valueByValue.AsSpan(start, width));
+            var bound = new Vector<double>(bestCost);
             var acc = zero;
             var hopeless = false;
-            for (var h = 0; h < margins.Length; h++)
+            for (var k = 0; k < weighted; k++)
             {
-                var w = weights[h];
-                if (w == 0.0) continue;
-                var over = Vector.MaxNative(new Vector<double>(_soaByValue.AsSpan(h * _stride + start, width)) - new Vector<double>(margins[h]), zero);
-                acc += new Vector<double>(w) * over;
+                var over = Vector.MaxNative(new Vector<double>(soa.Slice(rowStart[k] + start, width)) - rowMargin[k], zero);
+                acc += rowWeight[k] * over;
                 // Every term is ≥ 0, so a partial cost only grows (rounding included): once every lane's stands above
                 // the best, none of them can win or tie, and the rest of their rows need not be read.
-                if ((h & 3) == 3 && Vector.GreaterThanAll(gv * acc - values, new Vector<double>(bestCost))) { hopeless = true; break; }
+                if (k >= 1 && Vector.GreaterThanAll(gv * acc - values, bound)) { hopeless = true; break; }
             }
             if (hopeless) continue;
-            (gv * acc - values).CopyTo(lanes);
-            var end = Math.Min(width, _count - start);
+            var costs = gv * acc - values;
+            // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
+            if (!Vector.LessThanOrEqualAny(costs, bound)) continue;
+            costs.CopyTo(lanes);
+            var end = Math.Min(width, count - start);
             for (var l = 0; l < end; l++)
             {
-                var i = _byValue[start + l];
+                var i = _greedyIds[start + l];
                 if (!_eligible[i]) continue;
                 var cost = lanes[l];
                 // Strictly lower wins, ties go to the earlier (older) candidate.

@@ -27,6 +27,7 @@ public sealed partial class GreedyExchangeSolver
     private int _ranks;
     private int _rows;
     private int _count;
+    private int _queuedCount; // candidates not admitted in the current assignment
     private int _stride; // candidates padded to the SIMD width
     private double _g;
 
@@ -36,7 +37,6 @@ public sealed partial class GreedyExchangeSolver
     private double[] _value = [];     // Σ_h w_h a_i(h) + b_i: what admitting i earns besides the max term
     private double[] _soa = [];       // [h·stride + i]: profiles, row-major for SIMD over candidates
     private double[] _margin = [];
-    private double[] _rowMargin = []; // per row, the margin of the rank the greedy fill evaluates
     private double[] _soaByValue = []; // [h·stride + k]: profiles of the candidates in value order (_byValue)
     private double[] _valueByValue = []; // [k]: their values
     private int[] _bestOf = [];
@@ -46,7 +46,6 @@ public sealed partial class GreedyExchangeSolver
     private int[] _onCritical = [];   // candidates admitted to critical ranks
     private int _onCriticalCount;
     private bool[] _settled = [];     // don't-look flags of the exchange search
-    private bool[] _wasCritical = [];
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
     private long _budgetLeft;
     private double[] _weighted = [];  // Σ_h w_h L_g(h) per rank
@@ -92,6 +91,7 @@ public sealed partial class GreedyExchangeSolver
         Exchanges = 0;
         Greedy();
         Improve();
+
         if (EjectionChain()) Improve();
         _rankOf.AsSpan(0, _count).CopyTo(rankOf);
         var objective = CurrentObjective();
@@ -133,7 +133,6 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _value, _stride);
         Ensure(ref _soa, _rows * _stride);
         Ensure(ref _margin, _rows);
-        Ensure(ref _rowMargin, _rows);
         Ensure(ref _soaByValue, _rows * _stride);
         Ensure(ref _valueByValue, _stride);
         Ensure(ref _bestOf, _ranks);
@@ -141,11 +140,17 @@ public sealed partial class GreedyExchangeSolver
         _leaders.Reset(_ranks, _rows);
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
+        Ensure(ref _greedyIds, _count);
+        Ensure(ref _queuedByValue, _count);
+        Ensure(ref _valueOrder, _count);
         Ensure(ref _settled, _count);
         Ensure(ref _onCritical, _count);
         Ensure(ref _chainBest, _count);
         Ensure(ref _inserted, _count);
-        Ensure(ref _wasCritical, _ranks);
+        Ensure(ref _criticalRanks, _rows);
+        Ensure(ref _wasCriticalRanks, _rows);
+        Array.Clear(_critical, 0, _ranks);
+        _criticalCount = 0;
         Ensure(ref _weighted, _ranks);
         Ensure(ref _xw, _rows);
         Ensure(ref _xtop, _rows);
@@ -162,6 +167,8 @@ public sealed partial class GreedyExchangeSolver
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
+        _queuedCount = _count;
+        _queuedViewStale = true;
         _members.Reset(_ranks, _count);
         var weights = problem.Weights;
         for (var g = 0; g < _ranks; g++)
@@ -211,16 +218,45 @@ public sealed partial class GreedyExchangeSolver
         UpdateCritical();
     }
 
+    /// <summary>
+    /// Marks the critical ranks (the unique maximum of some weighted row: at most one per row) and lists the candidates on
+    /// them. Only the ranks marked before are unmarked, so an exchange costs O(rows), not O(G), here.
+    /// </summary>
     private void UpdateCritical()
     {
-        Array.Clear(_critical, 0, _ranks);
+        for (var k = 0; k < _criticalCount; k++) _critical[_criticalRanks[k]] = false;
+        _criticalCount = 0;
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
-            if (weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1)) _critical[_leaders.Rank(h, 0)] = true;
+        {
+            if (!(weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1))) continue;
+            var g = _leaders.Rank(h, 0);
+            if (_critical[g]) continue;
+            _critical[g] = true;
+            // In rank order, as a scan of every rank would list them.
+            var at = _criticalCount++;
+            while (at > 0 && _criticalRanks[at - 1] > g)
+            {
+                _criticalRanks[at] = _criticalRanks[at - 1];
+                at--;
+            }
+            _criticalRanks[at] = g;
+        }
         _onCriticalCount = 0;
-        for (var g = 0; g < _ranks; g++)
-            if (_critical[g])
-                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _onCritical[_onCriticalCount++] = j;
+        foreach (var g in _criticalRanks.AsSpan(0, _criticalCount))
+            for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _onCritical[_onCriticalCount++] = j;
+    }
+
+    private int[] _criticalRanks = [];    // the ranks marked in _critical, ascending
+    private int _criticalCount;
+    private int[] _wasCriticalRanks = []; // the critical ranks before the exchange being applied
+    private int _wasCriticalCount;
+
+    private bool WasCritical(int g)
+    {
+        foreach (var r in _wasCriticalRanks.AsSpan(0, _wasCriticalCount))
+            if (r == g) return true;
+        return false;
     }
 
     // Candidates admitted to each rank, so work after an exchange touches only the ranks it changed.
@@ -233,6 +269,8 @@ public sealed partial class GreedyExchangeSolver
     {
         _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
+        _queuedCount--;
+        _queuedViewStale = true;
         _members.Add(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
@@ -244,6 +282,8 @@ public sealed partial class GreedyExchangeSolver
     {
         var g = _rankOf[i];
         _rankOf[i] = -1;
+        _queuedCount++;
+        _queuedViewStale = true;
         _members.Remove(i, g);
         _free[g]++;
         var column = _load.AsSpan(g * _rows, _rows);
@@ -254,21 +294,32 @@ public sealed partial class GreedyExchangeSolver
     /// decision is fully determined.</summary>
     private void OrderByValue()
     {
-        for (var i = 0; i < _count; i++) _byValue[i] = i;
-        // A Comparison made once: sorting with a struct IComparer would box it and wrap it in a new delegate per call.
-        _byValue.AsSpan(0, _count).Sort(_byValueDescending);
+        var keys = _valueOrder.AsSpan(0, _count);
+        for (var i = 0; i < _count; i++) keys[i] = new ValueOrderKey(_value[i], i);
+        // Keys that compare themselves: sorting ints through a Comparison delegate cost a call per comparison.
+        keys.Sort();
+        for (var i = 0; i < _count; i++) _byValue[i] = keys[i].Index;
     }
 
-    public GreedyExchangeSolver()
+    private ValueOrderKey[] _valueOrder = [];
+
+    /// <summary>Sorts enough keys once that every path of the value-order sort is compiled (see BfioPolicy's warm-up).</summary>
+    internal static void CompileValueOrder()
     {
-        _byValueDescending = (x, y) =>
-        {
-            var c = _value[y].CompareTo(_value[x]);
-            return c != 0 ? c : x.CompareTo(y);
-        };
+        var keys = new ValueOrderKey[256];
+        for (var i = 0; i < keys.Length; i++) keys[i] = new ValueOrderKey((i * 37) % 101, i);
+        keys.AsSpan().Sort();
     }
 
-    private readonly Comparison<int> _byValueDescending;
+    /// <summary>A candidate's place in value order: higher value first, then lower index.</summary>
+    private readonly record struct ValueOrderKey(double Value, int Index) : IComparable<ValueOrderKey>
+    {
+        public int CompareTo(ValueOrderKey other)
+        {
+            var c = other.Value.CompareTo(Value);
+            return c != 0 ? c : Index.CompareTo(other.Index);
+        }
+    }
 
     private double CurrentObjective()
     {

@@ -40,24 +40,63 @@ internal sealed class RowLeaders
     }
 
     /// <summary>
-    /// After ranks a and b (b = −1: none) changed, in either direction: a row is rescanned only where one of them
-    /// was among its three (its load may have fallen below the next); elsewhere they can only enter it.
+    /// After ranks a and b (b = −1: none) changed, in either direction. Where neither was among a row's three they can only
+    /// enter it. Where one was, every rank outside the three stands at or below the third's load, so if each of them that
+    /// was among the three still stands there, the three are the same ranks and only their order changes; otherwise one
+    /// fell below a rank outside, which only a rescan of the row finds.
     /// </summary>
     public void Refresh(ReadOnlySpan<double> loads, int a, int b)
     {
         for (var h = 0; h < _rows; h++)
         {
             var t = 3 * h;
-            var present = false;
-            for (var k = 0; k < 3; k++)
-                if (_rank[t + k] == a || (b >= 0 && _rank[t + k] == b)) present = true;
-            if (present)
+            var at = Position(t, a);
+            var bt = b >= 0 ? Position(t, b) : -1;
+            if (at < 0 && bt < 0)
+            {
+                Enter(t, a, loads[a * _rows + h]);
+                if (b >= 0) Enter(t, b, loads[b * _rows + h]);
+                continue;
+            }
+            var third = _load[t + 2];
+            var va = loads[a * _rows + h];
+            var vb = b >= 0 ? loads[b * _rows + h] : 0.0;
+            if ((at >= 0 && va < third) || (bt >= 0 && vb < third))
             {
                 RescanRow(loads, h);
                 continue;
             }
-            Enter(t, a, loads[a * _rows + h]);
-            if (b >= 0) Enter(t, b, loads[b * _rows + h]);
+            if (at >= 0) _load[t + at] = va;
+            if (bt >= 0) _load[t + bt] = vb;
+            SortThree(t);
+            if (at < 0) Enter(t, a, va);
+            if (bt < 0 && b >= 0) Enter(t, b, vb);
+        }
+    }
+
+    private int Position(int t, int g)
+    {
+        for (var k = 0; k < 3; k++)
+            if (_rank[t + k] == g) return k;
+        return -1;
+    }
+
+    /// <summary>Row t's three back into descending order of load (insertion sort; equal loads keep their order).</summary>
+    private void SortThree(int t)
+    {
+        for (var k = 1; k < 3; k++)
+        {
+            var v = _load[t + k];
+            var r = _rank[t + k];
+            var j = k;
+            while (j > 0 && v > _load[t + j - 1])
+            {
+                _load[t + j] = _load[t + j - 1];
+                _rank[t + j] = _rank[t + j - 1];
+                j--;
+            }
+            _load[t + j] = v;
+            _rank[t + j] = r;
         }
     }
 
