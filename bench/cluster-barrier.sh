@@ -16,6 +16,10 @@
 # (the barrier sending a host its ticks to the host's answer arriving) and the host's own share of it (from the ticks'
 # arrival to its answer: its ranks' work); the rest is the transport, both ways.
 set -euo pipefail
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+  exit 0
+fi
 cd "$(dirname "$0")/.."
 
 # Every node runs fully optimised code from its first call, as docker/Dockerfile and scripts/local-cluster.sh deploy

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Runtime.Serialization;
-using System.Text;
 using Scheduler.Runtime.Actors;
 using Scheduler.Runtime.Ingestion;
 using Scheduler.Runtime.Messages;
@@ -21,8 +20,7 @@ public static class MessageCodec
 
     public static byte[] Encode(ISchedulerMessage message)
     {
-        using var stream = new MemoryStream(64);
-        using var w = new BinaryWriter(stream, Encoding.UTF8);
+        var w = CodecWriter.Start();
         w.Write(Format);
         switch (message)
         {
@@ -111,13 +109,12 @@ public static class MessageCodec
                 break;
             default: throw new ArgumentException($"{message.GetType()} has no binary form in {nameof(MessageCodec)}");
         }
-        w.Flush();
-        return stream.ToArray();
+        return w.ToArray();
     }
 
     public static ISchedulerMessage Decode(Type type, byte[] bytes)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
+        var r = new CodecReader(bytes);
         try
         {
             var format = r.ReadByte();
@@ -162,65 +159,69 @@ public static class MessageCodec
                     (Actors.BalancerPhase)r.ReadByte()),
                 _ => throw new SerializationException($"{type} has no binary form in {nameof(MessageCodec)}"),
             };
-            if (r.BaseStream.Position != bytes.Length)
-                throw new SerializationException($"{type.Name}: {bytes.Length - r.BaseStream.Position} byte(s) left over");
+            if (r.Remaining != 0)
+                throw new SerializationException($"{type.Name}: {r.Remaining} byte(s) left over");
             return message;
         }
         catch (EndOfStreamException e)
         {
             throw new SerializationException($"{type.Name}: the message is cut short ({bytes.Length} bytes)", e);
         }
+        catch (FormatException e)
+        {
+            throw new SerializationException($"{type.Name}: {e.Message}", e);
+        }
     }
 
-    private static void WriteAdmit(BinaryWriter w, AdmitRequests m)
+    private static void WriteAdmit(CodecWriter w, AdmitRequests m)
     {
         w.Write(m.Rank); w.Write(m.Step); WriteRequests(w, m.Requests); WriteRequests(w, m.Enqueue); w.Write(m.FromQueue);
     }
 
-    private static AdmitRequests ReadAdmit(BinaryReader r) =>
+    private static AdmitRequests ReadAdmit(CodecReader r) =>
         new(r.ReadInt32(), r.ReadInt32(), ReadRequests(r)) { Enqueue = ReadRequests(r), FromQueue = r.ReadInt32() };
 
-    private static void WriteTick(BinaryWriter w, Tick m)
+    private static void WriteTick(CodecWriter w, Tick m)
     {
         w.Write(m.Rank); w.Write(m.Step); w.Write(m.AdmittedThrough); WriteRequests(w, m.Admit); w.Write(m.Epoch); w.Write(m.Incarnation);
         WriteRequests(w, m.Enqueue); w.Write(m.FromQueue);
     }
 
-    private static Tick ReadTick(BinaryReader r) =>
+    private static Tick ReadTick(CodecReader r) =>
         new(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadRequests(r))
         {
             Epoch = r.ReadInt64(), Incarnation = r.ReadInt64(), Enqueue = ReadRequests(r), FromQueue = r.ReadInt32(),
         };
 
-    private static void WriteStepFailed(BinaryWriter w, RankStepFailed m)
+    private static void WriteStepFailed(CodecWriter w, RankStepFailed m)
     {
         w.Write(m.Rank); w.Write(m.Step); w.Write(m.Reason);
     }
 
-    private static RankStepFailed ReadStepFailed(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), r.ReadString());
+    private static RankStepFailed ReadStepFailed(CodecReader r) => new(r.ReadInt32(), r.ReadInt32(), r.ReadString());
 
-    private static void WriteRequests(BinaryWriter w, ImmutableArray<RankRequest> requests)
+    private static void WriteRequests(CodecWriter w, ImmutableArray<RankRequest> requests)
     {
         var items = requests.IsDefault ? ImmutableArray<RankRequest>.Empty : requests;
         w.Write(items.Length);
         foreach (var q in items) { w.Write(q.Id); w.Write(q.PromptTokens); w.Write(q.OutputTokens); w.Write(q.Key); w.Write(q.PredictedOutputTokens); }
     }
 
-    private static ImmutableArray<RankRequest> ReadRequests(BinaryReader r) => ReadArray(r, x => new RankRequest(x.ReadInt64(), x.ReadInt32(), x.ReadInt32(), x.ReadString(), x.ReadInt32()));
+    private static ImmutableArray<RankRequest> ReadRequests(CodecReader r) => ReadArray(r, x => new RankRequest(x.ReadInt64(), x.ReadInt32(), x.ReadInt32(), x.ReadString(), x.ReadInt32()));
 
-    private static void WriteStepCompleted(BinaryWriter w, StepCompleted m)
+    private static void WriteStepCompleted(CodecWriter w, StepCompleted m)
     {
         w.Write(m.Rank); w.Write(m.Step); w.Write(m.ComputeSeconds); w.Write(m.ActiveBefore); w.Write(m.LoadBefore); WriteLongs(w, m.Finished);
         w.Write(m.Epoch); w.Write(m.Incarnation); w.Write(m.Restarted);
     }
 
-    private static StepCompleted ReadStepCompleted(BinaryReader r) =>
+    private static StepCompleted ReadStepCompleted(CodecReader r) =>
         new(r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadInt64(), ReadLongs(r))
         {
             Epoch = r.ReadInt64(), Incarnation = r.ReadInt64(), Restarted = r.ReadBoolean(),
         };
 
-    private static void WriteResult(BinaryWriter w, RequestResult m)
+    private static void WriteResult(CodecWriter w, RequestResult m)
     {
         w.Write(m.Id); w.Write((byte)m.Status);
         WriteOptional(w, m.Rank); WriteOptional(w, m.QueuedSeconds); WriteOptional(w, m.TtftSeconds); WriteOptional(w, m.E2eSeconds);
@@ -229,43 +230,45 @@ public static class MessageCodec
         if (m.Reason is not null) w.Write(m.Reason);
     }
 
-    private static RequestResult ReadResult(BinaryReader r) =>
+    private static RequestResult ReadResult(CodecReader r) =>
         new(r.ReadString(), (ResultStatus)r.ReadByte(), ReadOptionalInt(r), ReadOptionalDouble(r), ReadOptionalDouble(r), ReadOptionalDouble(r),
             r.ReadInt32(), r.ReadBoolean() ? r.ReadString() : null);
 
-    private static void WriteOptional(BinaryWriter w, int? value)
+    private static void WriteOptional(CodecWriter w, int? value)
     {
         w.Write(value.HasValue);
         if (value is { } v) w.Write(v);
     }
 
-    private static void WriteOptional(BinaryWriter w, double? value)
+    private static void WriteOptional(CodecWriter w, double? value)
     {
         w.Write(value.HasValue);
         if (value is { } v) w.Write(v);
     }
 
-    private static int? ReadOptionalInt(BinaryReader r) => r.ReadBoolean() ? r.ReadInt32() : null;
+    private static int? ReadOptionalInt(CodecReader r) => r.ReadBoolean() ? r.ReadInt32() : null;
 
-    private static double? ReadOptionalDouble(BinaryReader r) => r.ReadBoolean() ? r.ReadDouble() : null;
+    private static double? ReadOptionalDouble(CodecReader r) => r.ReadBoolean() ? r.ReadDouble() : null;
 
-    private static void WriteLongs(BinaryWriter w, ImmutableArray<long> values)
+    private static void WriteLongs(CodecWriter w, ImmutableArray<long> values)
     {
         var items = values.IsDefault ? ImmutableArray<long>.Empty : values;
         w.Write(items.Length);
         foreach (var v in items) w.Write(v);
     }
 
-    private static ImmutableArray<long> ReadLongs(BinaryReader r) => ReadArray(r, x => x.ReadInt64());
+    private static ImmutableArray<long> ReadLongs(CodecReader r) => ReadArray(r, x => x.ReadInt64());
 
-    private static ImmutableArray<T> ReadArray<T>(BinaryReader r, Func<BinaryReader, T> read)
+    private static ImmutableArray<T> ReadArray<T>(CodecReader r, Func<CodecReader, T> read)
     {
         var count = r.ReadInt32();
         // A count larger than what is left cannot be honest: refuse it before allocating for it.
-        if (count < 0 || count > r.BaseStream.Length - r.BaseStream.Position)
-            throw new SerializationException($"an array of {count} item(s) where {r.BaseStream.Length - r.BaseStream.Position} byte(s) are left");
-        var builder = ImmutableArray.CreateBuilder<T>(count);
-        for (var i = 0; i < count; i++) builder.Add(read(r));
-        return builder.MoveToImmutable();
+        if (count < 0 || count > r.Remaining)
+            throw new SerializationException($"an array of {count} item(s) where {r.Remaining} byte(s) are left");
+        // Most arrays of a tick are empty (no admissions, nothing queued): those cost nothing.
+        if (count == 0) return ImmutableArray<T>.Empty;
+        var items = new T[count];
+        for (var i = 0; i < count; i++) items[i] = read(r);
+        return System.Runtime.InteropServices.ImmutableCollectionsMarshal.AsImmutableArray(items);
     }
 }

@@ -146,4 +146,56 @@ public sealed class MessageCodecTests
         BitConverter.GetBytes(int.MaxValue).CopyTo(bytes, 1);
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(AcknowledgeDeliveries), bytes));
     }
+
+    [Fact]
+    public void The_layout_is_the_one_a_BinaryWriter_writes_so_nodes_of_the_previous_release_read_it()
+    {
+        // A key of 150 UTF-8 bytes (its length takes two 7-bit bytes) with characters of two and four bytes.
+        var key = "ü😀" + new string('k', 144);
+        var tick = new Tick(5, 9, 1L << 40, [new RankRequest(-3, 512, 7, key, 6)]) { Epoch = 11, Incarnation = -12, FromQueue = 1 };
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(MessageCodec.Format);
+            w.Write(5); w.Write(9); w.Write(1L << 40);
+            w.Write(1); w.Write(-3L); w.Write(512); w.Write(7); w.Write(key); w.Write(6);
+            w.Write(11L); w.Write(-12L);
+            w.Write(0); w.Write(1);
+        }
+        var expected = stream.ToArray();
+
+        Assert.Equal(expected, MessageCodec.Encode(tick));
+        Assert.Equivalent(tick, MessageCodec.Decode(typeof(Tick), expected), strict: true);
+        var completed = new HostStepCompleted(9, [new StepCompleted(5, 9, 0.25, 3, 700, [4, 5])]) { HostSeconds = 1e-4 };
+        Assert.Equivalent(completed, MessageCodec.Decode(typeof(HostStepCompleted), MessageCodec.Encode(completed)), strict: true);
+    }
+
+    [Fact]
+    public void A_string_longer_than_what_is_left_is_refused()
+    {
+        var bytes = MessageCodec.Encode(new RankFailed(1, 2, "engine crashed"));
+        bytes[9] = 0x7F; // the reason's length byte, after the format byte, step and rank
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(RankFailed), bytes));
+    }
+
+    [Fact]
+    public void A_string_length_that_never_ends_is_refused()
+    {
+        byte[] bytes = [MessageCodec.Format, 1, 0, 0, 0, 2, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01];
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageCodec.Decode(typeof(RankFailed), bytes));
+    }
+
+    [Fact]
+    public void Messages_encoded_on_many_threads_at_once_each_come_back_whole()
+    {
+        // Each thread writes into its own buffer; one larger than the first buffer's kilobyte makes it grow.
+        var messages = Enumerable.Range(0, 64).Select(n => (ISchedulerMessage)new HostTick(n, n, [.. Enumerable.Range(0, n).Select(g =>
+            new Tick(g, n, g, [new RankRequest(g, g + 1, n + 1, $"key-{n}-{g}", n)]))])).ToArray();
+        Parallel.For(0, 2_000, new ParallelOptions { MaxDegreeOfParallelism = 4 }, k =>
+        {
+            var message = messages[k % messages.Length];
+            Assert.Equivalent(message, MessageCodec.Decode(typeof(HostTick), MessageCodec.Encode(message)), strict: true);
+        });
+        Assert.True(MessageCodec.Encode(messages[^1]).Length > 1024);
+    }
 }
