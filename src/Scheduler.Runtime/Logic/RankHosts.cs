@@ -61,7 +61,10 @@ public sealed record RankHosts(ImmutableArray<Address?> Hosts)
                 region.Add(g);
                 continue;
             }
-            var at = hosts.FindIndex(h => h.Host.Equals(host));
+            // A loop, not FindIndex with a lambda: that made a closure per rank and step (2 KB a step at G=32).
+            var at = -1;
+            for (var k = 0; k < hosts.Count && at < 0; k++)
+                if (hosts[k].Host.Equals(host)) at = k;
             if (at < 0)
             {
                 hosts.Add((host, ImmutableArray.CreateBuilder<int>()));
