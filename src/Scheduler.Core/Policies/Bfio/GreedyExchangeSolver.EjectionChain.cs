@@ -58,11 +58,13 @@ public sealed partial class GreedyExchangeSolver
         _members.Reset(_ranks, _count);
         _queuedCount = _count;
         _queuedViewStale = true;
+        _assigned.AsSpan(0, (_count + 63) >> 6).Clear();
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
             _queuedCount--;
+            _assigned[i >> 6] |= 1UL << (i & 63);
             _members.Add(i, g);
             _free[g]--;
             for (var h = 0; h < _rows; h++) _load[g * _rows + h] += _soa[h * _stride + i];

@@ -20,22 +20,55 @@ public sealed partial class GreedyExchangeSolver
         _budgetLeft = MaxEvaluations > 0 ? MaxEvaluations : long.MaxValue;
         // Don't-look flags: a candidate whose search found nothing is skipped until an exchange touches
         // its rank or makes its rank critical; those are the changes that open new exchanges for it.
-        _settled.AsSpan(0, _count).Clear();
+        OpenAll();
         while (improved && sweeps++ < maxSweeps && _budgetLeft > 0)
         {
             improved = false;
-            // Candidates on critical ranks first: only their exchanges can lower a maximum.
+            // Candidates on critical ranks first: only their exchanges can lower a maximum. Each pass visits the admitted
+            // candidates not settled in index order, read afresh after every exchange (an exchange may open later ones).
             for (var pass = 0; pass < 2; pass++)
             {
-                for (var i = 0; i < _count && _budgetLeft > 0; i++)
+                for (var i = NextOpen(0); i >= 0 && _budgetLeft > 0; i = NextOpen(i + 1))
                 {
                     var g = _rankOf[i];
-                    if (g < 0 || _settled[i] || _critical[g] != (pass == 0)) continue;
+                    if (_critical[g] != (pass == 0)) continue;
                     if (TryImprove(i, g, tol)) improved = true;
-                    else _settled[i] = true;
+                    else Settle(i);
                 }
             }
         }
+    }
+
+    // The exchange search's worklist as bits: _open[i] while candidate i is not settled (its search found nothing and
+    // nothing that could change that has happened since), _assigned[i] while it is admitted. A sweep visits the candidates
+    // with both, in index order, finding each next one a word at a time instead of testing every candidate every sweep.
+    private ulong[] _open = [];
+    private ulong[] _assigned = [];
+
+    private void OpenAll()
+    {
+        var words = (_count + 63) >> 6;
+        _open.AsSpan(0, words).Fill(ulong.MaxValue);
+        if ((_count & 63) != 0) _open[words - 1] = (1UL << (_count & 63)) - 1;
+    }
+
+    private void Open(int i) => _open[i >> 6] |= 1UL << (i & 63);
+
+    private void Settle(int i) => _open[i >> 6] &= ~(1UL << (i & 63));
+
+    /// <summary>The first admitted, unsettled candidate at or after <paramref name="from"/>, or −1.</summary>
+    private int NextOpen(int from)
+    {
+        var words = (_count + 63) >> 6;
+        var word = from >> 6;
+        if (word >= words) return -1;
+        var bits = _open[word] & _assigned[word] & (ulong.MaxValue << (from & 63));
+        while (bits == 0)
+        {
+            if (++word >= words) return -1;
+            bits = _open[word] & _assigned[word];
+        }
+        return (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
     }
 
     /// <summary>After an exchange on ranks a and b (−1 = none): their candidates, and those of ranks that just became critical, are searched again.</summary>
@@ -52,14 +85,14 @@ public sealed partial class GreedyExchangeSolver
         }
         foreach (var g in _criticalRanks.AsSpan(0, _criticalCount))
             if (!WasCritical(g))
-                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _settled[j] = false;
+                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) Open(j);
     }
 
     private void Touch(int g, bool partners)
     {
         for (var j = _members.First(g); j >= 0; j = _members.Next(j))
         {
-            _settled[j] = false;
+            Open(j);
             if (partners) SetPartner(j, g);
         }
     }
@@ -355,6 +388,7 @@ public sealed partial class GreedyExchangeSolver
     private void AssignQuiet(int i, int g)
     {
         _rankOf[i] = g;
+        _assigned[i >> 6] |= 1UL << (i & 63);
         _queuedCount--;
         _queuedViewStale = true;
         _members.Add(i, g);

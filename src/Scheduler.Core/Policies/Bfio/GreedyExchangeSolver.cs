@@ -45,7 +45,6 @@ public sealed partial class GreedyExchangeSolver
     private bool[] _critical = [];
     private int[] _onCritical = [];   // candidates admitted to critical ranks
     private int _onCriticalCount;
-    private bool[] _settled = [];     // don't-look flags of the exchange search
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
     private long _budgetLeft;
     private double[] _weighted = [];  // Σ_h w_h L_g(h) per rank
@@ -143,7 +142,8 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _greedyIds, _count);
         Ensure(ref _queuedByValue, _count);
         Ensure(ref _valueOrder, _count);
-        Ensure(ref _settled, _count);
+        Ensure(ref _open, (_count + 63) >> 6);
+        Ensure(ref _assigned, (_count + 63) >> 6);
         Ensure(ref _onCritical, _count);
         Ensure(ref _chainBest, _count);
         Ensure(ref _inserted, _count);
@@ -167,6 +167,7 @@ public sealed partial class GreedyExchangeSolver
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
+        _assigned.AsSpan(0, (_count + 63) >> 6).Clear();
         _queuedCount = _count;
         _queuedViewStale = true;
         _members.Reset(_ranks, _count);
@@ -269,6 +270,7 @@ public sealed partial class GreedyExchangeSolver
     {
         _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
+        _assigned[i >> 6] |= 1UL << (i & 63);
         _queuedCount--;
         _queuedViewStale = true;
         _members.Add(i, g);
@@ -282,6 +284,7 @@ public sealed partial class GreedyExchangeSolver
     {
         var g = _rankOf[i];
         _rankOf[i] = -1;
+        _assigned[i >> 6] &= ~(1UL << (i & 63));
         _queuedCount++;
         _queuedViewStale = true;
         _members.Remove(i, g);
