@@ -84,20 +84,21 @@ internal sealed class RowLeaders
     /// <summary>Row t's three back into descending order of load (insertion sort; equal loads keep their order).</summary>
     private void SortThree(int t)
     {
-        for (var k = 1; k < 3; k++)
+        for (var k = 1; k < 3; k++) Lift(t, k, _load[t + k], _rank[t + k]);
+    }
+
+    /// <summary>Puts rank r with load v at position k of row t's three, or above it past every lower load, shifting those
+    /// down (the entry at k is overwritten: it is r's old place, or the third, which r pushes out).</summary>
+    private void Lift(int t, int k, double v, int r)
+    {
+        while (k > 0 && v > _load[t + k - 1])
         {
-            var v = _load[t + k];
-            var r = _rank[t + k];
-            var j = k;
-            while (j > 0 && v > _load[t + j - 1])
-            {
-                _load[t + j] = _load[t + j - 1];
-                _rank[t + j] = _rank[t + j - 1];
-                j--;
-            }
-            _load[t + j] = v;
-            _rank[t + j] = r;
+            _load[t + k] = _load[t + k - 1];
+            _rank[t + k] = _rank[t + k - 1];
+            k--;
         }
+        _load[t + k] = v;
+        _rank[t + k] = r;
     }
 
     /// <summary>Rank g's loads grew (an admission): it moves up, or enters, each row's three.</summary>
@@ -114,30 +115,14 @@ internal sealed class RowLeaders
                 if (v <= _load[t + 2]) continue;
                 k = 2;
             }
-            while (k > 0 && v > _load[t + k - 1])
-            {
-                _load[t + k] = _load[t + k - 1];
-                _rank[t + k] = _rank[t + k - 1];
-                k--;
-            }
-            _load[t + k] = v;
-            _rank[t + k] = g;
+            Lift(t, k, v, g);
         }
     }
 
     /// <summary>Rank g, not among the three at t, enters them if its load v beats the third.</summary>
     private void Enter(int t, int g, double v)
     {
-        if (!(v > _load[t + 2])) return;
-        var k = 2;
-        while (k > 0 && v > _load[t + k - 1])
-        {
-            _load[t + k] = _load[t + k - 1];
-            _rank[t + k] = _rank[t + k - 1];
-            k--;
-        }
-        _load[t + k] = v;
-        _rank[t + k] = g;
+        if (v > _load[t + 2]) Lift(t, 2, v, g);
     }
 
     private void RescanRow(ReadOnlySpan<double> loads, int h)
