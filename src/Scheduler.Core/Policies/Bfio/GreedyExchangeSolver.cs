@@ -16,8 +16,8 @@ namespace Scheduler.Core.Policies.Bfio;
 /// Greedy costs are computed for the rank about to take its next request, candidates by value until none left can
 /// beat the best; exchanges of candidates on critical ranks are evaluated for all candidates at once (SIMD).
 /// The phases live in their own files: GreedyExchangeSolver.Greedy.cs (the fill), .Exchanges.cs (the improving
-/// exchanges) and .EjectionChain.cs (chains of replacements); RowLeaders keeps each row's envelope and RankMembers
-/// the candidates on each rank.
+/// exchanges) and .EjectionChain.cs (chains of replacements); RowLeaders keeps each row's envelope, RankMembers
+/// the candidates on each rank and RoomOrder the fill's turn order (most free slots first).
 /// </remarks>
 public sealed partial class GreedyExchangeSolver
 {
