@@ -90,7 +90,6 @@ public sealed partial class GreedyExchangeSolver
         Exchanges = 0;
         Greedy();
         Improve();
-
         if (EjectionChain()) Improve();
         _rankOf.AsSpan(0, _count).CopyTo(rankOf);
         var objective = CurrentObjective();
