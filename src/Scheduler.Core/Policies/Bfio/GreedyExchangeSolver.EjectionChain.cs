@@ -56,14 +56,12 @@ public sealed partial class GreedyExchangeSolver
         _p.BaseLoads.CopyTo(_load);
         _p.FreeSlots.CopyTo(_free);
         _members.Reset(_ranks, _count);
-        _queuedCount = _count;
         _queuedViewStale = true;
         _assigned.AsSpan(0, (_count + 63) >> 6).Clear();
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
-            _queuedCount--;
             _assigned[i >> 6] |= 1UL << (i & 63);
             _members.Add(i, g);
             _free[g]--;

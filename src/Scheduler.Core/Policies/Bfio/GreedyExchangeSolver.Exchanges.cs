@@ -52,6 +52,14 @@ public sealed partial class GreedyExchangeSolver
         if ((_count & 63) != 0) _open[words - 1] = (1UL << (_count & 63)) - 1;
     }
 
+    /// <summary>Whether some candidate is not admitted: fewer admitted bits than candidates.</summary>
+    private bool AnyQueued()
+    {
+        var admitted = 0;
+        foreach (var word in _assigned.AsSpan(0, (_count + 63) >> 6)) admitted += System.Numerics.BitOperations.PopCount(word);
+        return admitted < _count;
+    }
+
     private void Open(int i) => _open[i >> 6] |= 1UL << (i & 63);
 
     private void Settle(int i) => _open[i >> 6] &= ~(1UL << (i & 63));
@@ -116,7 +124,7 @@ public sealed partial class GreedyExchangeSolver
             // A critical rank's candidates are the ones with exchanges against every other candidate:
             // evaluate them all at once, SIMD over candidates.
             // With every candidate admitted there is no replacement to cost.
-            var replaces = !_p.Mandatory(i) && _queuedCount > 0;
+            var replaces = !_p.Mandatory(i) && AnyQueued();
             if (replaces) ReplaceCostsAll();
             SwapCostsAll();
             if (replaces)
@@ -389,7 +397,6 @@ public sealed partial class GreedyExchangeSolver
     {
         _rankOf[i] = g;
         _assigned[i >> 6] |= 1UL << (i & 63);
-        _queuedCount--;
         _queuedViewStale = true;
         _members.Add(i, g);
         _free[g]--;

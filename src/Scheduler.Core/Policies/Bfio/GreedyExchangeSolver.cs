@@ -27,7 +27,6 @@ public sealed partial class GreedyExchangeSolver
     private int _ranks;
     private int _rows;
     private int _count;
-    private int _queuedCount; // candidates not admitted in the current assignment
     private int _stride; // candidates padded to the SIMD width
     private double _g;
 
@@ -167,7 +166,6 @@ public sealed partial class GreedyExchangeSolver
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
         _assigned.AsSpan(0, (_count + 63) >> 6).Clear();
-        _queuedCount = _count;
         _queuedViewStale = true;
         _members.Reset(_ranks, _count);
         var weights = problem.Weights;
@@ -270,7 +268,6 @@ public sealed partial class GreedyExchangeSolver
         _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
         _assigned[i >> 6] |= 1UL << (i & 63);
-        _queuedCount--;
         _queuedViewStale = true;
         _members.Add(i, g);
         _free[g]--;
@@ -284,7 +281,6 @@ public sealed partial class GreedyExchangeSolver
         var g = _rankOf[i];
         _rankOf[i] = -1;
         _assigned[i >> 6] &= ~(1UL << (i & 63));
-        _queuedCount++;
         _queuedViewStale = true;
         _members.Remove(i, g);
         _free[g]++;
