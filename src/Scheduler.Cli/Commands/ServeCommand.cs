@@ -124,6 +124,8 @@ public sealed class ServeCommand : SchedulerCommand
             .Validated(settings.Ranks, ClusterTlsSettings.FromConfig(config).Enabled, (key, value, rule) => new UsageException($"--{key} {value}: {rule}"));
         if (node.Has(NodeRoles.Balancer) != node.Has(NodeRoles.Ingress))
             throw new UsageException($"--roles {string.Join(",", node.Roles)}: the balancer and the ingress run on the same nodes (give both, or neither on a rank host)");
+        // Before the process opens its first socket (remoting, brokers, the metrics endpoint): the runtime reads it once.
+        InlineSocketCompletions.Apply(InlineSocketCompletions.Wanted(InlineSocketCompletions.Mode(config), node));
 
         var endpointEvents = new EndpointEvents();
         var launch = new ServiceLaunch
