@@ -23,13 +23,10 @@ public static class InlineSocketCompletions
     public static string Mode(Config root, Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
-        var mode = environment("SCHEDULER_CLUSTER_INLINE_SOCKET_COMPLETIONS") is { Length: > 0 } env
-            ? env
-            : new ConfigValues(root, ClusterNodeSettings.Section).String(Key);
-        mode = mode.Trim().ToLowerInvariant();
-        return mode is "auto" or "on" or "off"
-            ? mode
-            : throw new ConfigValues(root, ClusterNodeSettings.Section).Invalid(Key, mode, "must be auto, on or off");
+        var file = new ConfigValues(root, ClusterNodeSettings.Section);
+        var mode = (environment("SCHEDULER_CLUSTER_INLINE_SOCKET_COMPLETIONS") is { Length: > 0 } env ? env : file.String(Key))
+            .Trim().ToLowerInvariant();
+        return mode is "auto" or "on" or "off" ? mode : throw file.Invalid(Key, mode, "must be auto, on or off");
     }
 
     /// <summary>Whether a node with these settings runs completions inline.</summary>
