@@ -420,17 +420,13 @@ public sealed class BfioPolicy : IPlacementPolicy
             _sortedKeys = new double[_candidates.Length];
             _keptFlag = new bool[_candidates.Length];
         }
-        var profile = _profileScratch.AsSpan(0, rows);
+        var plannedRows = _sampled.AsSpan(0, planned);
         for (var i = 0; i < count; i++)
         {
-            _predictor.ProjectCandidate(state, _candidates[i], profile);
             var target = _candidateProfiles.AsSpan(i * planned, planned);
+            _predictor.ProjectCandidateRows(state, _candidates[i], plannedRows, target);
             var key = 0.0;
-            for (var k = 0; k < planned; k++)
-            {
-                target[k] = profile[_sampled[k]];
-                key += _sampledWeights[k] * target[k];
-            }
+            for (var k = 0; k < planned; k++) key += _sampledWeights[k] * target[k];
             _keys[i] = key;
         }
     }
@@ -601,7 +597,8 @@ public sealed class BfioPolicy : IPlacementPolicy
     {
         _releasedId = -1;
         var ranks = state.Ranks;
-        var profile = _profileScratch.AsSpan(0, rows);
+        var plannedRows = _sampled.AsSpan(0, _planned);
+        var profile = _profileScratch.AsSpan(0, _planned);
         // Drop reservations whose request left the queue; release the first that fits now.
         for (var r = _reservedCount - 1; r >= 0; r--)
         {
@@ -610,7 +607,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             var fits = false;
             if (state.IsQueued(id) && _releasedId < 0)
             {
-                _predictor.ProjectCandidate(state, id, profile);
+                _predictor.ProjectCandidateRows(state, id, plannedRows, profile);
                 fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _maxWait;
             }
             if (!state.IsQueued(id) || fits)
@@ -655,7 +652,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (state.Step - state.QueuedStep(id) < _settings.ReserveAfterSteps) break;
             if (state.PromptTokens(id) + state.Generated(id) <= oversizeFrom) continue;
             if (id == _releasedId || IsReserved(id)) continue;
-            _predictor.ProjectCandidate(state, id, profile);
+            _predictor.ProjectCandidateRows(state, id, plannedRows, profile);
             var bestRank = -1;
             var bestCost = double.PositiveInfinity;
             for (var g = 0; g < ranks; g++)
@@ -689,7 +686,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         return false;
     }
 
-    /// <summary>Objective change of putting a request with this profile on rank g alone: G·overshoot − load.</summary>
+    /// <summary>Objective change of putting a request with this profile (on the planned rows) on rank g alone:
+    /// G·overshoot − load.</summary>
     private double PlacementCost(int g, ReadOnlySpan<double> profile, int rows)
     {
         var over = 0.0;
@@ -697,9 +695,9 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var k = 0; k < _planned; k++)
         {
             var h = _sampled[k];
-            var d = _projection[g * rows + h] + profile[h] - _envelope[h];
+            var d = _projection[g * rows + h] + profile[k] - _envelope[h];
             if (d > 0) over += _sampledWeights[k] * d;
-            reward += _sampledWeights[k] * profile[h];
+            reward += _sampledWeights[k] * profile[k];
         }
         return _ranks * over - reward;
     }

@@ -76,6 +76,68 @@ public abstract class DeterministicPredictor : IOutputPredictor
         }
     }
 
+    private double[] _rowMass = [];
+    private int[] _rowCount = [];
+
+    /// <summary>
+    /// <see cref="ProjectRank"/> on the planned rows only: each request's departure lands in the first planned row at or
+    /// past it, so the cost is O(active + planned rows) whatever the horizon. Loads are whole token counts, so the sums
+    /// are exact and equal the full projection's on those rows.
+    /// </summary>
+    public void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> column)
+    {
+        var n = rows.Length;
+        if (n == 0) return;
+        if (_rowMass.Length < n)
+        {
+            _rowMass = new double[Math.Max(n, 2 * _rowMass.Length)];
+            _rowCount = new int[_rowMass.Length];
+        }
+        var mass = _rowMass.AsSpan(0, n);
+        var count = _rowCount.AsSpan(0, n);
+        mass.Clear();
+        count.Clear();
+        var prompts = state.ActivePromptTokens(rank);
+        var admitted = state.ActiveAdmitSteps(rank);
+        if (_estimates.Length < prompts.Length) _estimates = new int[Math.Max(prompts.Length, 2 * _estimates.Length)];
+        var estimates = _estimates.AsSpan(0, prompts.Length);
+        EstimatedOutputs(state, rank, estimates);
+        var step = state.Step;
+        var last = column.Length - 1;
+        for (var k = 0; k < prompts.Length; k++)
+        {
+            var gen = step - admitted[k];
+            var remaining = estimates[k] - gen;
+            // As in ProjectRank: a request leaves at h = remaining if that lies within the horizon, else it stays.
+            if (remaining < 1 || remaining > last) continue;
+            var at = FirstRowAtOrPast(rows, remaining);
+            if (at < 0) continue;
+            mass[at] += prompts[k] + gen;
+            count[at]++;
+        }
+        double load = state.Load(rank);
+        var stay = state.ActiveCount(rank);
+        for (var k = 0; k < n; k++)
+        {
+            load -= mass[k];
+            stay -= count[k];
+            column[rows[k]] = load + (double)rows[k] * stay;
+        }
+    }
+
+    /// <summary>The index of the first of <paramref name="rows"/> (ascending) at or past <paramref name="h"/>, or −1.</summary>
+    private static int FirstRowAtOrPast(ReadOnlySpan<int> rows, int h)
+    {
+        int lo = 0, hi = rows.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (rows[mid] < h) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < rows.Length ? lo : -1;
+    }
+
     /// <summary>ô − gen; a request that has outlived its estimate stays, as in <see cref="ProjectRank"/>.</summary>
     public int PredictedRemaining(ClusterView state, int requestId)
     {
@@ -88,6 +150,13 @@ public abstract class DeterministicPredictor : IOutputPredictor
         var output = EstimatedOutput(state, requestId);
         double prompt = state.PromptTokens(requestId);
         for (var h = 0; h < profile.Length; h++) profile[h] = h < output ? prompt + h : 0.0;
+    }
+
+    public void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
+    {
+        var output = EstimatedOutput(state, requestId);
+        double prompt = state.PromptTokens(requestId);
+        for (var k = 0; k < rows.Length; k++) profile[k] = rows[k] < output ? prompt + rows[k] : 0.0;
     }
 }
 
@@ -167,5 +236,11 @@ public sealed class NoLookaheadPredictor : IOutputPredictor
     {
         double prompt = state.PromptTokens(requestId);
         for (var h = 0; h < profile.Length; h++) profile[h] = prompt + h;
+    }
+
+    public void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
+    {
+        double prompt = state.PromptTokens(requestId);
+        for (var k = 0; k < rows.Length; k++) profile[k] = prompt + rows[k];
     }
 }

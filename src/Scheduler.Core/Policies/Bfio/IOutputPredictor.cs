@@ -48,6 +48,13 @@ public interface IOutputPredictor
     void ProjectCandidate(ClusterView state, int requestId, Span<double> load);
 
     /// <summary>
+    /// As <see cref="ProjectCandidate"/>, but only at the steps ahead in <paramref name="rows"/> (ascending), densely:
+    /// <paramref name="load"/>[k] is the load at h = rows[k]. A long horizon is planned on a few rows, and a candidate's
+    /// profile is then O(rows), not O(H).
+    /// </summary>
+    void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> load);
+
+    /// <summary>
     /// Where this predictor knows a distribution of o rather than one length (online): writes into
     /// <paramref name="loads"/>[k] the expected load rank <paramref name="rank"/>'s active requests hold
     /// <paramref name="steps"/>[k] steps from now (ascending), each request survival-weighted as in

@@ -327,4 +327,11 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         var bucket = BucketOf(state.PromptTokens(requestId));
         for (var h = 0; h < profile.Length; h++) profile[h] = (prompt + h) * Survival(bucket, h);
     }
+
+    public void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
+    {
+        double prompt = state.PromptTokens(requestId);
+        var bucket = BucketOf(state.PromptTokens(requestId));
+        for (var k = 0; k < rows.Length; k++) profile[k] = (prompt + rows[k]) * Survival(bucket, rows[k]);
+    }
 }
