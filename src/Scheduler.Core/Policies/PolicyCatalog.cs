@@ -58,6 +58,7 @@ public static class PolicyCatalog
             SampleRows = p.Int("sample", fallback.SampleRows ? 1 : 0, min: 0, max: 1) != 0,
             RouteFew = p.Int("route", fallback.RouteFew ? 1 : 0, min: 0, max: 1) != 0,
             Refill = p.Int("refill", fallback.Refill ? 1 : 0, min: 0, max: 1) != 0,
+            LifeRows = p.Int("life", fallback.LifeRows ? 1 : 0, min: 0, max: 1) != 0,
         };
         try { settings.Validate(); }
         catch (PolicyParameterException e) { throw p.Invalid(e.Key, e.Rule); }

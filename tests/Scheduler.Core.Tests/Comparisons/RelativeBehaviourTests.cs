@@ -15,8 +15,7 @@ namespace Scheduler.Core.Tests.Comparisons;
 /// </summary>
 public sealed class RelativeBehaviourTests
 {
-    /// <summary>Every shape but long generation, where bfio trails the count and token balancers (the test below).</summary>
-    public static TheoryData<string> ShapesBfioLeads => new() { "chat", "bursty", "long-context", "code", "mixed" };
+    public static TheoryData<string> ShapesBfioLeads => new() { "chat", "bursty", "long-context", "code", "mixed", "long-generation" };
 
     private static readonly string[] LengthFree = ["fcfs", "jsq", "round-robin", "vllm", "sglang-requests", "sglang-tokens", "trtllm", "p2c", "random"];
 
@@ -40,23 +39,20 @@ public sealed class RelativeBehaviourTests
     }
 
     /// <summary>
-    /// The open case (docs/compare.md): outputs of 1k–16k tokens leave far beyond any horizon worth planning and prompts
-    /// are small against the tokens generated, so what separates policies is how evenly they spread requests, which the
-    /// count and token balancers (vllm, jsq, round-robin's even counts) do better than bfio today (1.21× vllm's
-    /// imbalance here). bfio still beats the rules blind to the generated tokens (fcfs, random, p2c's two random picks,
-    /// trtllm's prompt-only sums), and trails the balancers by a bounded margin; this test fails if that margin grows.
+    /// Long generation (outputs of 1k–16k tokens, prompts under 1k) was the open case until life rows: the load is
+    /// nearly all generated tokens, which leave far past the 16-step horizon, and bfio trailed the count and token
+    /// balancers (1.21× vllm's imbalance here). Planning out to where the requests leave, it balances better than the
+    /// paper's own BF-IO too, with its 72-step horizon or none.
     /// </summary>
     [Fact]
-    public void On_long_generation_bfio_beats_the_rules_blind_to_generated_tokens_and_stays_close_to_the_balancers()
+    public void On_long_generation_bfio_balances_better_than_the_papers_bfio_at_no_cost_in_throughput()
     {
-        var runs = RunAll("long-generation", [.. LengthFree, "bfio"]);
-        Figure[] figures = [Figure.Throughput, Figure.AvgImbalance];
+        var runs = RunAll("long-generation", "bfio-ref", "bfio-ref:h=0", "bfio");
 
-        var blind = CellVerdict.Judge(runs, "bfio", ["fcfs", "random", "p2c", "trtllm"], figures, imbalanceShare: 1.0);
-        var close = CellVerdict.Judge(runs, "bfio", LengthFree, figures, tolerance: 0.02, imbalanceShare: 1.25);
+        var verdict = CellVerdict.Judge(runs, "bfio", ["bfio-ref", "bfio-ref:h=0"], [Figure.Throughput, Figure.AvgImbalance, Figure.BarrierIdle],
+            imbalanceShare: 1.0);
 
-        Assert.True(blind.Wins, string.Join("; ", blind.Shortfalls));
-        Assert.True(close.Wins, string.Join("; ", close.Shortfalls));
+        Assert.True(verdict.Wins, string.Join("; ", verdict.Shortfalls));
     }
 
     /// <summary>

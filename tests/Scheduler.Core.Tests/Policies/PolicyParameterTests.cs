@@ -37,6 +37,7 @@ public sealed class PolicyParameterTests
     [InlineData("bfio:select=2", "select", "must be -1 or lie in [0, 1]")]
     [InlineData("bfio:maxwait=0", "maxwait", "must be ≥ 1")]
     [InlineData("bfio:sample=2", "sample", "must lie in [0, 1]")]
+    [InlineData("bfio:life=2", "life", "must lie in [0, 1]")]
     [InlineData("bfio:noise=-0.1", "noise", "must be ≥ 0")]
     [InlineData("bfio:predictor=psychic", "predictor", "must be one of oracle, noisy, none, online")]
     [InlineData("bfio:w0=NaN", "w0", "must be a finite number")]

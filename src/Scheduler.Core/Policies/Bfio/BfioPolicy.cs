@@ -42,6 +42,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int _releasedRank = -1;
     private int _ranks;
     private int _planned;
+    private double _lifeWeight; // γ on every planned row ahead (BfioSettings.LifeRows), 0 without
     // Turnover τ by Little's law: requests active ÷ admissions per step, counted over the policy's own calls.
     private long _admittedTotal;
     private int _firstStep = -1;
@@ -152,7 +153,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             return;
         }
         _ranks = state.Ranks;
-        var rows = _predictor.LooksAhead ? _settings.Horizon + 1 : 1;
+        var rows = _predictor.LooksAhead ? PlannedHorizon(state, queue, totalFree) + 1 : 1;
         EnsureBuffers(_ranks, rows, queue.Length);
 
         var planned = ProjectRanks(state, rows);
@@ -174,15 +175,51 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// The row weights (w_0, then Decay^(h−1)), the rows planned on, and every rank's projected load and the envelope
-    /// (the largest load) on those rows. Returns how many rows are planned.
+    /// The steps ahead planned on: the horizon H, or with <see cref="BfioSettings.LifeRows"/> as far as the longest life
+    /// the predictor names among the running requests and this call's candidates (rounded up to a doubling, at most
+    /// <see cref="BfioSettings.MaxLifeSteps"/>): past it every rank is empty on every row, which changes no decision.
+    /// </summary>
+    private int PlannedHorizon(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
+    {
+        var horizon = _settings.Horizon;
+        _lifeWeight = 0.0;
+        if (!_settings.LifeRows) return horizon;
+        var window = _settings.Window > 0 ? _settings.Window : 4 * state.Ranks;
+        var shown = queue[..Math.Min(queue.Length, Math.Max(window, totalFree))];
+        var life = _predictor.LongestLife(state, shown, BfioSettings.MaxLifeSteps);
+        // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
+        if (life == 0) return horizon;
+        _lifeWeight = GeneratedShare(state);
+        if (life <= horizon) return horizon;
+        return Math.Min(BfioSettings.MaxLifeSteps, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)life));
+    }
+
+    /// <summary>γ: the share of the running load made of generated tokens, Σ gen ÷ Σ (prompt + gen) (0 on an empty cluster).</summary>
+    private static double GeneratedShare(ClusterView state)
+    {
+        var prompts = 0L;
+        var load = 0L;
+        for (var g = 0; g < state.Ranks; g++)
+        {
+            load += state.Load(g);
+            foreach (var p in state.ActivePromptTokens(g)) prompts += p;
+        }
+        return load > 0 ? 1.0 - (double)prompts / load : 0.0;
+    }
+
+    /// <summary>
+    /// The row weights (w_0, then Decay^(h−1) up to H, plus γ on every planned row ahead with life rows), the rows planned
+    /// on, and every rank's projected load and the envelope (the largest load) on those rows. Returns how many rows are
+    /// planned.
     /// </summary>
     private int ProjectRanks(ClusterView state, int rows)
     {
         var weights = _weights.AsSpan(0, rows);
         weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
         var w = 1.0;
-        for (var h = 1; h < rows; h++) { weights[h] = w; w *= _settings.Decay; }
+        // The paper's decayed rows end at H; life rows past it weigh γ alone (SampleRowsInto).
+        var decayed = Math.Min(rows, _settings.Horizon + 1);
+        for (var h = 1; h < decayed; h++) { weights[h] = w; w *= _settings.Decay; }
         // Only the planned rows of the projection and envelope are filled and read.
         var planned = SampleRows(rows, weights);
         var plannedRows = _sampled.AsSpan(0, planned);
@@ -523,10 +560,12 @@ public sealed class BfioPolicy : IPlacementPolicy
             _sampledWeights[planned] = 0.0;
             planned++;
         }
+        var decayed = Math.Min(rows, _settings.Horizon + 1);
         for (var k = 0; k < planned; k++)
         {
-            var end = k + 1 < planned ? _sampled[k + 1] : rows;
+            var end = Math.Min(decayed, k + 1 < planned ? _sampled[k + 1] : rows);
             for (var h = _sampled[k]; h < end; h++) _sampledWeights[k] += weights[h];
+            if (k > 0) _sampledWeights[k] += _lifeWeight;
         }
         return planned;
     }

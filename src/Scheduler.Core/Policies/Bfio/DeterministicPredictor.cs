@@ -138,6 +138,28 @@ public abstract class DeterministicPredictor : IOutputPredictor
         return lo < rows.Length ? lo : -1;
     }
 
+    /// <summary>The longest remaining life among the running requests (those that have outlived their estimate do not
+    /// extend it: nothing says how much longer they run) and the candidates, at most <paramref name="cap"/>.</summary>
+    public virtual int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap)
+    {
+        var longest = 0;
+        foreach (var id in candidates) longest = Math.Max(longest, Math.Min(cap, EstimatedOutput(state, id)));
+        var step = state.Step;
+        for (var g = 0; g < state.Ranks && longest < cap; g++)
+        {
+            var admitted = state.ActiveAdmitSteps(g);
+            if (_estimates.Length < admitted.Length) _estimates = new int[Math.Max(admitted.Length, 2 * _estimates.Length)];
+            var estimates = _estimates.AsSpan(0, admitted.Length);
+            EstimatedOutputs(state, g, estimates);
+            for (var k = 0; k < admitted.Length; k++)
+            {
+                var remaining = estimates[k] - (step - admitted[k]);
+                if (remaining >= 1) longest = Math.Max(longest, Math.Min(cap, remaining));
+            }
+        }
+        return longest;
+    }
+
     /// <summary>ô − gen; a request that has outlived its estimate stays, as in <see cref="ProjectRank"/>.</summary>
     public int PredictedRemaining(ClusterView state, int requestId)
     {
@@ -194,6 +216,14 @@ public sealed class NoisyPredictor : DeterministicPredictor
 
     public override string Name => "noisy";
     public double Noise => _noise;
+
+    /// <summary>
+    /// None: life rows place a request for where its departure will fall among the others', and an error of δ = 20% on
+    /// a 10,000-step life moves that departure by 2,000 steps. Measured at G=32, B=72 (seed 1): with life rows the noisy
+    /// predictor balanced long generation better (547k average imbalance against 819k) but mixed traffic worse (464k
+    /// against 396k), so it plans on its horizon alone.
+    /// </summary>
+    public override int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap) => 0;
     public override IOutputPredictor Fresh() => new NoisyPredictor(_noise, (int)_seed);
 
     public override int EstimatedOutput(ClusterView state, int requestId)

@@ -131,7 +131,7 @@ public sealed partial class GreedyExchangeSolver
             {
                 foreach (var j in QueuedByValue())
                 {
-                    _budgetLeft -= _rows;
+                    _budgetLeft--;
                     var d = _g * _replaceAcc[j] - (_value[j] - _value[i]);
                     if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
                 }
@@ -161,7 +161,7 @@ public sealed partial class GreedyExchangeSolver
             {
                 var g2 = _rankOf[j];
                 if (g2 < 0 || g2 == g) continue;
-                _budgetLeft -= _rows;
+                _budgetLeft--;
                 var d = _g * _swapAcc[j];
                 if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
             }
@@ -304,7 +304,7 @@ public sealed partial class GreedyExchangeSolver
     /// </summary>
     private double ReplaceCostBelow(int j, double limit)
     {
-        _budgetLeft -= _rows;
+        _budgetLeft--;
         var profile = _profiles.Slice(j * _rows, _rows);
         var delta = 0.0;
         for (var h = 0; h < _rows; h++)
@@ -319,7 +319,7 @@ public sealed partial class GreedyExchangeSolver
     /// <summary>Objective change if i moves from g to rank g2.</summary>
     private double MoveCost(int g2)
     {
-        _budgetLeft -= _rows;
+        _budgetLeft--;
         var delta = 0.0;
         for (var h = 0; h < _rows; h++)
         {
@@ -333,7 +333,7 @@ public sealed partial class GreedyExchangeSolver
     /// <summary>Objective change if i (on g) and j (on g2) trade ranks.</summary>
     private double SwapCost(int j, int g2)
     {
-        _budgetLeft -= _rows;
+        _budgetLeft--;
         var profile = _profiles.Slice(j * _rows, _rows);
         var delta = 0.0;
         for (var h = 0; h < _rows; h++)

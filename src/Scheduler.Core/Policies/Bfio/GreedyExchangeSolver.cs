@@ -63,9 +63,9 @@ public sealed partial class GreedyExchangeSolver
     public int MaxSweeps { get; set; } = -1;
 
     /// <summary>
-    /// Work on exchanges per solve at most, in rows evaluated (one exchange costs one per horizon row;
-    /// 0 = no limit): a deterministic bound on decision time, the same whatever the horizon. Those
-    /// that can lower a maximum (involving a critical rank) are tried first in every pass.
+    /// Work on exchanges per solve at most, in exchanges evaluated (0 = no limit): a deterministic bound on decision
+    /// time. Counted per exchange, not per horizon row, so a longer horizon buys the same search, each exchange costing
+    /// more. Those that can lower a maximum (involving a critical rank) are tried first in every pass.
     /// </summary>
     public long MaxEvaluations { get; set; }
 

@@ -71,6 +71,14 @@ public interface IOutputPredictor
     /// </summary>
     int PredictedRemaining(ClusterView state, int requestId) => Unknown;
 
+    /// <summary>
+    /// How many steps ahead this predictor tells requests apart: the longest remaining life it predicts among the
+    /// running requests of every rank and the queued <paramref name="candidates"/>, at most
+    /// <paramref name="cap"/> (a request it expects to stay counts as <paramref name="cap"/>); 0 where it does not name
+    /// one length per request (the policy then plans no rows past its horizon: see <see cref="BfioSettings.LifeRows"/>).
+    /// </summary>
+    int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap) => 0;
+
     /// <summary>What <see cref="PredictedRemaining"/> answers for "stays as far as can be told".</summary>
     const int Unknown = int.MaxValue;
 }

@@ -1,0 +1,154 @@
+using Scheduler.Core.Model;
+using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Bfio;
+using Scheduler.Core.Simulation;
+using Scheduler.Core.Workloads;
+
+namespace Scheduler.Core.Tests.Bfio;
+
+/// <summary>
+/// Life rows (<see cref="BfioSettings.LifeRows"/>): a long horizon planned on a few doubling rows, projected in O(rows)
+/// rather than O(H), reaching as far as the predictor can tell requests apart.
+/// </summary>
+public sealed class LifeRowsTests
+{
+    private static readonly int[] Doubling = [0, 1, 2, 4, 8, 16, 32, 64];
+    private static readonly int[] Ragged = [0, 1, 3, 7, 20, 21, 50];
+
+    /// <summary>Requests of varied prompts and lengths, some estimated too short (they outlive their estimate and stay).</summary>
+    private static ClusterState MixedState(int ranks, int steps)
+    {
+        var requests = new List<Request>();
+        for (var i = 0; i < 40; i++)
+        {
+            var output = 1 + (i * 37) % 90;
+            var estimate = i % 7 == 0 ? Math.Max(1, output / 4) : output;
+            requests.Add(new Request(i, 50 + (i * 131) % 900, output, estimate));
+        }
+        return ProjectionTests.RunningState(requests, steps, ranks, batch: 16);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(11)]
+    public void Rank_rows_equal_the_full_projection_on_every_planned_row(int steps)
+    {
+        var state = MixedState(ranks: 3, steps);
+        DeterministicPredictor[] predictors = [new OraclePredictor(), new NoisyPredictor(0.3, 5)];
+        foreach (var predictor in predictors)
+            foreach (var rows in new[] { Doubling, Ragged })
+                for (var g = 0; g < state.Ranks; g++)
+                {
+                    var full = new double[rows[^1] + 1];
+                    predictor.ProjectRank(state, g, full);
+                    var sampled = new double[full.Length];
+                    predictor.ProjectRankRows(state, g, rows, sampled);
+                    foreach (var h in rows) Assert.Equal(full[h], sampled[h]);
+                }
+    }
+
+    [Fact]
+    public void Candidate_rows_equal_the_full_profile_at_each_planned_row_for_every_predictor()
+    {
+        var requests = Enumerable.Range(0, 6).Select(i => new Request(i, 100 + 50 * i, 1 + 9 * i, 1 + 9 * i)).ToList();
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(2, 8));
+        state.RevealUpTo(requests.Count);
+        IOutputPredictor[] predictors = [new OraclePredictor(), new NoisyPredictor(0.2, 3), new NoLookaheadPredictor(), new OnlineSurvivalPredictor()];
+        foreach (var predictor in predictors)
+            for (var id = 0; id < requests.Count; id++)
+            {
+                var full = new double[Ragged[^1] + 1];
+                predictor.ProjectCandidate(state, id, full);
+                var dense = new double[Ragged.Length];
+                predictor.ProjectCandidateRows(state, id, Ragged, dense);
+                for (var k = 0; k < Ragged.Length; k++) Assert.Equal(full[Ragged[k]], dense[k]);
+            }
+    }
+
+    [Fact]
+    public void The_oracle_reaches_the_longest_remaining_life_of_the_running_requests_and_the_candidates()
+    {
+        // Running: outputs 30 and 80 after 10 steps leave in 20 and 70 steps; queued: 5 and 120 tokens.
+        var requests = new List<Request> { new(0, 100, 30, 30), new(1, 100, 80, 80), new(2, 10, 5, 5), new(3, 10, 120, 120) };
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(2, 4));
+        state.RevealUpTo(4);
+        state.BeginPolicyCall();
+        state.Admit(0, 0);
+        state.Admit(1, 1);
+        state.CompactQueue();
+        var finished = new List<int>();
+        for (var k = 0; k < 10; k++) state.AdvanceStep(0.01, finished);
+        ClusterView view = state;
+        var oracle = new OraclePredictor();
+
+        Assert.Equal(70, oracle.LongestLife(view, [2], cap: 1000));
+        Assert.Equal(120, oracle.LongestLife(view, [2, 3], cap: 1000));
+        Assert.Equal(64, oracle.LongestLife(view, [2, 3], cap: 64));
+        // The online predictor names no length per request: it plans no rows past its horizon.
+        Assert.Equal(0, ((IOutputPredictor)new OnlineSurvivalPredictor()).LongestLife(view, [2, 3], cap: 1000));
+    }
+
+    [Fact]
+    public void A_request_that_outlived_its_estimate_does_not_extend_the_reach()
+    {
+        // Estimated at 2 tokens, still running after 5 steps: nothing says how much longer it runs, so it sets no life rows.
+        var state = ProjectionTests.RunningState([new Request(0, 100, 50, 2), new Request(1, 10, 40, 40)], steps: 5, ranks: 2);
+        var oracle = new OraclePredictor();
+
+        Assert.Equal(35, oracle.LongestLife(state, [], cap: 500));
+    }
+
+    [Fact]
+    public void The_noisy_predictor_plans_no_life_rows()
+    {
+        // ±20% on a 10,000-step life moves its departure by 2,000 steps: too coarse to place by.
+        var state = ProjectionTests.RunningState([new Request(0, 10, 4000, 4000)], steps: 5);
+        Assert.Equal(0, new NoisyPredictor(0.2, 1).LongestLife(state, [], cap: 16384));
+        Assert.Equal(3995, new OraclePredictor().LongestLife(state, [], cap: 16384));
+    }
+
+    /// <summary>
+    /// Long generation (outputs of 1k–16k tokens, prompts under 1k): the generated tokens make nearly all of the load, so
+    /// where a request stands when it leaves is decided at its placement, thousands of steps past the 16-row horizon.
+    /// Planning to the end of the lives balances the cluster better and lifts throughput.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Life_rows_balance_long_generation_better_than_the_horizon_alone(int seed)
+    {
+        var shape = new ClusterShape(8, 16);
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Get("long-generation"), 8 * shape.Ranks * shape.BatchSize, seed);
+        RunSummary Run(string policy) =>
+            Simulator.Run(workload, PolicyCatalog.Create(policy), new SimulationOptions(shape) { RecordSteps = false }).Summary;
+
+        var life = Run("bfio");
+        var horizonOnly = Run("bfio:life=0");
+
+        Assert.True(life.AvgImbalance < horizonOnly.AvgImbalance, $"imbalance {life.AvgImbalance:F0} against {horizonOnly.AvgImbalance:F0}");
+        Assert.True(life.BarrierIdleFraction < horizonOnly.BarrierIdleFraction,
+            $"barrier idle {life.BarrierIdleFraction:F4} against {horizonOnly.BarrierIdleFraction:F4}");
+        Assert.True(life.Throughput > horizonOnly.Throughput, $"throughput {life.Throughput:F0} against {horizonOnly.Throughput:F0}");
+    }
+
+    [Fact]
+    public void Without_life_rows_the_planned_rows_stop_at_the_horizon()
+    {
+        var shape = new ClusterShape(4, 8);
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Get("long-generation"), 64, seed: 3);
+        var planned = new List<int>();
+        var policy = (BfioPolicy)PolicyCatalog.Create("bfio:life=0;route=0");
+        policy.Solved = (problem, _) => planned.Add(problem.Rows);
+        var withLife = new List<int>();
+        var lifePolicy = (BfioPolicy)PolicyCatalog.Create("bfio:route=0");
+        lifePolicy.Solved = (problem, _) => withLife.Add(problem.Rows);
+
+        Simulator.Run(workload, policy, new SimulationOptions(shape) { RecordSteps = false });
+        Simulator.Run(workload, lifePolicy, new SimulationOptions(shape) { RecordSteps = false });
+
+        // H = 16: rows 0, 1, 2, 4, 8, 16. Outputs of 1,000 tokens or more reach at least row 1,024.
+        Assert.All(planned, rows => Assert.Equal(6, rows));
+        Assert.Contains(withLife, rows => rows >= 12);
+    }
+}
