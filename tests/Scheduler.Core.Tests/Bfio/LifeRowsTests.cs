@@ -147,8 +147,28 @@ public sealed class LifeRowsTests
         Simulator.Run(workload, policy, new SimulationOptions(shape) { RecordSteps = false });
         Simulator.Run(workload, lifePolicy, new SimulationOptions(shape) { RecordSteps = false });
 
-        // H = 16: rows 0, 1, 2, 4, 8, 16. Outputs of 1,000 tokens or more reach at least row 1,024.
+        // H = 16: rows 0, 1, 2, 4, 8, 16. Outputs of 1,000 tokens or more reach at least row 1,024 once their generated
+        // tokens outweigh the prompts (about 250 tokens each).
         Assert.All(planned, rows => Assert.Equal(6, rows));
         Assert.Contains(withLife, rows => rows >= 12);
+        Assert.Equal(6, withLife[0]);
+    }
+
+    [Fact]
+    public void Where_prompts_make_the_load_no_life_rows_are_planned()
+    {
+        // Chat: prompts of ~1.4k tokens, outputs of ~180; the generated share stays near 0.1, so the next admissions
+        // rebalance the ranks and the near rows decide, exactly as without life rows.
+        var shape = new ClusterShape(4, 8);
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Get("chat"), 256, seed: 3);
+        var rows = new List<int>();
+        var policy = (BfioPolicy)PolicyCatalog.Create("bfio:route=0");
+        policy.Solved = (problem, _) => rows.Add(problem.Rows);
+
+        var withLife = Simulator.Run(workload, policy, new SimulationOptions(shape) { RecordSteps = false });
+        var without = Simulator.Run(workload, PolicyCatalog.Create("bfio:route=0;life=0"), new SimulationOptions(shape) { RecordSteps = false });
+
+        Assert.All(rows, r => Assert.Equal(6, r));
+        Assert.Equal(without.Admissions.Select(a => (a.RequestId, a.Rank)), withLife.Admissions.Select(a => (a.RequestId, a.Rank)));
     }
 }

@@ -175,21 +175,24 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// The steps ahead planned on: the horizon H, or with <see cref="BfioSettings.LifeRows"/> as far as the longest life
-    /// the predictor names among the running requests and this call's candidates (rounded up to a doubling, at most
-    /// <see cref="BfioSettings.MaxLifeSteps"/>): past it every rank is empty on every row, which changes no decision.
+    /// The steps ahead planned on: the horizon H, or with <see cref="BfioSettings.LifeRows"/>, once generated tokens make
+    /// most of the running load, as far as the longest life the predictor names among the running requests and this
+    /// call's candidates (rounded up to a doubling, at most <see cref="BfioSettings.MaxLifeSteps"/>): past it every rank
+    /// is empty on every row, which changes no decision.
     /// </summary>
     private int PlannedHorizon(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
     {
         var horizon = _settings.Horizon;
         _lifeWeight = 0.0;
         if (!_settings.LifeRows) return horizon;
+        var generated = GeneratedShare(state);
+        if (generated < BfioSettings.LifeRowsFromGeneratedShare) return horizon;
         var window = _settings.Window > 0 ? _settings.Window : 4 * state.Ranks;
         var shown = queue[..Math.Min(queue.Length, Math.Max(window, totalFree))];
         var life = _predictor.LongestLife(state, shown, BfioSettings.MaxLifeSteps);
         // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
         if (life == 0) return horizon;
-        _lifeWeight = GeneratedShare(state);
+        _lifeWeight = generated;
         if (life <= horizon) return horizon;
         return Math.Min(BfioSettings.MaxLifeSteps, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)life));
     }

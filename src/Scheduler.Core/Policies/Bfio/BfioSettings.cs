@@ -24,32 +24,39 @@ public sealed record BfioSettings
     public double Decay { get; init; } = 0.6;
 
     /// <summary>
-    /// Plan beyond the horizon H out to where the requests leave (life rows): with a predictor that names each request's
+    /// Plan beyond the horizon H out to where the requests leave (life rows): once generated tokens make most of the
+    /// running load (γ ≥ <see cref="LifeRowsFromGeneratedShare"/>, γ = Σ gen ÷ Σ (prompt + gen) over the running
+    /// requests, read from the cluster each call, no length needed), and with a predictor that names each request's
     /// length, the rows go on doubling past H up to the longest predicted remaining life among the running requests and
     /// the candidates (at most <see cref="MaxLifeSteps"/>), and every planned row ahead carries γ on top of its decayed
-    /// weight, γ being the share of the running load made of generated tokens (Σ gen ÷ Σ (prompt + gen), read from the
-    /// cluster each call, no length needed).
+    /// weight (each doubling of the time ahead the same: no time scale is favoured).
     /// Why: a placement's load lasts the request's whole life and grows with it. Where prompts make most of the load
-    /// (γ near 0: chat, code, long contexts, bursty traffic), the next calls' admissions rebalance ranks within a few
-    /// steps, so the near rows decide and the life rows weigh almost nothing. Where generated tokens make it (γ near 1:
-    /// long generation, where a 16,000-token output leaves a rank 16,000 tokens lighter at once), admissions carry too
-    /// little to rebalance, and only the placement now decides where that load stands when it leaves, thousands of steps
-    /// past any fixed horizon. Each doubling of the time ahead gets the same γ: no time scale is favoured.
-    /// On the comparison matrix (216 cells) oracle bfio won 145 cells with life rows against 126 without: backlogged long
-    /// generation 0 → 11 of 12 (throughput 1.010 → 0.893 the best other policy's, barrier idle 1.088 → 0.663), mixed
-    /// backlogs' barrier idle 1.217 → 1.010, chat backlogs' 0.916 → 0.828; bursty backlogs gave some back (0.631 → 0.753,
-    /// still well below every other policy). A fixed weight per doubling instead of γ won 143 but cost bursty and
-    /// long-context backlogs more (0.762, 1.021). Rows past H every fourfold step instead of every doubling (10 rows
-    /// instead of 14 on burst) also won 145 but balanced long generation less (barrier idle 0.725 against 0.663).
+    /// (chat, code, long contexts, bursty traffic: γ ≈ 0.01–0.1), the next calls' admissions rebalance ranks within a few
+    /// steps, so the near rows decide. Where generated tokens make it (long generation, γ ≈ 0.85: a 16,000-token output
+    /// leaves its rank 16,000 tokens lighter at once), admissions carry too little to rebalance, and only the placement
+    /// now decides where that load stands when it leaves, thousands of steps past any fixed horizon.
+    /// On the comparison matrix (216 cells) oracle bfio won 140 cells against 126 without life rows: backlogged long
+    /// generation 0 → 11 of 12 (throughput 1.010 → 0.899 the best other policy's, barrier idle 1.088 → 0.696), mixed
+    /// backlogs' barrier idle 1.217 → 1.161; every cell where prompts make the load decides as before. Planning life rows
+    /// whatever γ won 145 (chat and mixed backlogs better, bursty backlogs' barrier idle 0.631 → 0.753) but on prompt-made
+    /// loads they weigh little and cost every decision 14 rows instead of 6 (burst, G=32: median 2.1×, p99 4×). A fixed
+    /// weight per doubling instead of γ won 143; rows every fourfold step instead of every doubling balanced long
+    /// generation less (barrier idle 0.725 against 0.663, ungated).
     /// Life rows need lengths named per request: the online predictor's far rows are survival averages by prompt, which
     /// cannot tell the long requests from the rest (with them it won 104 cells instead of 110), and the noisy predictor's
     /// ±20% moves a long request's departure by thousands of steps (see <see cref="NoisyPredictor.LongestLife"/>); both
-    /// plan on H alone with the paper's weights. The cost is decision time: 14 rows instead of 6 on burst.
+    /// plan on H alone with the paper's weights.
     /// </summary>
     public bool LifeRows { get; init; } = true;
 
     /// <summary>The longest life rows reach, in steps (16,384: the longest output of the workload shapes).</summary>
     public const int MaxLifeSteps = 16384;
+
+    /// <summary>
+    /// γ from which life rows are planned: generated tokens make at least half of the running load, so departures, not
+    /// admissions, set where the ranks stand (see <see cref="LifeRows"/>).
+    /// </summary>
+    public const double LifeRowsFromGeneratedShare = 0.5;
 
     /// <summary>κ: the objective is Σ_h w_h (G·max − κ·ΣL). 1 = imbalance; below 1 the step time (max) weighs more.</summary>
     public double MassWeight { get; init; } = 1.0;
