@@ -132,24 +132,27 @@ public sealed class LifeRowsTests
         Assert.True(life.Throughput > horizonOnly.Throughput, $"throughput {life.Throughput:F0} against {horizonOnly.Throughput:F0}");
     }
 
+    /// <summary>Runs <paramref name="spec"/> on G=4, B=8 and returns the rows of every problem it solved, and the run.</summary>
+    private static (List<int> Rows, SimulationResult Run) PlannedRows(string spec, Workload workload)
+    {
+        var rows = new List<int>();
+        var policy = (BfioPolicy)PolicyCatalog.Create(spec);
+        policy.Solved = (problem, _) => rows.Add(problem.Rows);
+        var run = Simulator.Run(workload, policy, new SimulationOptions(new ClusterShape(4, 8)) { RecordSteps = false });
+        return (rows, run);
+    }
+
     [Fact]
     public void Without_life_rows_the_planned_rows_stop_at_the_horizon()
     {
-        var shape = new ClusterShape(4, 8);
         var workload = ShapeGenerator.Generate(ShapeCatalog.Get("long-generation"), 64, seed: 3);
-        var planned = new List<int>();
-        var policy = (BfioPolicy)PolicyCatalog.Create("bfio:life=0;route=0");
-        policy.Solved = (problem, _) => planned.Add(problem.Rows);
-        var withLife = new List<int>();
-        var lifePolicy = (BfioPolicy)PolicyCatalog.Create("bfio:route=0");
-        lifePolicy.Solved = (problem, _) => withLife.Add(problem.Rows);
 
-        Simulator.Run(workload, policy, new SimulationOptions(shape) { RecordSteps = false });
-        Simulator.Run(workload, lifePolicy, new SimulationOptions(shape) { RecordSteps = false });
+        var (horizonOnly, _) = PlannedRows("bfio:life=0;route=0", workload);
+        var (withLife, _) = PlannedRows("bfio:route=0", workload);
 
         // H = 16: rows 0, 1, 2, 4, 8, 16. Outputs of 1,000 tokens or more reach at least row 1,024 once their generated
         // tokens outweigh the prompts (about 250 tokens each).
-        Assert.All(planned, rows => Assert.Equal(6, rows));
+        Assert.All(horizonOnly, rows => Assert.Equal(6, rows));
         Assert.Contains(withLife, rows => rows >= 12);
         Assert.Equal(6, withLife[0]);
     }
@@ -159,14 +162,10 @@ public sealed class LifeRowsTests
     {
         // Chat: prompts of ~1.4k tokens, outputs of ~180; the generated share stays near 0.1, so the next admissions
         // rebalance the ranks and the near rows decide, exactly as without life rows.
-        var shape = new ClusterShape(4, 8);
         var workload = ShapeGenerator.Generate(ShapeCatalog.Get("chat"), 256, seed: 3);
-        var rows = new List<int>();
-        var policy = (BfioPolicy)PolicyCatalog.Create("bfio:route=0");
-        policy.Solved = (problem, _) => rows.Add(problem.Rows);
 
-        var withLife = Simulator.Run(workload, policy, new SimulationOptions(shape) { RecordSteps = false });
-        var without = Simulator.Run(workload, PolicyCatalog.Create("bfio:route=0;life=0"), new SimulationOptions(shape) { RecordSteps = false });
+        var (rows, withLife) = PlannedRows("bfio:route=0", workload);
+        var (_, without) = PlannedRows("bfio:route=0;life=0", workload);
 
         Assert.All(rows, r => Assert.Equal(6, r));
         Assert.Equal(without.Admissions.Select(a => (a.RequestId, a.Rank)), withLife.Admissions.Select(a => (a.RequestId, a.Rank)));

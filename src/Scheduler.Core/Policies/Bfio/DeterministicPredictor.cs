@@ -38,22 +38,12 @@ public abstract class DeterministicPredictor : IOutputPredictor
     public void ProjectRank(ClusterView state, int rank, Span<double> column)
     {
         var rows = column.Length;
-        if (_departingMass.Length < rows)
-        {
-            _departingMass = new double[rows];
-            _departingCount = new int[rows];
-        }
-        var mass = _departingMass.AsSpan(0, rows);
-        var count = _departingCount.AsSpan(0, rows);
-        mass.Clear();
-        count.Clear();
+        ClearDepartures(rows, out var mass, out var count);
         // Difference arrays: O(1) per request, O(H) per rank, whatever the token counts.
         // The rank's active data in sequence (ClusterView.Active*), not looked up per request.
         var prompts = state.ActivePromptTokens(rank);
         var admitted = state.ActiveAdmitSteps(rank);
-        if (_estimates.Length < prompts.Length) _estimates = new int[Math.Max(prompts.Length, 2 * _estimates.Length)];
-        var estimates = _estimates.AsSpan(0, prompts.Length);
-        EstimatedOutputs(state, rank, estimates);
+        var estimates = RankEstimates(state, rank, prompts.Length);
         var step = state.Step;
         for (var k = 0; k < prompts.Length; k++)
         {
@@ -76,8 +66,28 @@ public abstract class DeterministicPredictor : IOutputPredictor
         }
     }
 
-    private double[] _rowMass = [];
-    private int[] _rowCount = [];
+    /// <summary>The departing mass and count per row (or per planned row), cleared, in reused buffers.</summary>
+    private void ClearDepartures(int rows, out Span<double> mass, out Span<int> count)
+    {
+        if (_departingMass.Length < rows)
+        {
+            _departingMass = new double[Math.Max(rows, 2 * _departingMass.Length)];
+            _departingCount = new int[_departingMass.Length];
+        }
+        mass = _departingMass.AsSpan(0, rows);
+        count = _departingCount.AsSpan(0, rows);
+        mass.Clear();
+        count.Clear();
+    }
+
+    /// <summary><see cref="EstimatedOutputs"/> of rank <paramref name="rank"/>'s <paramref name="active"/> requests, in a reused buffer.</summary>
+    private Span<int> RankEstimates(ClusterView state, int rank, int active)
+    {
+        if (_estimates.Length < active) _estimates = new int[Math.Max(active, 2 * _estimates.Length)];
+        var estimates = _estimates.AsSpan(0, active);
+        EstimatedOutputs(state, rank, estimates);
+        return estimates;
+    }
 
     /// <summary>
     /// <see cref="ProjectRank"/> on the planned rows only: each request's departure lands in the first planned row at or
@@ -88,20 +98,10 @@ public abstract class DeterministicPredictor : IOutputPredictor
     {
         var n = rows.Length;
         if (n == 0) return;
-        if (_rowMass.Length < n)
-        {
-            _rowMass = new double[Math.Max(n, 2 * _rowMass.Length)];
-            _rowCount = new int[_rowMass.Length];
-        }
-        var mass = _rowMass.AsSpan(0, n);
-        var count = _rowCount.AsSpan(0, n);
-        mass.Clear();
-        count.Clear();
+        ClearDepartures(n, out var mass, out var count);
         var prompts = state.ActivePromptTokens(rank);
         var admitted = state.ActiveAdmitSteps(rank);
-        if (_estimates.Length < prompts.Length) _estimates = new int[Math.Max(prompts.Length, 2 * _estimates.Length)];
-        var estimates = _estimates.AsSpan(0, prompts.Length);
-        EstimatedOutputs(state, rank, estimates);
+        var estimates = RankEstimates(state, rank, prompts.Length);
         var step = state.Step;
         var last = column.Length - 1;
         for (var k = 0; k < prompts.Length; k++)
@@ -148,9 +148,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
         for (var g = 0; g < state.Ranks && longest < cap; g++)
         {
             var admitted = state.ActiveAdmitSteps(g);
-            if (_estimates.Length < admitted.Length) _estimates = new int[Math.Max(admitted.Length, 2 * _estimates.Length)];
-            var estimates = _estimates.AsSpan(0, admitted.Length);
-            EstimatedOutputs(state, g, estimates);
+            var estimates = RankEstimates(state, g, admitted.Length);
             for (var k = 0; k < admitted.Length; k++)
             {
                 var remaining = estimates[k] - (step - admitted[k]);
