@@ -62,7 +62,8 @@ public class BfioDecisionBenchmarks
             predictor.ProjectRank(state, g, p.BaseColumn(g));
             p.Free(g) = state.FreeSlots(g);
         }
-        for (var i = 0; i < count; i++) predictor.ProjectCandidate(state, queue[i], p.Profile(i));
+        var everyRow = Enumerable.Range(0, rows).ToArray();
+        for (var i = 0; i < count; i++) predictor.ProjectCandidate(state, queue[i], everyRow, p.Profile(i));
         p.AdmitCount = Math.Min(count, state.TotalFreeSlots());
         p.Seal();
         return p;

@@ -49,19 +49,20 @@ public sealed class LifeRowsTests
     }
 
     [Fact]
-    public void Candidate_rows_equal_the_full_profile_at_each_planned_row_for_every_predictor()
+    public void Candidate_rows_equal_the_profile_over_every_step_at_each_planned_row_for_every_predictor()
     {
         var requests = Enumerable.Range(0, 6).Select(i => new Request(i, 100 + 50 * i, 1 + 9 * i, 1 + 9 * i)).ToList();
         var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(2, 8));
         state.RevealUpTo(requests.Count);
+        var everyStep = Enumerable.Range(0, Ragged[^1] + 1).ToArray();
         IOutputPredictor[] predictors = [new OraclePredictor(), new NoisyPredictor(0.2, 3), new NoLookaheadPredictor(), new OnlineSurvivalPredictor()];
         foreach (var predictor in predictors)
             for (var id = 0; id < requests.Count; id++)
             {
-                var full = new double[Ragged[^1] + 1];
-                predictor.ProjectCandidate(state, id, full);
+                var full = new double[everyStep.Length];
+                predictor.ProjectCandidate(state, id, everyStep, full);
                 var dense = new double[Ragged.Length];
-                predictor.ProjectCandidateRows(state, id, Ragged, dense);
+                predictor.ProjectCandidate(state, id, Ragged, dense);
                 for (var k = 0; k < Ragged.Length; k++) Assert.Equal(full[Ragged[k]], dense[k]);
             }
     }

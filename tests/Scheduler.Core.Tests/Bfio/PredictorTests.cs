@@ -81,7 +81,7 @@ public sealed class PredictorTests
         for (var call = 0; call < OnlineSurvivalPredictor.Buckets; call++) online.BeginCall(state); // refresh every bucket's curve
         Assert.Equal(20, online.FinishedObserved);
         var profile = new double[7];
-        online.ProjectCandidate(state, 20, profile);
+        online.ProjectCandidate(state, 20, Enumerable.Range(0, profile.Length).ToArray(), profile);
         for (var h = 0; h < 4; h++) Assert.Equal(100 + h, profile[h], 6);
         for (var h = 4; h < 7; h++) Assert.Equal(0.0, profile[h], 6);
     }

@@ -55,7 +55,7 @@ public sealed class ProjectionTests
         var state = new ClusterState(new Workload([new Request(0, 300, 3, 3)], "test"), new ClusterShape(1, 4));
         state.RevealUpTo(1);
         var profile = new double[6];
-        new OraclePredictor().ProjectCandidate(state, 0, profile);
+        new OraclePredictor().ProjectCandidate(state, 0, Enumerable.Range(0, profile.Length).ToArray(), profile);
         Assert.Equal([300, 301, 302, 0, 0, 0], profile);
     }
 

@@ -261,7 +261,7 @@ public sealed class RankRestartTests
         for (var k = 0; k < 2 * OnlineSurvivalPredictor.Buckets; k++) predictor.BeginCall(state);
         Assert.Equal(outputs.Length, predictor.FinishedObserved);
         var profile = new double[40];
-        predictor.ProjectCandidate(state, 0, profile);
+        predictor.ProjectCandidate(state, 0, Enumerable.Range(0, profile.Length).ToArray(), profile);
         return profile;
     }
 

@@ -187,8 +187,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         if (!_settings.LifeRows) return horizon;
         var generated = GeneratedShare(state);
         if (generated < BfioSettings.LifeRowsFromGeneratedShare) return horizon;
-        var window = _settings.Window > 0 ? _settings.Window : 4 * state.Ranks;
-        var shown = queue[..Math.Min(queue.Length, Math.Max(window, totalFree))];
+        var shown = queue[..Math.Min(queue.Length, CandidateLimit(totalFree))];
         var life = _predictor.LongestLife(state, shown, BfioSettings.MaxLifeSteps);
         // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
         if (life == 0) return horizon;
@@ -221,7 +220,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
         var w = 1.0;
         // The paper's decayed rows end at H; life rows past it weigh γ alone (SampleRowsInto).
-        var decayed = Math.Min(rows, _settings.Horizon + 1);
+        var decayed = DecayedRows(rows);
         for (var h = 1; h < decayed; h++) { weights[h] = w; w *= _settings.Decay; }
         // Only the planned rows of the projection and envelope are filled and read.
         var planned = SampleRows(rows, weights);
@@ -264,13 +263,15 @@ public sealed class BfioPolicy : IPlacementPolicy
         return held;
     }
 
+    /// <summary>How many candidates a call shows at most: the window (4G by default), or Σ free slots if more.</summary>
+    private int CandidateLimit(int totalFree) => Math.Max(_settings.Window > 0 ? _settings.Window : 4 * _ranks, totalFree);
+
     /// <summary>This call's candidates into <see cref="_candidates"/>: the queue head (G requests, at least Σ free slots, and
     /// up to the window those that arrived at the same moment as the last of them), held requests aside.</summary>
     private int CollectCandidates(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
     {
-        var window = _settings.Window > 0 ? _settings.Window : 4 * _ranks;
         var count = 0;
-        var limit = Math.Max(window, totalFree);
+        var limit = CandidateLimit(totalFree);
         // Past the first G (or Σ free) only requests that arrived with the last of them: see BfioSettings.Window.
         var head = Math.Min(limit, Math.Max(_ranks, totalFree));
         var lastArrival = double.NegativeInfinity;
@@ -464,7 +465,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var i = 0; i < count; i++)
         {
             var target = _candidateProfiles.AsSpan(i * planned, planned);
-            _predictor.ProjectCandidateRows(state, _candidates[i], plannedRows, target);
+            _predictor.ProjectCandidate(state, _candidates[i], plannedRows, target);
             var key = 0.0;
             for (var k = 0; k < planned; k++) key += _sampledWeights[k] * target[k];
             _keys[i] = key;
@@ -563,7 +564,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             _sampledWeights[planned] = 0.0;
             planned++;
         }
-        var decayed = Math.Min(rows, _settings.Horizon + 1);
+        var decayed = DecayedRows(rows);
         for (var k = 0; k < planned; k++)
         {
             var end = Math.Min(decayed, k + 1 < planned ? _sampled[k + 1] : rows);
@@ -572,6 +573,9 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         return planned;
     }
+
+    /// <summary>Rows 0..H carry the paper's decayed weights; life rows past H carry γ alone.</summary>
+    private int DecayedRows(int rows) => Math.Min(rows, _settings.Horizon + 1);
 
     private int NextRow(int h, int rows)
     {
@@ -649,7 +653,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             var fits = false;
             if (state.IsQueued(id) && _releasedId < 0)
             {
-                _predictor.ProjectCandidateRows(state, id, plannedRows, profile);
+                _predictor.ProjectCandidate(state, id, plannedRows, profile);
                 fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _maxWait;
             }
             if (!state.IsQueued(id) || fits)
@@ -694,7 +698,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (state.Step - state.QueuedStep(id) < _settings.ReserveAfterSteps) break;
             if (state.PromptTokens(id) + state.Generated(id) <= oversizeFrom) continue;
             if (id == _releasedId || IsReserved(id)) continue;
-            _predictor.ProjectCandidateRows(state, id, plannedRows, profile);
+            _predictor.ProjectCandidate(state, id, plannedRows, profile);
             var bestRank = -1;
             var bestCost = double.PositiveInfinity;
             for (var g = 0; g < ranks; g++)

@@ -165,14 +165,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
         return remaining >= 1 ? remaining : IOutputPredictor.Unknown;
     }
 
-    public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
-    {
-        var output = EstimatedOutput(state, requestId);
-        double prompt = state.PromptTokens(requestId);
-        for (var h = 0; h < profile.Length; h++) profile[h] = h < output ? prompt + h : 0.0;
-    }
-
-    public void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
+    public void ProjectCandidate(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
     {
         var output = EstimatedOutput(state, requestId);
         double prompt = state.PromptTokens(requestId);
@@ -260,13 +253,7 @@ public sealed class NoLookaheadPredictor : IOutputPredictor
         for (var h = 0; h < column.Length; h++) column[h] = load + (double)h * active;
     }
 
-    public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
-    {
-        double prompt = state.PromptTokens(requestId);
-        for (var h = 0; h < profile.Length; h++) profile[h] = prompt + h;
-    }
-
-    public void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
+    public void ProjectCandidate(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
     {
         double prompt = state.PromptTokens(requestId);
         for (var k = 0; k < rows.Length; k++) profile[k] = prompt + rows[k];

@@ -42,17 +42,11 @@ public interface IOutputPredictor
         ProjectRank(state, rank, load);
 
     /// <summary>
-    /// Writes the expected load a queued request would add at h = 0..load.Length−1 if admitted now
-    /// (s + h while it is expected to be active).
+    /// Writes the expected load a queued request would add if admitted now (s + h while it is expected to be active) at
+    /// the steps ahead in <paramref name="rows"/> (ascending), densely: <paramref name="load"/>[k] is the load at
+    /// h = rows[k]. A long horizon is planned on a few rows, so a candidate's profile costs O(rows), not O(H).
     /// </summary>
-    void ProjectCandidate(ClusterView state, int requestId, Span<double> load);
-
-    /// <summary>
-    /// As <see cref="ProjectCandidate"/>, but only at the steps ahead in <paramref name="rows"/> (ascending), densely:
-    /// <paramref name="load"/>[k] is the load at h = rows[k]. A long horizon is planned on a few rows, and a candidate's
-    /// profile is then O(rows), not O(H).
-    /// </summary>
-    void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> load);
+    void ProjectCandidate(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> load);
 
     /// <summary>
     /// Where this predictor knows a distribution of o rather than one length (online): writes into

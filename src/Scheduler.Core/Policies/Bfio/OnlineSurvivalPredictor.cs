@@ -321,14 +321,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         return true;
     }
 
-    public void ProjectCandidate(ClusterView state, int requestId, Span<double> profile)
-    {
-        double prompt = state.PromptTokens(requestId);
-        var bucket = BucketOf(state.PromptTokens(requestId));
-        for (var h = 0; h < profile.Length; h++) profile[h] = (prompt + h) * Survival(bucket, h);
-    }
-
-    public void ProjectCandidateRows(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
+    public void ProjectCandidate(ClusterView state, int requestId, ReadOnlySpan<int> rows, Span<double> profile)
     {
         double prompt = state.PromptTokens(requestId);
         var bucket = BucketOf(state.PromptTokens(requestId));
