@@ -176,22 +176,21 @@ public sealed class BfioPolicy : IPlacementPolicy
 
     /// <summary>
     /// The steps ahead planned on: the horizon H, or with <see cref="BfioSettings.LifeRows"/>, once generated tokens make
-    /// most of the running load, as far as the longest life the predictor names among the running requests and this
-    /// call's candidates (rounded up to a doubling, at most <see cref="BfioSettings.MaxLifeSteps"/>): past it every rank
-    /// is empty on every row, which changes no decision.
+    /// most of the load ahead, as far as the longest life the predictor names among this call's candidates (rounded up to
+    /// a doubling, at most <see cref="BfioSettings.MaxLifeSteps"/>): past it no candidate holds load, so every placement
+    /// leaves those rows alike and they change no decision.
     /// </summary>
     private int PlannedHorizon(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
     {
         var horizon = _settings.Horizon;
         _lifeWeight = 0.0;
         if (!_settings.LifeRows) return horizon;
-        var generated = GeneratedShare(state);
-        if (generated < BfioSettings.LifeRowsFromGeneratedShare) return horizon;
         var shown = queue[..Math.Min(queue.Length, CandidateLimit(totalFree))];
         var life = _predictor.LongestLife(state, shown, BfioSettings.MaxLifeSteps);
         // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
         if (life == 0) return horizon;
-        _lifeWeight = generated;
+        if (_predictor.GeneratedShareAhead(state, shown) < BfioSettings.LifeRowsFromGeneratedShare) return horizon;
+        _lifeWeight = GeneratedShare(state);
         if (life <= horizon) return horizon;
         return Math.Min(BfioSettings.MaxLifeSteps, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)life));
     }

@@ -24,24 +24,32 @@ public sealed record BfioSettings
     public double Decay { get; init; } = 0.6;
 
     /// <summary>
-    /// Plan beyond the horizon H out to where the requests leave (life rows): once generated tokens make most of the
-    /// running load (γ ≥ <see cref="LifeRowsFromGeneratedShare"/>, γ = Σ gen ÷ Σ (prompt + gen) over the running
-    /// requests, read from the cluster each call, no length needed), and with a predictor that names each request's
-    /// length, the rows go on doubling past H up to the longest predicted remaining life among the running requests and
-    /// the candidates (at most <see cref="MaxLifeSteps"/>), and every planned row ahead carries γ on top of its decayed
-    /// weight (each doubling of the time ahead the same: no time scale is favoured).
-    /// Why: a placement's load lasts the request's whole life and grows with it. Where prompts make most of the load
-    /// (chat, code, long contexts, bursty traffic: γ ≈ 0.01–0.1), the next calls' admissions rebalance ranks within a few
-    /// steps, so the near rows decide. Where generated tokens make it (long generation, γ ≈ 0.85: a 16,000-token output
-    /// leaves its rank 16,000 tokens lighter at once), admissions carry too little to rebalance, and only the placement
-    /// now decides where that load stands when it leaves, thousands of steps past any fixed horizon.
-    /// On the comparison matrix (216 cells) oracle bfio won 140 cells against 126 without life rows: backlogged long
-    /// generation 0 → 11 of 12 (throughput 1.010 → 0.899 the best other policy's, barrier idle 1.088 → 0.696), mixed
-    /// backlogs' barrier idle 1.217 → 1.161; every cell where prompts make the load decides as before. Planning life rows
-    /// whatever γ won 145 (chat and mixed backlogs better, bursty backlogs' barrier idle 0.631 → 0.753) but on prompt-made
-    /// loads they weigh little and cost every decision 14 rows instead of 6 (burst, G=32: median 2.1×, p99 4×). A fixed
-    /// weight per doubling instead of γ won 143; rows every fourfold step instead of every doubling balanced long
-    /// generation less (barrier idle 0.725 against 0.663, ungated).
+    /// Plan beyond the horizon H out to where the requests leave (life rows): with a predictor that names each request's
+    /// length, once generated tokens make most of the load ahead (γ ahead ≥ <see cref="LifeRowsFromGeneratedShare"/>: of
+    /// the load the running requests and the candidates will hold until each leaves, summed over every step of their
+    /// predicted lives, the share that is generated tokens; see <see cref="IOutputPredictor.GeneratedShareAhead"/>), the
+    /// rows go on doubling past H up to the longest predicted life among the candidates (at most
+    /// <see cref="MaxLifeSteps"/>; past it no candidate holds load, so no placement changes those rows), and every planned
+    /// row ahead carries γ on top of its decayed weight, γ = Σ gen ÷ Σ (prompt + gen) over the running requests (each
+    /// doubling of the time ahead the same: no time scale is favoured).
+    /// Why: a placement's load lasts the request's whole life and grows with it. Where prompts make most of that load
+    /// (chat, code, long contexts, most bursty traffic), the next calls' admissions rebalance ranks within a few steps, so
+    /// the near rows decide. Where generated tokens make it (long generation: a 16,000-token output leaves its rank 16,000
+    /// tokens lighter at once), admissions carry too little to rebalance, and only the placement now decides where that
+    /// load stands when it leaves, thousands of steps past any fixed horizon.
+    /// Why the load ahead and not the load running now: in a mix drifting into long generation the running load stays
+    /// mostly prompts (γ about 0.4 throughout), yet the long requests being placed will hold mostly generated tokens, and
+    /// a backlog's queue empties long before they leave (mixed, G=32, B=72: the last admission at step 3,460 of 18,654).
+    /// Gated on γ, life rows never applied there and bfio idled 1.16× the best other policy's barrier time on mixed
+    /// backlogs (1.28× on seeds 3 and 4); gated on γ ahead, 0.95× (1.01×), backlogged long generation 11 → 12 of 12 cells
+    /// (10 → 12 on seeds 3 and 4), and every shape where prompts make the load ahead decides exactly as before (the
+    /// burst fixture's admissions too). Bursty backlogs, where a few requests of thousands of tokens sometimes tip the
+    /// share, idle a little more (0.63× → 0.67× the best other policy's; 0.75× → 0.79×).
+    /// On the comparison matrix (216 cells): 126 cells without life rows, 140 gated on γ, 148 gated on γ ahead (seeds 3
+    /// and 4: 140 → 141, the rest of the difference within bursty timed cells decided by 1–2%). Planning life rows whatever
+    /// the share won 145 but costs every decision of prompt-made traffic more rows (burst, G=32: 11 rows instead of 6,
+    /// median 1.5×). A fixed weight per doubling instead of γ won 143; rows every fourfold step instead of every doubling
+    /// balanced long generation less (barrier idle 0.725 against 0.663).
     /// Life rows need lengths named per request: the online predictor's far rows are survival averages by prompt, which
     /// cannot tell the long requests from the rest (with them it won 104 cells instead of 110), and the noisy predictor's
     /// ±20% moves a long request's departure by thousands of steps (see <see cref="NoisyPredictor.LongestLife"/>); both
@@ -53,7 +61,7 @@ public sealed record BfioSettings
     public const int MaxLifeSteps = 16384;
 
     /// <summary>
-    /// γ from which life rows are planned: generated tokens make at least half of the running load, so departures, not
+    /// γ ahead from which life rows are planned: generated tokens make at least half of the load ahead, so departures, not
     /// admissions, set where the ranks stand (see <see cref="LifeRows"/>).
     /// </summary>
     public const double LifeRowsFromGeneratedShare = 0.5;

@@ -138,24 +138,45 @@ public abstract class DeterministicPredictor : IOutputPredictor
         return lo < rows.Length ? lo : -1;
     }
 
-    /// <summary>The longest remaining life among the running requests (those that have outlived their estimate do not
-    /// extend it: nothing says how much longer they run) and the candidates, at most <paramref name="cap"/>.</summary>
+    /// <summary>The longest life among the candidates, at most <paramref name="cap"/>.</summary>
     public virtual int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap)
     {
         var longest = 0;
         foreach (var id in candidates) longest = Math.Max(longest, Math.Min(cap, EstimatedOutput(state, id)));
+        return longest;
+    }
+
+    /// <summary>
+    /// A request of prompt p that has generated g tokens and leaves in r steps holds p + g + h at each step h = 1 … r
+    /// ahead: r·p prompt tokens and r·g + r(r + 1)/2 generated ones in all. A candidate counts with g = 0 and r = its
+    /// estimate; a request that has outlived its estimate counts for nothing (nothing says how long it stays).
+    /// </summary>
+    public double GeneratedShareAhead(ClusterView state, ReadOnlySpan<int> candidates)
+    {
+        var prompt = 0.0;
+        var generated = 0.0;
         var step = state.Step;
-        for (var g = 0; g < state.Ranks && longest < cap; g++)
+        for (var g = 0; g < state.Ranks; g++)
         {
+            var prompts = state.ActivePromptTokens(g);
             var admitted = state.ActiveAdmitSteps(g);
-            var estimates = RankEstimates(state, g, admitted.Length);
-            for (var k = 0; k < admitted.Length; k++)
+            var estimates = RankEstimates(state, g, prompts.Length);
+            for (var k = 0; k < prompts.Length; k++)
             {
-                var remaining = estimates[k] - (step - admitted[k]);
-                if (remaining >= 1) longest = Math.Max(longest, Math.Min(cap, remaining));
+                var gen = step - admitted[k];
+                double remaining = estimates[k] - gen;
+                if (remaining < 1) continue;
+                prompt += prompts[k] * remaining;
+                generated += gen * remaining + remaining * (remaining + 1) / 2;
             }
         }
-        return longest;
+        foreach (var id in candidates)
+        {
+            double life = EstimatedOutput(state, id);
+            prompt += state.PromptTokens(id) * life;
+            generated += life * (life + 1) / 2;
+        }
+        return prompt + generated > 0 ? generated / (prompt + generated) : 0.0;
     }
 
     /// <summary>ô − gen; a request that has outlived its estimate stays, as in <see cref="ProjectRank"/>.</summary>

@@ -66,12 +66,19 @@ public interface IOutputPredictor
     int PredictedRemaining(ClusterView state, int requestId) => Unknown;
 
     /// <summary>
-    /// How many steps ahead this predictor tells requests apart: the longest remaining life it predicts among the
-    /// running requests of every rank and the queued <paramref name="candidates"/>, at most
-    /// <paramref name="cap"/> (a request it expects to stay counts as <paramref name="cap"/>); 0 where it does not name
-    /// one length per request (the policy then plans no rows past its horizon: see <see cref="BfioSettings.LifeRows"/>).
+    /// How many steps ahead this call's placement decides anything: the longest life it predicts among the queued
+    /// <paramref name="candidates"/>, at most <paramref name="cap"/>. Past it no candidate holds load, so every placement
+    /// leaves those rows alike. 0 where it does not name one length per request (the policy then plans no rows past its
+    /// horizon: see <see cref="BfioSettings.LifeRows"/>).
     /// </summary>
     int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap) => 0;
+
+    /// <summary>
+    /// γ ahead: of the load the running requests and the <paramref name="candidates"/> will hold from now until each
+    /// leaves (a request's load at every step of its predicted remaining life, summed), the share that is generated
+    /// tokens. 0 where it does not name one length per request.
+    /// </summary>
+    double GeneratedShareAhead(ClusterView state, ReadOnlySpan<int> candidates) => 0.0;
 
     /// <summary>What <see cref="PredictedRemaining"/> answers for "stays as far as can be told".</summary>
     const int Unknown = int.MaxValue;
