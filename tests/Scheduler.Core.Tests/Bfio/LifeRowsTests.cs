@@ -139,9 +139,9 @@ public sealed class LifeRowsTests
     /// <summary>
     /// A drifting mix (chat and code giving way to long contexts and long generation): prompts make most of the running
     /// load (γ about 0.4), but the long-generation requests in the queue will hold mostly generated tokens for thousands
-    /// of steps, and the queue empties long before they leave (at G=32 after about 3,500 of 18,700 steps): where those
-    /// ranks stand for the rest of the run is decided when they are placed. Gated on the share ahead, life rows plan
-    /// for it; gated on the running share, they did not.
+    /// of steps, most of the admission phase (at G=32, B=72 about 3,500 steps): where their ranks stand for the rest of
+    /// it is decided when they are placed. Gated on the share ahead, life rows plan for it; gated on the running share,
+    /// they seldom did.
     /// </summary>
     [Theory]
     [InlineData(1)]

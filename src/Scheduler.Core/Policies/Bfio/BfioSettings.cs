@@ -38,8 +38,9 @@ public sealed record BfioSettings
     /// tokens lighter at once), admissions carry too little to rebalance, and only the placement now decides where that
     /// load stands when it leaves, thousands of steps past any fixed horizon.
     /// Why the load ahead and not the load running now: in a mix drifting into long generation the running load stays
-    /// mostly prompts (γ about 0.4 throughout), yet the long requests being placed will hold mostly generated tokens, and
-    /// a backlog's queue empties long before they leave (mixed, G=32, B=72: the last admission at step 3,460 of 18,654).
+    /// mostly prompts (γ about 0.4 throughout), yet a long-generation request placed now holds and grows on its rank for
+    /// thousands of steps, most of a backlog's admission phase (mixed, G=32, B=72: 3,460 steps), so where it goes decides
+    /// its rank's load for the rest of that phase, however prompt-heavy the load running now.
     /// Gated on γ, life rows never applied there and bfio idled 1.16× the best other policy's barrier time on mixed
     /// backlogs (1.28× on seeds 3 and 4); gated on γ ahead, 0.95× (1.01×), backlogged long generation 11 → 12 of 12 cells
     /// (10 → 12 on seeds 3 and 4), and every shape where prompts make the load ahead decides exactly as before (the
