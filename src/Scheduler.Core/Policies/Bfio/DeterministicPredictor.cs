@@ -153,8 +153,9 @@ public abstract class DeterministicPredictor : IOutputPredictor
     /// </summary>
     public double GeneratedShareAhead(ClusterView state, ReadOnlySpan<int> candidates)
     {
-        var prompt = 0.0;
-        var generated = 0.0;
+        // Whole token counts, summed exactly in integers (a prompt of 2^20 tokens over a life of 2^14 steps is 2^34).
+        var prompt = 0L;
+        var generated = 0L;
         var step = state.Step;
         for (var g = 0; g < state.Ranks; g++)
         {
@@ -163,8 +164,8 @@ public abstract class DeterministicPredictor : IOutputPredictor
             var estimates = RankEstimates(state, g, prompts.Length);
             for (var k = 0; k < prompts.Length; k++)
             {
-                var gen = step - admitted[k];
-                double remaining = estimates[k] - gen;
+                long gen = step - admitted[k];
+                var remaining = estimates[k] - gen;
                 if (remaining < 1) continue;
                 prompt += prompts[k] * remaining;
                 generated += gen * remaining + remaining * (remaining + 1) / 2;
@@ -172,11 +173,11 @@ public abstract class DeterministicPredictor : IOutputPredictor
         }
         foreach (var id in candidates)
         {
-            double life = EstimatedOutput(state, id);
+            long life = EstimatedOutput(state, id);
             prompt += state.PromptTokens(id) * life;
             generated += life * (life + 1) / 2;
         }
-        return prompt + generated > 0 ? generated / (prompt + generated) : 0.0;
+        return prompt + generated > 0 ? (double)generated / (prompt + generated) : 0.0;
     }
 
     /// <summary>ô − gen; a request that has outlived its estimate stays, as in <see cref="ProjectRank"/>.</summary>
