@@ -42,9 +42,9 @@ public sealed record BfioSettings
     /// thousands of steps, most of a backlog's admission phase (mixed, G=32, B=72: 3,460 steps), so where it goes decides
     /// its rank's load for the rest of that phase, however prompt-heavy the load running now.
     /// Gated on γ, life rows never applied there and bfio idled 1.16× the best other policy's barrier time on mixed
-    /// backlogs (1.28× on seeds 3 and 4); gated on γ ahead, 0.95× (1.01×), backlogged long generation 11 → 12 of 12 cells
-    /// (10 → 12 on seeds 3 and 4), and every shape where prompts make the load ahead decides exactly as before (the
-    /// burst fixture's admissions too). Bursty backlogs, where a few requests of thousands of tokens sometimes tip the
+    /// backlogs (1.28× on seeds 3 and 4); gated on γ ahead, 0.95× (1.01×), backlogged long generation won 11 of 12
+    /// cells as before (10 → 12 on seeds 3 and 4), and every shape where prompts make the load ahead decides exactly as
+    /// before (the burst fixture's admissions too). Bursty backlogs, where a few requests of thousands of tokens sometimes tip the
     /// share, idle a little more (0.63× → 0.67× the best other policy's; 0.75× → 0.79×).
     /// On the comparison matrix (216 cells): 126 cells without life rows, 140 gated on γ, 148 gated on γ ahead (seeds 3
     /// and 4: 140 → 141, the rest of the difference within bursty timed cells decided by 1–2%). Planning life rows whatever
