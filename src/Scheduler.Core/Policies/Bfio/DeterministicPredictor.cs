@@ -22,14 +22,17 @@ public abstract class DeterministicPredictor : IOutputPredictor
     public abstract int EstimatedOutput(ClusterView state, int requestId);
 
     /// <summary>
-    /// <see cref="EstimatedOutput"/> of each of <paramref name="rank"/>'s active requests (in
-    /// <see cref="ClusterView.ActiveRequests"/> order) into <paramref name="estimates"/>: one virtual call per rank
-    /// projected rather than one per active request.
+    /// The estimates ô of <paramref name="rank"/>'s active requests (in <see cref="ClusterView.ActiveRequests"/> order):
+    /// one virtual call per rank projected rather than one per active request. Entries below 1 are read as 1, so a
+    /// predictor whose estimates the cluster already holds hands them over without copying (the oracle).
     /// </summary>
-    protected virtual void EstimatedOutputs(ClusterView state, int rank, Span<int> estimates)
+    protected virtual ReadOnlySpan<int> RankEstimates(ClusterView state, int rank)
     {
         var active = state.ActiveRequests(rank);
+        if (_estimates.Length < active.Length) _estimates = new int[Math.Max(active.Length, 2 * _estimates.Length)];
+        var estimates = _estimates.AsSpan(0, active.Length);
         for (var k = 0; k < active.Length; k++) estimates[k] = EstimatedOutput(state, active[k]);
+        return estimates;
     }
 
     public virtual void BeginCall(ClusterView state) { }
@@ -43,12 +46,12 @@ public abstract class DeterministicPredictor : IOutputPredictor
         // The rank's active data in sequence (ClusterView.Active*), not looked up per request.
         var prompts = state.ActivePromptTokens(rank);
         var admitted = state.ActiveAdmitSteps(rank);
-        var estimates = RankEstimates(state, rank, prompts.Length);
+        var estimates = RankEstimates(state, rank);
         var step = state.Step;
         for (var k = 0; k < prompts.Length; k++)
         {
             var gen = step - admitted[k];
-            var remaining = estimates[k] - gen;
+            var remaining = Math.Max(1, estimates[k]) - gen;
             if ((uint)(remaining - 1) < (uint)(rows - 1))
             {
                 mass[remaining] += prompts[k] + gen;
@@ -80,15 +83,6 @@ public abstract class DeterministicPredictor : IOutputPredictor
         count.Clear();
     }
 
-    /// <summary><see cref="EstimatedOutputs"/> of rank <paramref name="rank"/>'s <paramref name="active"/> requests, in a reused buffer.</summary>
-    private Span<int> RankEstimates(ClusterView state, int rank, int active)
-    {
-        if (_estimates.Length < active) _estimates = new int[Math.Max(active, 2 * _estimates.Length)];
-        var estimates = _estimates.AsSpan(0, active);
-        EstimatedOutputs(state, rank, estimates);
-        return estimates;
-    }
-
     /// <summary>
     /// <see cref="ProjectRank"/> on the planned rows only: each request's departure lands in the first planned row at or
     /// past it, so the cost is O(active + planned rows) whatever the horizon. Loads are whole token counts, so the sums
@@ -101,17 +95,18 @@ public abstract class DeterministicPredictor : IOutputPredictor
         ClearDepartures(n, out var mass, out var count);
         var prompts = state.ActivePromptTokens(rank);
         var admitted = state.ActiveAdmitSteps(rank);
-        var estimates = RankEstimates(state, rank, prompts.Length);
+        var estimates = RankEstimates(state, rank);
         var step = state.Step;
-        var last = column.Length - 1;
+        // A request leaving past the last planned row stays on every planned row.
+        var last = (uint)rows[n - 1];
+        var layout = DepartureRows.LayoutOf(rows);
         for (var k = 0; k < prompts.Length; k++)
         {
             var gen = step - admitted[k];
-            var remaining = estimates[k] - gen;
-            // As in ProjectRank: a request leaves at h = remaining if that lies within the horizon, else it stays.
-            if (remaining < 1 || remaining > last) continue;
-            var at = FirstRowAtOrPast(rows, remaining);
-            if (at < 0) continue;
+            var remaining = Math.Max(1, estimates[k]) - gen;
+            // As in ProjectRank: a request leaves at h = remaining if that lies within 1 … last, else it stays.
+            if ((uint)(remaining - 1) >= last) continue;
+            var at = DepartureRows.FirstAtOrPast(layout, rows, remaining);
             mass[at] += prompts[k] + gen;
             count[at]++;
         }
@@ -123,19 +118,6 @@ public abstract class DeterministicPredictor : IOutputPredictor
             stay -= count[k];
             column[rows[k]] = load + (double)rows[k] * stay;
         }
-    }
-
-    /// <summary>The index of the first of <paramref name="rows"/> (ascending) at or past <paramref name="h"/>, or −1.</summary>
-    private static int FirstRowAtOrPast(ReadOnlySpan<int> rows, int h)
-    {
-        int lo = 0, hi = rows.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >> 1;
-            if (rows[mid] < h) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo < rows.Length ? lo : -1;
     }
 
     /// <summary>The longest life among the candidates, at most <paramref name="cap"/>.</summary>
@@ -161,11 +143,11 @@ public abstract class DeterministicPredictor : IOutputPredictor
         {
             var prompts = state.ActivePromptTokens(g);
             var admitted = state.ActiveAdmitSteps(g);
-            var estimates = RankEstimates(state, g, prompts.Length);
+            var estimates = RankEstimates(state, g);
             for (var k = 0; k < prompts.Length; k++)
             {
                 long gen = step - admitted[k];
-                var remaining = estimates[k] - gen;
+                var remaining = Math.Max(1, estimates[k]) - gen;
                 if (remaining < 1) continue;
                 prompt += prompts[k] * remaining;
                 generated += gen * remaining + remaining * (remaining + 1) / 2;
@@ -204,11 +186,8 @@ public sealed class OraclePredictor : DeterministicPredictor
     public override int EstimatedOutput(ClusterView state, int requestId) =>
         Math.Max(1, state.PredictedOutput(requestId));
 
-    protected override void EstimatedOutputs(ClusterView state, int rank, Span<int> estimates)
-    {
-        var predicted = state.ActivePredictedOutputs(rank);
-        for (var k = 0; k < predicted.Length; k++) estimates[k] = Math.Max(1, predicted[k]);
-    }
+    /// <summary>The cluster's own predicted outputs, read in place (the projections read an estimate below 1 as 1).</summary>
+    protected override ReadOnlySpan<int> RankEstimates(ClusterView state, int rank) => state.ActivePredictedOutputs(rank);
 }
 
 /// <summary>
