@@ -125,14 +125,16 @@ public sealed partial class GreedyExchangeSolver
             // evaluate them all at once, SIMD over candidates.
             // With every candidate admitted there is no replacement to cost.
             var replaces = !_p.Mandatory(i) && AnyQueued();
-            if (replaces) ReplaceCostsAll();
+            if (replaces) ReplaceCostsQueued();
             SwapCostsAll();
             if (replaces)
             {
-                foreach (var j in QueuedByValue())
+                var queued = QueuedByValue();
+                for (var q = 0; q < queued.Length; q++)
                 {
+                    var j = queued[q];
                     _budgetLeft--;
-                    var d = _g * _replaceAcc[j] - (_value[j] - _value[i]);
+                    var d = _g * _replaceAcc[q] - (_value[j] - _value[i]);
                     if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
                 }
             }
@@ -142,10 +144,19 @@ public sealed partial class GreedyExchangeSolver
             // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i). Rank g holds no maximum
             // (critical ranks took the branch above), so no maximum can fall: Δmax ≥ 0, and in value order the scan
             // stops at the first j whose value gain alone cannot beat the best.
-            foreach (var j in QueuedByValue())
+            // The costs of every queued candidate at once (SIMD), when at least one is worth more than i; a candidate they
+            // show to improve is confirmed by the scalar form, which stops where the best cannot be beaten: so the choice
+            // is the one the scalar scan alone makes, to the last rounding.
+            var queued = QueuedByValue();
+            if (queued.Length > 0 && -(_value[queued[0]] - _value[i]) < bestDelta) ReplaceCostsQueued();
+            for (var q = 0; q < queued.Length; q++)
             {
-                if (-(_value[j] - _value[i]) >= bestDelta) break;
-                var d = ReplaceCostBelow(j, bestDelta + (_value[j] - _value[i])) - (_value[j] - _value[i]);
+                var j = queued[q];
+                var gain = _value[j] - _value[i];
+                if (-gain >= bestDelta) break;
+                _budgetLeft--;
+                if (!(_g * _replaceAcc[q] - gain < bestDelta)) continue;
+                var d = ReplaceCostBelow(j, bestDelta + gain) - gain;
                 if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
             }
         }
@@ -185,6 +196,7 @@ public sealed partial class GreedyExchangeSolver
     // The candidates not admitted, in value order (descending, ties by index), as the replacement scans read them; rebuilt
     // from _byValue after the assignment changes, so a scan does not walk past the admitted ones.
     private int[] _queuedByValue = [];
+    private double[] _queuedSoa = [];     // [h·stride + q]: the profile of the q-th queued candidate in value order
     private int _queuedViewLength;
     private bool _queuedViewStale = true;
 
@@ -192,13 +204,27 @@ public sealed partial class GreedyExchangeSolver
     {
         if (_queuedViewStale)
         {
-            _queuedViewLength = 0;
-            for (var k = 0; k < _count; k++)
+            // Without a branch: each candidate is written at the end, which moves on only past a queued one (its rank
+            // −1 has the sign bit), so the view costs the same whatever the order of admitted and queued candidates.
+            var length = 0;
+            var byValue = _byValue.AsSpan(0, _count);
+            var view = _queuedByValue.AsSpan(0, _count);
+            foreach (var j in byValue)
             {
-                var j = _byValue[k];
-                if (_rankOf[j] < 0) _queuedByValue[_queuedViewLength++] = j;
+                view[length] = j;
+                length += (int)((uint)_rankOf[j] >> 31);
             }
+            _queuedViewLength = length;
             _queuedViewStale = false;
+            // Their profiles in view order, padded with zeros to the SIMD width, for ReplaceCostsQueued.
+            var padded = (length + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+            for (var h = 0; h < _rows; h++)
+            {
+                var row = _queuedSoa.AsSpan(h * _stride, padded);
+                var profiles = _soa.AsSpan(h * _stride, _stride);
+                for (var q = 0; q < length; q++) row[q] = profiles[view[q]];
+                row[length..].Clear();
+            }
         }
         return _queuedByValue.AsSpan(0, _queuedViewLength);
     }
@@ -229,16 +255,20 @@ public sealed partial class GreedyExchangeSolver
         }
     }
 
-    // SIMD forms of ReplaceCost and SwapCost for every candidate at once: [j] = Σ_h w_h (max' − max), the
-    // same operations in the same order as the scalar forms. Partner rank loads are laid out per candidate
-    // ([h·stride + j] = L of j's rank at h) and refreshed after each applied exchange.
+    // SIMD forms of ReplaceCost and SwapCost for every queued (ReplaceCostsQueued, [q]) or every (SwapCostsAll, [j])
+    // candidate at once: Σ_h w_h (max' − max), the same operations in the same order as the scalar forms. Partner rank
+    // loads are laid out per candidate ([h·stride + j] = L of j's rank at h) and refreshed after each applied exchange.
     private double[] _replaceAcc = [], _swapAcc = [], _partnerLoad = [], _partnerRank = [];
     private bool _partnersStale = true;
 
-    private void ReplaceCostsAll()
+    /// <summary>[q] = Σ_h w_h (max' − max) if the q-th queued candidate (<see cref="QueuedByValue"/>) takes i's place: the
+    /// operations of <see cref="ReplaceCostBelow"/> without its early stop, over the queued candidates only.</summary>
+    private void ReplaceCostsQueued()
     {
+        QueuedByValue(); // the view and its profiles, current
         var width = Vector<double>.Count;
-        var acc = _replaceAcc.AsSpan(0, _stride);
+        var lanes = (_queuedViewLength + width - 1) / width * width;
+        var acc = _replaceAcc.AsSpan(0, lanes);
         acc.Clear();
         for (var h = 0; h < _rows; h++)
         {
@@ -246,11 +276,11 @@ public sealed partial class GreedyExchangeSolver
             var env = new Vector<double>(_xenv[h]);
             var rest = new Vector<double>(_xrest[h]);
             var top = new Vector<double>(_xtop[h]);
-            var profile = _soa.AsSpan(h * _stride, _stride);
-            for (var j = 0; j < _stride; j += width)
+            var profile = _queuedSoa.AsSpan(h * _stride, lanes);
+            for (var q = 0; q < lanes; q += width)
             {
-                var max = Vector.MaxNative(env, rest + new Vector<double>(profile.Slice(j, width)));
-                (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
+                var max = Vector.MaxNative(env, rest + new Vector<double>(profile.Slice(q, width)));
+                (new Vector<double>(acc.Slice(q, width)) + w * (max - top)).CopyTo(acc.Slice(q, width));
             }
         }
     }
@@ -295,16 +325,20 @@ public sealed partial class GreedyExchangeSolver
         }
     }
 
-    /// <summary>G·Σ_h w_h Δmax_h if j takes i's place on g (the caller adds the value difference).</summary>
-    private double ReplaceCost(int j) => ReplaceCostBelow(j, Infinity);
+    /// <summary>G·Σ_h w_h Δmax_h if j takes i's place on g (the caller adds the value difference); one exchange evaluated.</summary>
+    private double ReplaceCost(int j)
+    {
+        _budgetLeft--;
+        return ReplaceCostBelow(j, Infinity);
+    }
 
     /// <summary>
     /// <see cref="ReplaceCost"/> on a rank that holds no maximum alone, where every row's term is ≥ 0: stops
     /// (returning +∞) as soon as the partial sum reaches <paramref name="limit"/>, when j cannot beat the best.
+    /// The caller counts the evaluation.
     /// </summary>
     private double ReplaceCostBelow(int j, double limit)
     {
-        _budgetLeft--;
         var profile = _profiles.Slice(j * _rows, _rows);
         var delta = 0.0;
         for (var h = 0; h < _rows; h++)

@@ -139,6 +139,7 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _byValue, _count);
         Ensure(ref _greedyIds, _count);
         Ensure(ref _queuedByValue, _count);
+        Ensure(ref _queuedSoa, _rows * _stride);
         Ensure(ref _valueOrder, _count);
         Ensure(ref _open, (_count + 63) >> 6);
         Ensure(ref _assigned, (_count + 63) >> 6);
