@@ -181,10 +181,15 @@ public sealed partial class GreedyExchangeSolver
         {
             // From a rank that holds no maximum, a move only adds load elsewhere and can lower nothing;
             // a swap can help only with a candidate on a critical rank.
-            foreach (var j in _onCritical.AsSpan(0, _onCriticalCount))
+            if (_onCriticalCount > 0)
             {
-                var d = SwapCost(j, _rankOf[j]);
-                if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
+                SwapCostsOnCritical();
+                for (var k = 0; k < _onCriticalCount; k++)
+                {
+                    _budgetLeft--;
+                    var d = _g * _criticalAcc[k];
+                    if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = _onCritical[k]; }
+                }
             }
         }
         if (kind == Exchange.None) return false;
@@ -255,9 +260,12 @@ public sealed partial class GreedyExchangeSolver
         }
     }
 
-    // SIMD forms of ReplaceCost and SwapCost for every queued (ReplaceCostsQueued, [q]) or every (SwapCostsAll, [j])
-    // candidate at once: Σ_h w_h (max' − max), the same operations in the same order as the scalar forms. Partner rank
-    // loads are laid out per candidate ([h·stride + j] = L of j's rank at h) and refreshed after each applied exchange.
+    // Exchange costs for many candidates at once (SIMD): [lane] = Σ_h w_h (max' − max), G times it the objective's change.
+    // A replacement by a queued candidate j on i's rank g has max' = max(env, L_g − a_i + a_j), the scalar form
+    // ReplaceCostBelow; a swap of i with j on rank g2 has max' = max(env', L_g − a_i + a_j, L_g2 − a_j + a_i), env' the
+    // envelope without g and g2. ReplaceCostsQueued costs every queued candidate, SwapCostsAll every candidate ([j]) and
+    // SwapCostsOnCritical those on critical ranks. Partner rank loads are laid out per candidate ([h·stride + j] = L of j's
+    // rank at h) and refreshed after each applied exchange.
     private double[] _replaceAcc = [], _swapAcc = [], _partnerLoad = [], _partnerRank = [];
     private bool _partnersStale = true;
 
@@ -313,6 +321,57 @@ public sealed partial class GreedyExchangeSolver
         }
     }
 
+    // The candidates on critical ranks (_onCritical) as SIMD lanes [h·stride + k]: their profiles, their ranks' loads and
+    // their ranks, rebuilt after the critical ranks or any load changed (UpdateCritical marks them stale), so a swap from a
+    // non-critical rank is costed against all of them at once.
+    private double[] _criticalSoa = [], _criticalLoad = [], _criticalRank = [], _criticalAcc = [];
+    private bool _criticalLanesStale = true;
+
+    /// <summary>[k] = Σ_h w_h (max' − max) if i trades ranks with the k-th candidate on a critical rank: the operations of
+    /// <see cref="SwapCostsAll"/> in its order, over those candidates only.</summary>
+    private void SwapCostsOnCritical()
+    {
+        var width = Vector<double>.Count;
+        var lanes = (_onCriticalCount + width - 1) / width * width;
+        if (_criticalLanesStale)
+        {
+            _criticalLanesStale = false;
+            for (var k = 0; k < lanes; k++)
+            {
+                var j = k < _onCriticalCount ? _onCritical[k] : -1;
+                var r = j >= 0 ? _rankOf[j] : -1;
+                _criticalRank[k] = r;
+                for (var h = 0; h < _rows; h++)
+                {
+                    _criticalSoa[h * _stride + k] = j >= 0 ? _soa[h * _stride + j] : 0.0;
+                    _criticalLoad[h * _stride + k] = r >= 0 ? _load[r * _rows + h] : 0.0;
+                }
+            }
+        }
+        var acc = _criticalAcc.AsSpan(0, lanes);
+        acc.Clear();
+        var ranks = _criticalRank.AsSpan(0, lanes);
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = new Vector<double>(_xw[h]);
+            var env = new Vector<double>(_xenv[h]);
+            var env2 = new Vector<double>(_xenv2[h]);
+            var envRank = new Vector<double>(_xenvRank[h]);
+            var rest = new Vector<double>(_xrest[h]);
+            var outLoad = new Vector<double>(_xout[h]);
+            var top = new Vector<double>(_xtop[h]);
+            var profile = _criticalSoa.AsSpan(h * _stride, lanes);
+            var loads = _criticalLoad.AsSpan(h * _stride, lanes);
+            for (var k = 0; k < lanes; k += width)
+            {
+                var a = new Vector<double>(profile.Slice(k, width));
+                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(ranks.Slice(k, width)), envRank), env2, env);
+                var max = Vector.MaxNative(partner, Vector.MaxNative(rest + a, new Vector<double>(loads.Slice(k, width)) - a + outLoad));
+                (new Vector<double>(acc.Slice(k, width)) + w * (max - top)).CopyTo(acc.Slice(k, width));
+            }
+        }
+    }
+
     private void RefreshPartners()
     {
         if (!_partnersStale) return;
@@ -359,22 +418,6 @@ public sealed partial class GreedyExchangeSolver
         {
             var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
             var max = Math.Max(env, Math.Max(_xrest[h], _load[g2 * _rows + h] + _xout[h]));
-            delta += _xw[h] * (max - _xtop[h]);
-        }
-        return _g * delta;
-    }
-
-    /// <summary>Objective change if i (on g) and j (on g2) trade ranks.</summary>
-    private double SwapCost(int j, int g2)
-    {
-        _budgetLeft--;
-        var profile = _profiles.Slice(j * _rows, _rows);
-        var delta = 0.0;
-        for (var h = 0; h < _rows; h++)
-        {
-            var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
-            var aj = profile[h];
-            var max = Math.Max(env, Math.Max(_xrest[h] + aj, _load[g2 * _rows + h] - aj + _xout[h]));
             delta += _xw[h] * (max - _xtop[h]);
         }
         return _g * delta;

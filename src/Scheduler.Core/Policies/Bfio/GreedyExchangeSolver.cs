@@ -144,6 +144,10 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _open, (_count + 63) >> 6);
         Ensure(ref _assigned, (_count + 63) >> 6);
         Ensure(ref _onCritical, _count);
+        Ensure(ref _criticalSoa, _rows * _stride);
+        Ensure(ref _criticalLoad, _rows * _stride);
+        Ensure(ref _criticalRank, _stride);
+        Ensure(ref _criticalAcc, _stride);
         Ensure(ref _chainBest, _count);
         Ensure(ref _inserted, _count);
         Ensure(ref _criticalRanks, _rows);
@@ -244,6 +248,7 @@ public sealed partial class GreedyExchangeSolver
         _onCriticalCount = 0;
         foreach (var g in _criticalRanks.AsSpan(0, _criticalCount))
             for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _onCritical[_onCriticalCount++] = j;
+        _criticalLanesStale = true;
     }
 
     private int[] _criticalRanks = [];    // the ranks marked in _critical, ascending
