@@ -296,10 +296,19 @@ public sealed partial class GreedyExchangeSolver
     private void SwapCostsAll()
     {
         RefreshPartners();
+        SwapCosts(_soa, _partnerLoad, _partnerRank, _swapAcc, _stride);
+    }
+
+    /// <summary>
+    /// [lane] = Σ_h w_h (max' − max) if i trades ranks with the candidate of that lane: <paramref name="profiles"/> and
+    /// <paramref name="loads"/> (its rank's loads) row-major with a pitch of the stride, <paramref name="ranks"/> its rank.
+    /// </summary>
+    private void SwapCosts(double[] profiles, double[] loads, double[] ranks, double[] accumulator, int lanes)
+    {
         var width = Vector<double>.Count;
-        var acc = _swapAcc.AsSpan(0, _stride);
+        var acc = accumulator.AsSpan(0, lanes);
         acc.Clear();
-        var ranks = _partnerRank.AsSpan(0, _stride);
+        var rankLanes = ranks.AsSpan(0, lanes);
         for (var h = 0; h < _rows; h++)
         {
             var w = new Vector<double>(_xw[h]);
@@ -309,13 +318,13 @@ public sealed partial class GreedyExchangeSolver
             var rest = new Vector<double>(_xrest[h]);
             var outLoad = new Vector<double>(_xout[h]);
             var top = new Vector<double>(_xtop[h]);
-            var profile = _soa.AsSpan(h * _stride, _stride);
-            var loads = _partnerLoad.AsSpan(h * _stride, _stride);
-            for (var j = 0; j < _stride; j += width)
+            var profile = profiles.AsSpan(h * _stride, lanes);
+            var load = loads.AsSpan(h * _stride, lanes);
+            for (var j = 0; j < lanes; j += width)
             {
                 var a = new Vector<double>(profile.Slice(j, width));
-                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(ranks.Slice(j, width)), envRank), env2, env);
-                var max = Vector.MaxNative(partner, Vector.MaxNative(rest + a, new Vector<double>(loads.Slice(j, width)) - a + outLoad));
+                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(rankLanes.Slice(j, width)), envRank), env2, env);
+                var max = Vector.MaxNative(partner, Vector.MaxNative(rest + a, new Vector<double>(load.Slice(j, width)) - a + outLoad));
                 (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
             }
         }
@@ -327,8 +336,8 @@ public sealed partial class GreedyExchangeSolver
     private double[] _criticalSoa = [], _criticalLoad = [], _criticalRank = [], _criticalAcc = [];
     private bool _criticalLanesStale = true;
 
-    /// <summary>[k] = Σ_h w_h (max' − max) if i trades ranks with the k-th candidate on a critical rank: the operations of
-    /// <see cref="SwapCostsAll"/> in its order, over those candidates only.</summary>
+    /// <summary>[k] = Σ_h w_h (max' − max) if i trades ranks with the k-th candidate on a critical rank (<see cref="SwapCosts"/>
+    /// over those candidates only).</summary>
     private void SwapCostsOnCritical()
     {
         var width = Vector<double>.Count;
@@ -348,28 +357,7 @@ public sealed partial class GreedyExchangeSolver
                 }
             }
         }
-        var acc = _criticalAcc.AsSpan(0, lanes);
-        acc.Clear();
-        var ranks = _criticalRank.AsSpan(0, lanes);
-        for (var h = 0; h < _rows; h++)
-        {
-            var w = new Vector<double>(_xw[h]);
-            var env = new Vector<double>(_xenv[h]);
-            var env2 = new Vector<double>(_xenv2[h]);
-            var envRank = new Vector<double>(_xenvRank[h]);
-            var rest = new Vector<double>(_xrest[h]);
-            var outLoad = new Vector<double>(_xout[h]);
-            var top = new Vector<double>(_xtop[h]);
-            var profile = _criticalSoa.AsSpan(h * _stride, lanes);
-            var loads = _criticalLoad.AsSpan(h * _stride, lanes);
-            for (var k = 0; k < lanes; k += width)
-            {
-                var a = new Vector<double>(profile.Slice(k, width));
-                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(ranks.Slice(k, width)), envRank), env2, env);
-                var max = Vector.MaxNative(partner, Vector.MaxNative(rest + a, new Vector<double>(loads.Slice(k, width)) - a + outLoad));
-                (new Vector<double>(acc.Slice(k, width)) + w * (max - top)).CopyTo(acc.Slice(k, width));
-            }
-        }
+        SwapCosts(_criticalSoa, _criticalLoad, _criticalRank, _criticalAcc, lanes);
     }
 
     private void RefreshPartners()
