@@ -59,11 +59,12 @@ for line in open(sys.argv[1]):
     rows[(int(g), policy, build)].append((float(median.replace(",", "")), float(p99.replace(",", ""))))
 def middle(values):
     return statistics.median_low(values)
-print(f"{'G':>4} {'policy':<10} {'build':<5} {'median µs (runs)':<44} {'p99 µs (runs)':<44}")
+width = max(len("policy"), *(len(policy) for _, policy, _ in rows))
+print(f"{'G':>4} {'policy':<{width}} {'build':<5} {'median µs (runs)':<44} {'p99 µs (runs)':<44}")
 for (g, policy, build), runs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] != "base")):
     medians = ", ".join(f"{m:.0f}" for m, _ in sorted(runs))
     p99s = ", ".join(f"{q:.0f}" for _, q in sorted(runs, key=lambda r: r[1]))
-    print(f"{g:>4} {policy:<10} {build:<5} {medians:<44} {p99s:<44}")
+    print(f"{g:>4} {policy:<{width}} {build:<5} {medians:<44} {p99s:<44}")
 bases = {k: v for k, v in rows.items() if k[2] == "base"}
 for (g, policy, _), base in sorted(bases.items()):
     this = rows.get((g, policy, "this"))
@@ -71,5 +72,5 @@ for (g, policy, _), base in sorted(bases.items()):
         continue
     m = middle([r[0] for r in this]) / middle([r[0] for r in base])
     q = middle([r[1] for r in this]) / middle([r[1] for r in base])
-    print(f"{g:>4} {policy:<10} this/base of the middle runs: median {m:.2f}, p99 {q:.2f}")
+    print(f"{g:>4} {policy:<{width}} this/base of the middle runs: median {m:.2f}, p99 {q:.2f}")
 PY
