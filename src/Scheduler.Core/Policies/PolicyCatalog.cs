@@ -30,7 +30,7 @@ public static class PolicyCatalog
             (p, d) => new RandomPolicy(p.Text, p.Int("seed", d.Seed))),
         ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
             "noise=δ, h=H (default 16), w0, decay, mass (κ in G·max − κ·ΣL, default 1), select (share of the surplus candidates kept, lightest first; -1 = all; default 0.35), " +
-            "window, aging, turnovers (the wait bound in mean request lifetimes, if longer than maxwait; 0 = steps only), reserve (steps an oversize request waits before a rank is held for it; 0 = at once, -1 = never), oversize (share of the envelope a request must overshoot by to count as oversize, default 0.2), maxwait, sweeps, budget (exchange work per call in exchanges evaluated, default 2667, for up to 32 ranks and in proportion beyond; 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), seed",
+            "window, aging, turnovers (the wait bound in mean request lifetimes, if longer than maxwait; 0 = steps only), reserve (steps an oversize request waits before a rank is held for it; 0 = at once, -1 = never), oversize (share of the envelope a request must overshoot by to count as oversize, default 0.2), maxwait, sweeps, budget (exchange work per call in exchanges evaluated, default 2667, for up to 32 ranks and in proportion beyond; 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), route, refill, life, pace (1 = horizon and decay paced by the departures per rank per step p: decay e^(−p), rows to 4/p, never below h and decay; 0 = h and decay as set), seed",
             CreateBfio),
     ];
 
@@ -59,6 +59,7 @@ public static class PolicyCatalog
             RouteFew = p.Int("route", fallback.RouteFew ? 1 : 0, min: 0, max: 1) != 0,
             Refill = p.Int("refill", fallback.Refill ? 1 : 0, min: 0, max: 1) != 0,
             LifeRows = p.Int("life", fallback.LifeRows ? 1 : 0, min: 0, max: 1) != 0,
+            Pace = p.Int("pace", fallback.Pace ? 1 : 0, min: 0, max: 1) != 0,
         };
         try { settings.Validate(); }
         catch (PolicyParameterException e) { throw p.Invalid(e.Key, e.Rule); }

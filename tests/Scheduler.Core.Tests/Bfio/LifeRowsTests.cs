@@ -71,7 +71,7 @@ public sealed class LifeRowsTests
     }
 
     /// <summary>Running: outputs 30 and 80 after 10 steps, leaving in 20 and 70 steps; queued: 5 and 120 tokens (ids 2, 3).</summary>
-    private static ClusterState TwoRunningTwoQueued()
+    internal static ClusterState TwoRunningTwoQueued()
     {
         var requests = new List<Request> { new(0, 100, 30, 30), new(1, 100, 80, 80), new(2, 10, 5, 5), new(3, 10, 120, 120) };
         var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(2, 4));
@@ -112,9 +112,9 @@ public sealed class LifeRowsTests
         static double Share(IEnumerable<(double Prompt, double Generated)> parts) =>
             parts.Sum(x => x.Generated) / parts.Sum(x => x.Prompt + x.Generated);
 
-        Assert.Equal(Share(running), oracle.GeneratedShareAhead(view, []), 12);
-        Assert.Equal(Share(running.Concat(queued)), oracle.GeneratedShareAhead(view, [2, 3]), 12);
-        Assert.Equal(0.0, ((IOutputPredictor)new OnlineSurvivalPredictor()).GeneratedShareAhead(view, [2, 3]));
+        Assert.Equal(Share(running), oracle.Ahead(view, [], 0).GeneratedShare, 12);
+        Assert.Equal(Share(running.Concat(queued)), oracle.Ahead(view, [2, 3], 0).GeneratedShare, 12);
+        Assert.Equal(0.0, ((IOutputPredictor)new OnlineSurvivalPredictor()).Ahead(view, [2, 3], 2).GeneratedShare);
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class LifeRowsTests
         var oracle = new OraclePredictor();
 
         // Only request 1 (prompt 10, 5 generated, 35 to go): 35·10 prompt tokens, 35·5 + 35·36/2 generated.
-        Assert.Equal(805.0 / (350 + 805), oracle.GeneratedShareAhead(state, []), 12);
+        Assert.Equal(805.0 / (350 + 805), oracle.Ahead(state, [], 0).GeneratedShare, 12);
     }
 
     /// <summary>
@@ -170,7 +170,7 @@ public sealed class LifeRowsTests
     }
 
     /// <summary>Runs <paramref name="spec"/> on G=4, B=8 and returns the rows of every problem it solved, and the run.</summary>
-    private static (List<int> Rows, SimulationResult Run) PlannedRows(string spec, Workload workload)
+    internal static (List<int> Rows, SimulationResult Run) PlannedRows(string spec, Workload workload)
     {
         var rows = new List<int>();
         var policy = (BfioPolicy)PolicyCatalog.Create(spec);
@@ -184,7 +184,8 @@ public sealed class LifeRowsTests
     {
         var workload = ShapeGenerator.Generate(ShapeCatalog.Get("long-generation"), 64, seed: 3);
 
-        var (horizonOnly, _) = PlannedRows("bfio:life=0;route=0", workload);
+        // (Unpaced: pacing would reach as far where departures are this rare; see PaceTests.)
+        var (horizonOnly, _) = PlannedRows("bfio:life=0;route=0;pace=0", workload);
         var (withLife, _) = PlannedRows("bfio:route=0", workload);
 
         // H = 16: rows 0, 1, 2, 4, 8, 16. Outputs of 1,000 tokens or more (prompts of about 250) reach at least row 1,024,
@@ -200,8 +201,9 @@ public sealed class LifeRowsTests
         // admissions rebalance the ranks and the near rows decide, exactly as without life rows.
         var workload = ShapeGenerator.Generate(ShapeCatalog.Get("chat"), 256, seed: 3);
 
-        var (rows, withLife) = PlannedRows("bfio:route=0", workload);
-        var (_, without) = PlannedRows("bfio:route=0;life=0", workload);
+        // (Unpaced, so that the horizon stays H: see PaceTests.)
+        var (rows, withLife) = PlannedRows("bfio:route=0;pace=0", workload);
+        var (_, without) = PlannedRows("bfio:route=0;life=0;pace=0", workload);
 
         Assert.All(rows, r => Assert.Equal(6, r));
         Assert.Equal(without.Admissions.Select(a => (a.RequestId, a.Rank)), withLife.Admissions.Select(a => (a.RequestId, a.Rank)));

@@ -60,6 +60,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         settings.Validate();
         _settings = settings;
         _predictor = predictor;
+        _horizon = settings.Horizon;
+        _decay = settings.Decay;
         Name = name ?? "bfio";
         if (warmUp) WarmUp(settings, predictor);
     }
@@ -175,24 +177,50 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// The steps ahead planned on: the horizon H, or with <see cref="BfioSettings.LifeRows"/>, once generated tokens make
-    /// most of the load ahead, as far as the longest life the predictor names among this call's candidates (rounded up to
-    /// a doubling, at most <see cref="BfioSettings.MaxLifeSteps"/>): past it no candidate holds load, so every placement
-    /// leaves those rows alike and they change no decision.
+    /// The steps ahead planned on, and the decay of their weights: with <see cref="BfioSettings.LifeRows"/>, once generated
+    /// tokens make most of the load ahead, the horizon H and as far as the longest life the predictor names among this
+    /// call's candidates (rounded up to a doubling, at most <see cref="BfioSettings.MaxLifeSteps"/>): past it no candidate
+    /// holds load, so every placement leaves those rows alike and they change no decision. Otherwise the horizon and decay
+    /// paced by the departures ahead (<see cref="Pace"/>).
     /// </summary>
     private int PlannedHorizon(ClusterView state, ReadOnlySpan<int> queue, int totalFree)
     {
-        var horizon = _settings.Horizon;
-        _lifeWeight = 0.0;
-        if (!_settings.LifeRows) return horizon;
         var shown = queue[..Math.Min(queue.Length, CandidateLimit(totalFree))];
-        var life = _predictor.LongestLife(state, shown, BfioSettings.MaxLifeSteps);
-        // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
-        if (life == 0) return horizon;
-        if (_predictor.GeneratedShareAhead(state, shown) < BfioSettings.LifeRowsFromGeneratedShare) return horizon;
-        _lifeWeight = GeneratedShare(state);
-        if (life <= horizon) return horizon;
-        return Math.Min(BfioSettings.MaxLifeSteps, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)life));
+        _horizon = _settings.Horizon;
+        _decay = _settings.Decay;
+        _lifeWeight = 0.0;
+        var ahead = _predictor.Ahead(state, shown, totalFree);
+        if (_settings.LifeRows && ahead.GeneratedShare >= BfioSettings.LifeRowsFromGeneratedShare)
+        {
+            // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
+            var life = _predictor.LongestLife(state, shown, BfioSettings.MaxLifeSteps);
+            if (life > 0)
+            {
+                _lifeWeight = GeneratedShare(state);
+                if (life <= _horizon) return _horizon;
+                return Math.Min(BfioSettings.MaxLifeSteps, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)life));
+            }
+        }
+        if (_settings.Pace) Pace(ahead.DeparturesPerStep / state.Ranks);
+        return _horizon;
+    }
+
+    // This call's horizon and decay: the settings', or paced (PlannedHorizon).
+    private int _horizon;
+    private double _decay;
+
+    /// <summary>
+    /// With p departures per rank per step ahead, row h weighs e^(−p·h) relative to row 0 (decay e^(−p)) and the rows
+    /// reach the doubling at or past <see cref="BfioSettings.PaceReach"/>/p, past which the weights left sum to under
+    /// e^(−reach) of the whole; never less far or faster decaying than the settings' H and decay. See
+    /// <see cref="BfioSettings.Pace"/>.
+    /// </summary>
+    private void Pace(double p)
+    {
+        if (!(p > 0)) return;
+        _decay = Math.Max(_decay, Math.Exp(-p));
+        var reach = Math.Min(BfioSettings.MaxLifeSteps, Math.Ceiling(BfioSettings.PaceReach / p));
+        _horizon = Math.Max(_horizon, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)reach));
     }
 
     /// <summary>γ: the share of the running load made of generated tokens, Σ gen ÷ Σ (prompt + gen) (0 on an empty cluster).</summary>
@@ -220,7 +248,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         var w = 1.0;
         // The paper's decayed rows end at H; life rows past it weigh γ alone (SampleRowsInto).
         var decayed = DecayedRows(rows);
-        for (var h = 1; h < decayed; h++) { weights[h] = w; w *= _settings.Decay; }
+        for (var h = 1; h < decayed; h++) { weights[h] = w; w *= _decay; }
         // Only the planned rows of the projection and envelope are filled and read.
         var planned = SampleRows(rows, weights);
         var plannedRows = _sampled.AsSpan(0, planned);
@@ -574,7 +602,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>Rows 0..H carry the paper's decayed weights; life rows past H carry γ alone.</summary>
-    private int DecayedRows(int rows) => Math.Min(rows, _settings.Horizon + 1);
+    private int DecayedRows(int rows) => Math.Min(rows, _horizon + 1);
 
     private int NextRow(int h, int rows)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Scheduler.Core.Model;
 
 namespace Scheduler.Core.Policies.Bfio;
@@ -129,21 +130,25 @@ public abstract class DeterministicPredictor : IOutputPredictor
     }
 
     /// <summary>
-    /// A request of prompt p that has generated g tokens and leaves in r steps holds p + g + h at each step h = 1 … r
-    /// ahead: r·p prompt tokens and r·g + r(r + 1)/2 generated ones in all. A candidate counts with g = 0 and r = its
-    /// estimate; a request that has outlived its estimate counts for nothing (nothing says how long it stays).
+    /// γ ahead: a request of prompt p that has generated g tokens and leaves in r steps holds p + g + h at each step
+    /// h = 1 … r ahead: r·p prompt tokens and r·g + r(r + 1)/2 generated ones in all. A candidate counts with g = 0 and
+    /// r = its estimate; a request that has outlived its estimate counts for nothing (nothing says how long it stays).
+    /// Departures per step: Σ 1/ô over the running requests (outlived or not: the rate is of whole lives), plus
+    /// min(filling, candidates) slots at the candidates' mean 1/ô.
     /// </summary>
-    public double GeneratedShareAhead(ClusterView state, ReadOnlySpan<int> candidates)
+    public LoadAhead Ahead(ClusterView state, ReadOnlySpan<int> candidates, int filling)
     {
         // Whole token counts, summed exactly in integers (a prompt of 2^20 tokens over a life of 2^14 steps is 2^34).
         var prompt = 0L;
         var generated = 0L;
+        var departures = 0.0;
         var step = state.Step;
         for (var g = 0; g < state.Ranks; g++)
         {
             var prompts = state.ActivePromptTokens(g);
             var admitted = state.ActiveAdmitSteps(g);
             var estimates = RankEstimates(state, g);
+            departures += ReciprocalSum(estimates);
             for (var k = 0; k < prompts.Length; k++)
             {
                 long gen = step - admitted[k];
@@ -153,13 +158,40 @@ public abstract class DeterministicPredictor : IOutputPredictor
                 generated += gen * remaining + remaining * (remaining + 1) / 2;
             }
         }
+        var hazard = 0.0;
         foreach (var id in candidates)
         {
             long life = EstimatedOutput(state, id);
             prompt += state.PromptTokens(id) * life;
             generated += life * (life + 1) / 2;
+            hazard += 1.0 / life;
         }
-        return prompt + generated > 0 ? (double)generated / (prompt + generated) : 0.0;
+        if (candidates.Length > 0) departures += Math.Min(filling, candidates.Length) * hazard / candidates.Length;
+        var share = prompt + generated > 0 ? (double)generated / (prompt + generated) : 0.0;
+        return new LoadAhead(share, departures);
+    }
+
+    /// <summary>
+    /// Σ 1/max(1, ô), four lanes at a time (a division each is most of the pass's cost). Fixed-width vectors in a fixed
+    /// order, so the sum is the same on every machine, with or without hardware vectors.
+    /// </summary>
+    internal static double ReciprocalSum(ReadOnlySpan<int> lives)
+    {
+        var one = Vector256.Create(1.0);
+        var ones = Vector256.Create(1);
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        var k = 0;
+        for (; k + 8 <= lives.Length; k += 8)
+        {
+            var life = Vector256.Max(Vector256.Create(lives.Slice(k, 8)), ones);
+            low += one / Vector256.ConvertToDouble(Vector256.WidenLower(life));
+            high += one / Vector256.ConvertToDouble(Vector256.WidenUpper(life));
+        }
+        var lanes = low + high;
+        var sum = lanes[0] + lanes[1] + lanes[2] + lanes[3];
+        for (; k < lives.Length; k++) sum += 1.0 / Math.Max(1, lives[k]);
+        return sum;
     }
 
     /// <summary>ô − gen; a request that has outlived its estimate stays, as in <see cref="ProjectRank"/>.</summary>

@@ -74,11 +74,11 @@ public interface IOutputPredictor
     int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap) => 0;
 
     /// <summary>
-    /// γ ahead: of the load the running requests and the <paramref name="candidates"/> will hold from now until each
-    /// leaves (a request's load at every step of its predicted remaining life, summed), the share that is generated
-    /// tokens. 0 where it does not name one length per request.
+    /// γ ahead and the departures per step the cluster is headed for (see <see cref="LoadAhead"/>), from the running
+    /// requests, the queued <paramref name="candidates"/> and the <paramref name="filling"/> free slots this call can fill
+    /// (at most one per candidate). <see cref="LoadAhead.Unknown"/> where it does not name one length per request.
     /// </summary>
-    double GeneratedShareAhead(ClusterView state, ReadOnlySpan<int> candidates) => 0.0;
+    LoadAhead Ahead(ClusterView state, ReadOnlySpan<int> candidates, int filling) => LoadAhead.Unknown;
 
     /// <summary>What <see cref="PredictedRemaining"/> answers for "stays as far as can be told".</summary>
     const int Unknown = int.MaxValue;
