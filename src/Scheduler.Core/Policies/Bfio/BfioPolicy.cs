@@ -426,6 +426,13 @@ public sealed class BfioPolicy : IPlacementPolicy
         _admittedTotal++;
     }
 
+    /// <summary>Requests placed by the arrival router so far (diagnostics).</summary>
+    internal long RoutedRequests { get; private set; }
+
+    /// <summary>For tests: the router rebuilds the rank of each routed request at the next one, as if it had not been
+    /// told of the admission (see <see cref="BfioRouter.Admitted"/>).</summary>
+    internal bool RebuildRoutedRanks { get; set; }
+
     /// <summary>
     /// The few waiting requests (<see cref="BfioSettings.RouteFew"/>) placed one by one, the largest prompt first, as a
     /// packer places them: the big ones choose while every rank is open to them, the small ones fill in around them.
@@ -449,7 +456,13 @@ public sealed class BfioPolicy : IPlacementPolicy
             for (; j >= 0 && state.PromptTokens(order[j]) < prompt; j--) order[j + 1] = order[j];
             order[j + 1] = id;
         }
-        foreach (var id in order) Admit(state, id, _router.Route(state, id));
+        foreach (var id in order)
+        {
+            var rank = _router.Route(state, id);
+            Admit(state, id, rank);
+            if (!RebuildRoutedRanks) _router.Admitted(state, rank);
+            RoutedRequests++;
+        }
         _releasedId = -1;
     }
 

@@ -183,6 +183,25 @@ public sealed class BfioRouter : IArrivalRouter
 
     public void OnReleased(ClusterView state, int slot) => _predictor.OnReleased(state, slot);
 
+    /// <summary>
+    /// The caller admitted the request just routed to <paramref name="rank"/> at once (bfio in the pool, with room there):
+    /// with point lengths the view already holds it exactly as a rebuild would (it took the slot free now, and its load
+    /// from there), in whole token counts, so the rank's signature is moved to its new state instead of rebuilding the
+    /// rank and every row's envelope and water level at the next call. With expected loads (online) the rebuild projects
+    /// an admitted request by its survival curve, not its point length, so the next call rebuilds as before.
+    /// </summary>
+    internal void Admitted(ClusterView state, int rank)
+    {
+        if (!_pointLengths) return;
+        _sigLoad[rank] = state.Load(rank);
+        _sigActive[rank] = state.ActiveCount(rank);
+        _sigBound[rank] = state.BoundCount(rank);
+        _sigPrompt[rank] = state.BoundPromptTokens(rank);
+    }
+
+    // The predictor names one length per request (no expected-load curves): SimulateSlots's last answer.
+    private bool _pointLengths;
+
     /// <summary>The next call starts the rows now and rebuilds every rank: for a caller that routes only some steps
     /// (bfio in the pool, when few wait) and knows a rank has room now, so the last call's slot heaps say nothing.</summary>
     internal void StartRowsNow() => _lastStep = -1;
@@ -284,6 +303,7 @@ public sealed class BfioRouter : IArrivalRouter
         // A predictor that knows a distribution of o (online) gives the active requests' expected loads; its point
         // lengths still say when slots free, which a load curve does not.
         var spread = _predictor.ProjectRankExpected(state, rank, _rowSteps, expected);
+        _pointLengths = !spread;
         var n = 0;
         foreach (var id in state.ActiveRequests(rank))
         {
