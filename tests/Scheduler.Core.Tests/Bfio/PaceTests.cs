@@ -13,7 +13,7 @@ namespace Scheduler.Core.Tests.Bfio;
 public sealed class PaceTests
 {
     [Fact]
-    public void Departures_ahead_are_the_running_requests_rates_plus_the_slots_filled_at_the_candidates_mean_rate()
+    public void Departures_ahead_are_the_running_requests_rates_plus_the_free_slots_at_the_candidates_mean_rate()
     {
         // Running: lives of 30 and 80 steps; queued: ids 2 and 3, lives of 5 and 120.
         ClusterView view = LifeRowsTests.TwoRunningTwoQueued();
@@ -24,8 +24,8 @@ public sealed class PaceTests
         Assert.Equal(running, oracle.Ahead(view, [], 6).DeparturesPerStep, 12);
         Assert.Equal(running, oracle.Ahead(view, [2, 3], 0).DeparturesPerStep, 12);
         Assert.Equal(running + candidateMean, oracle.Ahead(view, [2, 3], 1).DeparturesPerStep, 12);
-        // No more slots fill than there are candidates to fill them.
-        Assert.Equal(running + 2 * candidateMean, oracle.Ahead(view, [2, 3], 6).DeparturesPerStep, 12);
+        // Every free slot counts, even beyond the candidates shown: later calls fill them with requests like these.
+        Assert.Equal(running + 6 * candidateMean, oracle.Ahead(view, [2, 3], 6).DeparturesPerStep, 12);
         // The online predictor names no length per request: nothing is known ahead, and its plan is the settings'.
         Assert.Equal(LoadAhead.Unknown, ((IOutputPredictor)new OnlineSurvivalPredictor()).Ahead(view, [2, 3], 6));
     }

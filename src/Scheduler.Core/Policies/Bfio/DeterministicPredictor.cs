@@ -134,7 +134,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
     /// h = 1 … r ahead: r·p prompt tokens and r·g + r(r + 1)/2 generated ones in all. A candidate counts with g = 0 and
     /// r = its estimate; a request that has outlived its estimate counts for nothing (nothing says how long it stays).
     /// Departures per step: Σ 1/ô over the running requests (outlived or not: the rate is of whole lives), plus
-    /// min(filling, candidates) slots at the candidates' mean 1/ô.
+    /// the <paramref name="filling"/> free slots at the candidates' mean 1/ô.
     /// </summary>
     public LoadAhead Ahead(ClusterView state, ReadOnlySpan<int> candidates, int filling)
     {
@@ -166,7 +166,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
             generated += life * (life + 1) / 2;
             hazard += 1.0 / life;
         }
-        if (candidates.Length > 0) departures += Math.Min(filling, candidates.Length) * hazard / candidates.Length;
+        if (candidates.Length > 0) departures += filling * hazard / candidates.Length;
         var share = prompt + generated > 0 ? (double)generated / (prompt + generated) : 0.0;
         return new LoadAhead(share, departures);
     }

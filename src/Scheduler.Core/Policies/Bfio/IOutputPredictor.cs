@@ -75,8 +75,9 @@ public interface IOutputPredictor
 
     /// <summary>
     /// γ ahead and the departures per step the cluster is headed for (see <see cref="LoadAhead"/>), from the running
-    /// requests, the queued <paramref name="candidates"/> and the <paramref name="filling"/> free slots this call can fill
-    /// (at most one per candidate). <see cref="LoadAhead.Unknown"/> where it does not name one length per request.
+    /// requests, the queued <paramref name="candidates"/> and the <paramref name="filling"/> free slots, filled by requests
+    /// like the candidates (by this call or the next ones: in a backlog, every one). <see cref="LoadAhead.Unknown"/> where
+    /// it does not name one length per request.
     /// </summary>
     LoadAhead Ahead(ClusterView state, ReadOnlySpan<int> candidates, int filling) => LoadAhead.Unknown;
 

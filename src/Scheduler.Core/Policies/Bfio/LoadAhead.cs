@@ -8,9 +8,10 @@ namespace Scheduler.Core.Policies.Bfio;
 /// leaves (a request's load at every step of its predicted remaining life, summed), the share that is generated tokens.</param>
 /// <param name="DeparturesPerStep">
 /// The departures per step the cluster is headed for: Σ 1/ô over the running requests, ô a request's whole predicted
-/// output, plus the slots this call can fill at the candidates' mean 1/ô. A request runs for ô steps, so it is among the
-/// running ones for ô of every step's worth of arrivals: in steady state the running requests' Σ 1/ô is the departure
-/// rate (Little's law, request by request). It counts requests by their own lives, not by the load they carry.
+/// output, plus the free slots at the candidates' mean 1/ô (filled by this call or the next ones: a backlog's first call
+/// fills a few of them, yet the rate it plans for is that of a full cluster). A request runs for ô steps, so it is among
+/// the running ones for ô of every step's worth of arrivals: in steady state the running requests' Σ 1/ô is the
+/// departure rate (Little's law, request by request). It counts requests by their own lives, not by the load they carry.
 /// </param>
 public readonly record struct LoadAhead(double GeneratedShare, double DeparturesPerStep)
 {
