@@ -76,6 +76,19 @@ public sealed class PaceTests
         Assert.Equal(unpacedRun.Admissions.Select(a => (a.RequestId, a.Rank)), pacedRun.Admissions.Select(a => (a.RequestId, a.Rank)));
     }
 
+    [Fact]
+    public void With_no_horizon_nothing_is_paced()
+    {
+        // h = 0 is the paper's H = 0 variant, the loads right after admission alone, even where departures are rare.
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Get("chat"), 256, seed: 3);
+
+        var (rows, run) = LifeRowsTests.PlannedRows("bfio:route=0;h=0", workload);
+        var (_, unpaced) = LifeRowsTests.PlannedRows("bfio:route=0;h=0;pace=0", workload);
+
+        Assert.All(rows, r => Assert.Equal(1, r));
+        Assert.Equal(unpaced.Admissions, run.Admissions);
+    }
+
     /// <summary>
     /// Chat backlogs on 16 slots a rank (matrix cells: 8·G·B requests): a rank loses a request every ~11 steps, and a plan
     /// that fades within two steps fills freed ranks with whatever does not overshoot the envelope now. Paced, bfio balances

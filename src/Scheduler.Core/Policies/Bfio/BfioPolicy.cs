@@ -201,7 +201,8 @@ public sealed class BfioPolicy : IPlacementPolicy
                 return Math.Min(BfioSettings.MaxLifeSteps, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)life));
             }
         }
-        if (_settings.Pace) Pace(ahead.DeparturesPerStep / state.Ranks);
+        // H = 0 asks for the loads right after admission alone: nothing ahead to pace.
+        if (_settings.Pace && _settings.Horizon > 0) Pace(ahead.DeparturesPerStep / state.Ranks);
         return _horizon;
     }
 

@@ -25,7 +25,8 @@ public sealed record BfioSettings
     /// Pace the plan by the departures ahead: with p departures per rank per step (a predictor that names one length per
     /// request: <see cref="LoadAhead.DeparturesPerStep"/> ÷ G), row h weighs e^(−p·h) (decay e^(−p)) and the rows reach
     /// the doubling at or past <see cref="PaceReach"/>/p; never less far, nor faster decaying, than <see cref="Horizon"/>
-    /// and <see cref="Decay"/>. (Where life rows apply they plan instead: see <see cref="LifeRows"/>.)
+    /// and <see cref="Decay"/>. (Where life rows apply they plan instead: see <see cref="LifeRows"/>. With H = 0, the
+    /// loads right after admission alone, nothing is paced.)
     /// Why: a placement's error on a rank (a request too large or too small for the room it had) stays on that rank until
     /// one of its requests leaves, the first moment a later call can put a differently sized request there. With
     /// departures a Poisson stream of rate p per rank, row h is still uncorrected with probability e^(−p·h). The paper's
