@@ -47,7 +47,8 @@ public sealed class PaceTests
     public void Where_departures_are_rare_the_plan_reaches_further_and_fades_slower()
     {
         // Chat on 4 ranks of 8 slots: a rank loses a request about every 184 / 8 = 23 steps (p ≈ 0.04), so rows reach the
-        // doubling past 4/p ≈ 90 steps: 0, 1, 2, …, 128, nine rows, where the settings plan six (H = 16).
+        // doubling past 4/p ≈ 90 steps: 0, 1, 2, …, 128, nine rows, where the settings plan six (H = 16). (The first
+        // calls, with free slots counted at the queued requests' mean rate, where short lives weigh most, plan eight.)
         var workload = ShapeGenerator.Generate(ShapeCatalog.Get("chat"), 256, seed: 3);
         var weights = new List<double[]>();
         var policy = (BfioPolicy)PolicyCatalog.Create("bfio:route=0");
