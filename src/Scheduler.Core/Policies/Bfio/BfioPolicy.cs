@@ -189,7 +189,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         _horizon = _settings.Horizon;
         _decay = _settings.Decay;
         _lifeWeight = 0.0;
-        var ahead = _predictor.Ahead(state, shown, totalFree);
+        // One pass over the running requests' lengths, read only by life rows and pacing.
+        var ahead = _settings.LifeRows || _settings.Pace ? _predictor.Ahead(state, shown, totalFree) : LoadAhead.Unknown;
         if (_settings.LifeRows && ahead.GeneratedShare >= BfioSettings.LifeRowsFromGeneratedShare)
         {
             // A predictor that names no length per request (0) plans on its horizon with the paper's weights alone.
