@@ -192,11 +192,7 @@ public sealed class BfioRouter : IArrivalRouter
     /// </summary>
     internal void Admitted(ClusterView state, int rank)
     {
-        if (!_pointLengths) return;
-        _sigLoad[rank] = state.Load(rank);
-        _sigActive[rank] = state.ActiveCount(rank);
-        _sigBound[rank] = state.BoundCount(rank);
-        _sigPrompt[rank] = state.BoundPromptTokens(rank);
+        if (_pointLengths) RecordSignature(state, rank);
     }
 
     // The predictor names one length per request (no expected-load curves): SimulateSlots's last answer.
@@ -333,6 +329,12 @@ public sealed class BfioRouter : IArrivalRouter
             var load = constant + (double)count * RowTime(k);
             _projection[row + k] = spread ? load + expected[k] : load;
         }
+        RecordSignature(state, rank);
+    }
+
+    /// <summary>The state the rank's view now stands for (see <see cref="SignatureHolds"/>).</summary>
+    private void RecordSignature(ClusterView state, int rank)
+    {
         _sigLoad[rank] = state.Load(rank);
         _sigActive[rank] = state.ActiveCount(rank);
         _sigBound[rank] = state.BoundCount(rank);
