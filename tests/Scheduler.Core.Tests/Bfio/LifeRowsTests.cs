@@ -18,7 +18,7 @@ public sealed class LifeRowsTests
     private static readonly int[] DoublingToTwelve = [0, 1, 2, 4, 8, 12];
 
     /// <summary>Requests of varied prompts and lengths, some estimated too short (they outlive their estimate and stay).</summary>
-    private static ClusterState MixedState(int ranks, int steps)
+    internal static ClusterState MixedState(int ranks, int steps)
     {
         var requests = new List<Request>();
         for (var i = 0; i < 40; i++)

@@ -578,6 +578,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         return keep;
     }
 
+    // Inlined: quickselect calls it a few times per candidate.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private bool Lighter(int x, int y) => _sortedKeys[x] < _sortedKeys[y] || (_sortedKeys[x] == _sortedKeys[y] && x < y);
 
     /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>

@@ -125,7 +125,7 @@ public sealed partial class GreedyExchangeSolver
             // evaluate them all at once, SIMD over candidates.
             // With every candidate admitted there is no replacement to cost.
             var replaces = !_p.Mandatory(i) && AnyQueued();
-            if (replaces) ReplaceCostsQueued();
+            if (replaces) ReplaceCostsQueued(int.MaxValue);
             SwapCostsAll();
             if (replaces)
             {
@@ -148,8 +148,11 @@ public sealed partial class GreedyExchangeSolver
             // show to improve is confirmed by the scalar form, which stops where the best cannot be beaten: so the choice
             // is the one the scalar scan alone makes, to the last rounding.
             var queued = QueuedByValue();
-            if (queued.Length > 0 && -(_value[queued[0]] - _value[i]) < bestDelta) ReplaceCostsQueued();
-            for (var q = 0; q < queued.Length; q++)
+            // Only the candidates worth more than i by over the tolerance are read below: a prefix in value order.
+            var worth = 0;
+            while (worth < queued.Length && -(_value[queued[worth]] - _value[i]) < bestDelta) worth++;
+            if (worth > 0) ReplaceCostsQueued(worth);
+            for (var q = 0; q < worth; q++)
             {
                 var j = queued[q];
                 var gain = _value[j] - _value[i];
@@ -270,12 +273,13 @@ public sealed partial class GreedyExchangeSolver
     private bool _partnersStale = true;
 
     /// <summary>[q] = Σ_h w_h (max' − max) if the q-th queued candidate (<see cref="QueuedByValue"/>) takes i's place: the
-    /// operations of <see cref="ReplaceCostBelow"/> without its early stop, over the queued candidates only.</summary>
-    private void ReplaceCostsQueued()
+    /// operations of <see cref="ReplaceCostBelow"/> without its early stop, over the first <paramref name="first"/> queued
+    /// candidates (and the rest of their SIMD width) only.</summary>
+    private void ReplaceCostsQueued(int first)
     {
         QueuedByValue(); // the view and its profiles, current
         var width = Vector<double>.Count;
-        var lanes = (_queuedViewLength + width - 1) / width * width;
+        var lanes = (Math.Min(first, _queuedViewLength) + width - 1) / width * width;
         var acc = _replaceAcc.AsSpan(0, lanes);
         acc.Clear();
         for (var h = 0; h < _rows; h++)
