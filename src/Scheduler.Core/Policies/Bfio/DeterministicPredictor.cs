@@ -102,29 +102,11 @@ public abstract class DeterministicPredictor : IOutputPredictor
         var last = (uint)rows[n - 1];
         var layout = DepartureRows.LayoutOf(rows);
         var k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            // Most requests stay past the last planned row: eight at a time are tested, and only those that leave are
-            // read one by one (in the same ascending order: the sums are of whole numbers and exact either way).
-            var stepV = Vector256.Create(step);
-            var oneV = Vector256.Create(1);
-            var lastV = Vector256.Create(last);
-            for (; k + 8 <= prompts.Length; k += 8)
-            {
-                var remainingV = Vector256.Max(Vector256.Create(estimates.Slice(k, 8)), oneV)
-                    - (stepV - Vector256.Create(admitted.Slice(k, 8)));
-                var leaving = Vector256.LessThan((remainingV - oneV).AsUInt32(), lastV).ExtractMostSignificantBits();
-                while (leaving != 0)
-                {
-                    var j = k + System.Numerics.BitOperations.TrailingZeroCount(leaving);
-                    leaving &= leaving - 1;
-                    var gen = step - admitted[j];
-                    var at = DepartureRows.FirstAtOrPast(layout, rows, Math.Max(1, estimates[j]) - gen);
-                    mass[at] += prompts[j] + gen;
-                    count[at]++;
-                }
-            }
-        }
+        // Eight requests at a time, without a branch per request: per planned row, the mass and count of those gone by
+        // it. Whole numbers in 32-bit lanes, which cannot overflow while the rank's whole load fits in one (a lane sums
+        // part of it); the sums are then exactly the ones below.
+        if (Vector256.IsHardwareAccelerated && n <= MaxVectorRows && state.Load(rank) <= int.MaxValue)
+            k = DepartedByRow(prompts, admitted, estimates, step, rows, mass, count);
         for (; k < prompts.Length; k++)
         {
             var gen = step - admitted[k];
@@ -143,6 +125,53 @@ public abstract class DeterministicPredictor : IOutputPredictor
             stay -= count[r];
             column[rows[r]] = load + (double)rows[r] * stay;
         }
+    }
+
+    /// <summary>Planned rows the vector pass of <see cref="ProjectRankRows"/> takes (a vector per row and sum); more rows
+    /// (life rows reach 15) go request by request, each to its row.</summary>
+    private const int MaxVectorRows = 12;
+
+    /// <summary>
+    /// For the longest prefix of whole vectors of a rank's requests (its length returned): adds to <paramref name="mass"/>
+    /// and <paramref name="count"/> at each planned row the requests that leave at or before it and after the row before
+    /// (1 ≤ remaining ≤ row; as in <see cref="ProjectRank"/>, a request past its estimate stays).
+    /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
+    private static int DepartedByRow(ReadOnlySpan<int> prompts, ReadOnlySpan<int> admitted, ReadOnlySpan<int> estimates, int step,
+        ReadOnlySpan<int> rows, Span<double> mass, Span<int> count)
+    {
+        var n = rows.Length;
+        Span<Vector256<int>> gone = stackalloc Vector256<int>[n];      // mass gone by row r, per lane
+        Span<Vector256<int>> goneCount = stackalloc Vector256<int>[n]; // minus the requests gone by row r, per lane
+        gone.Clear();
+        goneCount.Clear();
+        var stepV = Vector256.Create(step);
+        var k = 0;
+        for (; k + 8 <= prompts.Length; k += 8)
+        {
+            var gen = stepV - Vector256.Create(admitted.Slice(k, 8));
+            var remaining = Vector256.Max(Vector256.Create(estimates.Slice(k, 8)), Vector256<int>.One) - gen;
+            var value = Vector256.Create(prompts.Slice(k, 8)) + gen;
+            var leaves = Vector256.GreaterThan(remaining, Vector256<int>.Zero);
+            for (var r = 1; r < n; r++)
+            {
+                var by = leaves & Vector256.LessThanOrEqual(remaining, Vector256.Create(rows[r]));
+                gone[r] += value & by;
+                goneCount[r] += by; // −1 per request
+            }
+        }
+        var before = 0;
+        var beforeCount = 0;
+        for (var r = 1; r < n; r++)
+        {
+            var sum = Vector256.Sum(gone[r]);
+            var left = -Vector256.Sum(goneCount[r]);
+            mass[r] += sum - before;
+            count[r] += left - beforeCount;
+            before = sum;
+            beforeCount = left;
+        }
+        return k;
     }
 
     /// <summary>The longest life among the candidates, at most <paramref name="cap"/>.</summary>
