@@ -18,6 +18,8 @@ public sealed class LifeRowsTests
     private static readonly int[] DoublingToTwelve = [0, 1, 2, 4, 8, 12];
     // More rows than a rank's projection takes eight requests at a time (life rows): each request goes to its row.
     private static readonly int[] DoublingTo4096 = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+    // Rows that start ahead of now: the departures before the first of them count at it.
+    private static readonly int[] StartingAhead = [2, 5, 9, 20];
 
     /// <summary>Requests of varied prompts and lengths, some estimated too short (they outlive their estimate and stay).</summary>
     internal static ClusterState MixedState(int ranks, int steps)
@@ -42,7 +44,7 @@ public sealed class LifeRowsTests
         var state = MixedState(ranks: 3, steps);
         DeterministicPredictor[] predictors = [new OraclePredictor(), new NoisyPredictor(0.3, 5)];
         foreach (var predictor in predictors)
-            foreach (var rows in new[] { Doubling, Ragged, Dense, DoublingToTwelve, DoublingTo4096 })
+            foreach (var rows in new[] { Doubling, Ragged, Dense, DoublingToTwelve, DoublingTo4096, StartingAhead })
                 for (var g = 0; g < state.Ranks; g++)
                 {
                     var full = new double[rows[^1] + 1];

@@ -104,8 +104,8 @@ public abstract class DeterministicPredictor : IOutputPredictor
         var k = 0;
         // Eight requests at a time, without a branch per request: per planned row, the mass and count of those gone by
         // it. Whole numbers in 32-bit lanes, which cannot overflow while the rank's whole load fits in one (a lane sums
-        // part of it); the sums are then exactly the ones below.
-        if (Vector256.IsHardwareAccelerated && n <= MaxVectorRows && state.Load(rank) <= int.MaxValue)
+        // part of it); the sums are then exactly the ones below. (Rows from now, h = 0: nothing leaves by then.)
+        if (Vector256.IsHardwareAccelerated && n <= MaxVectorRows && rows[0] == 0 && state.Load(rank) <= int.MaxValue)
             k = DepartedByRow(prompts, admitted, estimates, step, rows, mass, count);
         for (; k < prompts.Length; k++)
         {
