@@ -47,7 +47,7 @@ public sealed class RunCommand : SchedulerCommand
     private readonly Option<bool> _quiet = OutputOptions.Quiet();
 
     public RunCommand() : base("run",
-        "serve requests on the actor runtime (Akka.Streams → balancer → sharded ranks → barrier); the main job")
+        "replay a finite input through the actor runtime (Akka.Streams → balancer → sharded ranks → barrier) in virtual time, step for step as the simulator; several policies side by side")
     {
         this.Add(_input);
         this.Add(_shape);
