@@ -42,6 +42,10 @@ public sealed class InlineDispatcherTests : TestKit
         // Akka.Remote's actors run on this dispatcher, and a busy link queues thousands of messages: were each turn of
         // the mailbox to run the next one a level deeper, a long enough backlog would end past the thread's stack.
         var flood = Sys.ActorOf(Props.Create(() => new SelfFlood(TestActor)).WithDispatcher("scheduler-inline-dispatcher"));
+        // Started first, and idle when the count arrives from this thread: the count's turn then runs inline right here, and
+        // each later turn is asked for at the end of the one before. (Sent before the actor has started, the count is
+        // replayed from the actor's start instead, which hid the nesting: the test passed or failed by that race.)
+        await flood.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30));
         flood.Tell(100_000);
         var first = await ExpectMsgAsync<int>(TimeSpan.FromSeconds(30));
         var last = await ExpectMsgAsync<int>(TimeSpan.FromSeconds(30));
