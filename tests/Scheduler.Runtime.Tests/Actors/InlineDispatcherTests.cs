@@ -52,4 +52,32 @@ public sealed class InlineDispatcherTests : TestKit
         var stack = await ExpectMsgAsync<string>(TimeSpan.FromSeconds(30));
         Assert.True(last >= 1 && last <= first + 20, $"{last} frames deep at the last message, {first} at the first; the last one's stack:\n{stack}");
     }
+    /// <summary>Forwards what it gets to <c>next</c>, then reports that its handler returned.</summary>
+    private sealed class Relay(IActorRef next, IActorRef report) : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            next.Tell(message);
+            report.Tell("relay returned");
+        }
+    }
+
+    private sealed class Echo(IActorRef report) : UntypedActor
+    {
+        protected override void OnReceive(object message) => report.Tell($"echo got {message}");
+    }
+
+    [Fact]
+    public async Task A_send_to_another_idle_inline_actor_runs_it_at_once_inside_the_senders_handler()
+    {
+        // What the rank entities rely on for a step without thread hand-offs: only a mailbox's own next turn waits for
+        // its current one to return; another actor's turn still starts in the sender's call.
+        var echo = Sys.ActorOf(Props.Create(() => new Echo(TestActor)).WithDispatcher("scheduler-inline-dispatcher"));
+        var relay = Sys.ActorOf(Props.Create(() => new Relay(echo, TestActor)).WithDispatcher("scheduler-inline-dispatcher"));
+        await echo.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30));
+        await relay.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30));
+        relay.Tell("hello");
+        Assert.Equal("echo got hello", await ExpectMsgAsync<string>(TimeSpan.FromSeconds(30)));
+        Assert.Equal("relay returned", await ExpectMsgAsync<string>(TimeSpan.FromSeconds(30)));
+    }
 }
