@@ -81,10 +81,14 @@ public static class SchedulerService
 {
 
     public static Task<ServiceOutcome> RunAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop) =>
-        launch.Node.Has(NodeRoles.Balancer) ? RunBalancerAsync(launch, log, stop) : RankHostService.RunAsync(launch, log, stop);
+        launch.Node.Has(NodeRoles.Ingress) ? RunIngressAsync(launch, log, stop) : RankHostService.RunAsync(launch, log, stop);
 
-    /// <summary>A node with the balancer (and ingress) role: the whole service of a cluster of one, or its head.</summary>
-    private static async Task<ServiceOutcome> RunBalancerAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
+    /// <summary>
+    /// A node with the ingress role: the whole service of a cluster of one; a balancer node (the balancer singleton runs on
+    /// the oldest of them); or an ingress alone, which reads its source into the balancer wherever that runs and ends
+    /// when its own source has ended and each of its requests has its result.
+    /// </summary>
+    private static async Task<ServiceOutcome> RunIngressAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
     {
         var s = launch.Settings;
         var source = launch.Source ?? throw new ArgumentException("a balancer node needs a source");
@@ -123,15 +127,19 @@ public static class SchedulerService
             var setup = new BalancerSetup(shape, launch.Policy, ArrivalMode.Live, launch.Runtime.Balancer with { ProgressEverySteps = 0 },
                 launch.Engines.MaxSequenceTokens, observer) { Router = launch.Router };
             var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, source, results,
-                launch.DeadLetters, launch.Runtime.Ingress, monitor, singleton: !launch.Node.IsClusterOfOne);
+                launch.DeadLetters, launch.Runtime.Ingress, monitor, singleton: !launch.Node.IsClusterOfOne,
+                balancerNode: launch.Node.Has(NodeRoles.Balancer));
             readiness.Serving();
             // Figures count from here: startup (forming the cluster, starting the ranks) is not service time.
             clock.Restart();
-            log.WriteLine($"serve: {source.Name} → {results.Name}; G={s.Ranks} B={s.Batch}, " +
-                          (launch.Router is { } router ? $"router {router.Name} (arrival binding), " : $"policy {launch.Policy?.Name}, ") +
-                          $"engine {launch.Engines.Kind}{(launch.Engines.Kind == DecodeEngines.CostModelKind ? $" ×{s.TimeScale.ToString(CultureInfo.InvariantCulture)}" : "")}");
+            if (!launch.Node.Has(NodeRoles.Balancer))
+                log.WriteLine($"serve: {source.Name} → {results.Name}; an ingress of the balancer on the balancer nodes (G={s.Ranks})");
+            else
+                log.WriteLine($"serve: {source.Name} → {results.Name}; G={s.Ranks} B={s.Batch}, " +
+                              (launch.Router is { } router ? $"router {router.Name} (arrival binding), " : $"policy {launch.Policy?.Name}, ") +
+                              $"engine {launch.Engines.Kind}{(launch.Engines.Kind == DecodeEngines.CostModelKind ? $" ×{s.TimeScale.ToString(CultureInfo.InvariantCulture)}" : "")}");
 
-            var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock);
+            var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock) { EndsWithOwnSource = !launch.Node.Has(NodeRoles.Balancer) };
             var (ending, ended) = await watch.RunAsync(outcome.Task, stop).ConfigureAwait(false);
             var unfinished = 0;
             if (ending is ServiceEnding.Stopped or ServiceEnding.Idle)
@@ -151,6 +159,9 @@ public static class SchedulerService
             };
             if (error is not null) ending = ServiceEnding.Failed;
             var summary = statistics.Snapshot(clock.Elapsed.TotalSeconds);
+            // The balancer counts what it accepts where it runs; an ingress alone reports what it delivered itself.
+            if (!launch.Node.Has(NodeRoles.Balancer))
+                summary = summary with { Accepted = (await pipeline.Ingress.Ask<IngressStatus>(GetIngressStatus.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false)).Accepted };
             await SnapshotMetricsAsync(metrics, s.MetricsSnapshot, log).ConfigureAwait(false);
             return new ServiceOutcome(ending, error is null ? 0 : 1, summary, unfinished, metricsUrl, error);
         }

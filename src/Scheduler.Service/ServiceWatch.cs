@@ -20,6 +20,10 @@ internal sealed class ServiceWatch(SchedulerPipeline pipeline, ServiceMetrics me
     private TimeSpan _lastShownAt;
     private TimeSpan _nextProgress = settings.ProgressInterval ?? TimeSpan.MaxValue;
 
+    /// <summary>An ingress without the balancer: the balancer's end is not this node's (it serves other ingresses), so the
+    /// node ends once its own source has ended and every request it delivered has its result.</summary>
+    public bool EndsWithOwnSource { get; init; }
+
     public async Task<(ServiceEnding Ending, object? Ended)> RunAsync(Task<object> outcome, CancellationToken stop)
     {
         TimeSpan? idleSince = null;
@@ -45,6 +49,9 @@ internal sealed class ServiceWatch(SchedulerPipeline pipeline, ServiceMetrics me
             }
             metrics.Waiting(balancer.Waiting);
             metrics.Unacknowledged(ingress.Unacknowledged);
+
+            if (EndsWithOwnSource && ingress.SourceEnded && ingress.Unacknowledged == 0)
+                return (ServiceEnding.SourceEnded, new Runtime.Messages.ServiceFinished(balancer.Step));
 
             var idle = balancer.Held == 0 && ingress.Unacknowledged == 0;
             idleSince = idle ? idleSince ?? clock.Elapsed : null;

@@ -67,7 +67,7 @@ public sealed class ServeCommand : SchedulerCommand
         "synthetic", ("synthetic", PrefillMode.Synthetic), ("compute", PrefillMode.Compute));
     private static readonly ClusterNodeSettings NodeDefaults = ClusterNodeSettings.FromConfig(RuntimeConfig.Defaults, _ => null);
     private readonly Option<string> _roles = CliOption.Text("--roles",
-        $"what this node does, comma-separated: balancer (policy and step barrier), rank-host (rank entities), ingress (source and results) " +
+        $"what this node does, comma-separated: balancer (policy and step barrier; with ingress), rank-host (rank entities), ingress (source and results; also alone) " +
         $"(default {string.Join(",", NodeDefaults.Roles)}: a cluster of one)", helpName: "ROLES");
     private readonly Option<string> _host = CliOption.Text("--host",
         $"address cluster remoting binds to and advertises; beyond loopback it needs TLS (scheduler.cluster.tls) or --insecure (default {NodeDefaults.Host})",
@@ -122,8 +122,10 @@ public sealed class ServeCommand : SchedulerCommand
 
         var node = Node(ClusterNodeSettings.FromConfig(config), parse)
             .Validated(settings.Ranks, ClusterTlsSettings.FromConfig(config).Enabled, (key, value, rule) => new UsageException($"--{key} {value}: {rule}"));
-        if (node.Has(NodeRoles.Balancer) != node.Has(NodeRoles.Ingress))
-            throw new UsageException($"--roles {string.Join(",", node.Roles)}: the balancer and the ingress run on the same nodes (give both, or neither on a rank host)");
+        // An ingress runs on any node; the balancer's nodes run one too, since a balancer node with its own input is how a
+        // cluster of one and its standbys serve (and drain) the requests they were given.
+        if (node.Has(NodeRoles.Balancer) && !node.Has(NodeRoles.Ingress))
+            throw new UsageException($"--roles {string.Join(",", node.Roles)}: a balancer node runs an ingress too (add ingress; an ingress may also run alone)");
         // Before the process opens its first socket (remoting, brokers, the metrics endpoint): the runtime reads it once.
         InlineSocketCompletions.Apply(InlineSocketCompletions.Wanted(InlineSocketCompletions.Mode(config), node));
 

@@ -22,15 +22,19 @@ public sealed record SchedulerPipeline(IActorRef Barrier, IActorRef Balancer, IA
     /// <see cref="Messages.RunFailed"/>, progress, <see cref="IngressFault"/>).</param>
     /// <param name="singleton">Run the balancer and barrier as a cluster singleton on the balancer nodes (a cluster of several
     /// nodes), reached through a proxy; off: plain local actors (a cluster of one, replays).</param>
+    /// <param name="balancerNode">With <paramref name="singleton"/>: this node may run the singleton (it has the balancer
+    /// role); off: an ingress alone, which reaches the singleton on the balancer nodes through the proxy.</param>
     public static SchedulerPipeline Start(
         ActorSystem system, ActorRegistry registry, IActorRef ranks, RuntimeSettings settings, BalancerSetup setup,
-        IRequestSource source, IResultSink results, IResultSink? deadLetters, IngressSettings ingress, IActorRef monitor, bool singleton = false)
+        IRequestSource source, IResultSink results, IResultSink? deadLetters, IngressSettings ingress, IActorRef monitor, bool singleton = false,
+        bool balancerNode = true)
     {
         IActorRef barrier, balancer;
         if (singleton)
         {
-            system.ActorOf(ClusterSingletonManager.Props(BalancerSingleton.Props(setup, ranks, settings, monitor), PoisonPill.Instance,
-                ClusterSingletonManagerSettings.Create(system).WithRole(NodeRoles.Balancer)), SingletonName);
+            if (balancerNode)
+                system.ActorOf(ClusterSingletonManager.Props(BalancerSingleton.Props(setup, ranks, settings, monitor), PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(NodeRoles.Balancer)), SingletonName);
             balancer = system.ActorOf(ClusterSingletonProxy.Props($"/user/{SingletonName}",
                 ClusterSingletonProxySettings.Create(system).WithRole(NodeRoles.Balancer)), "balancer");
             // The barrier lives beside the balancer, wherever the singleton runs.

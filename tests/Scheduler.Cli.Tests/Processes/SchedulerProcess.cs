@@ -74,6 +74,8 @@ internal sealed partial class SchedulerProcess : IAsyncDisposable
 
     public StreamWriter StandardInput => _process.StandardInput;
 
+    public bool HasExited => _exited.Task.IsCompleted;
+
     public string Stdout
     {
         get

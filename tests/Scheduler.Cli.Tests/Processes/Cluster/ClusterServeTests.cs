@@ -105,4 +105,39 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         Assert.True(restarts == 4, string.Join('\n', balancer.StderrLines.Where(l => l.StartsWith('[') || l.StartsWith("serve:"))));
         output.WriteLine($"rank host killed: first step without it {recovered.TotalSeconds:0.0} s after SIGKILL; {restarts} ranks re-created");
     }
+
+    [Fact]
+    public async Task An_ingress_alone_feeds_the_balancer_elsewhere_writes_each_of_its_requests_one_result_and_ends_with_its_source()
+    {
+        var (requests, ids) = RequestFile(2_000, maxOutput: 12);
+        const int ranks = 4;
+        await using var cluster = new LocalCluster(_dir);
+        // The balancer node's own source stays open (stdin): only the ingress node feeds it.
+        var balancer = cluster.StartBalancer("stdin", ranks, batch: 32);
+        cluster.StartRankHost(ranks, ranks, batch: 32);
+        await balancer.WaitForStderrAsync(l => l.StartsWith("serve: stdin", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+
+        var ingressResults = Path.Combine(_dir, "ingress-results.jsonl");
+        var ingress = cluster.StartIngress("file:" + requests, "file:" + ingressResults, ranks);
+        Assert.True(await ingress.ExitAsync(TimeSpan.FromMinutes(2)) == 0, ingress.Stderr);
+
+        var results = File.ReadLines(ingressResults).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(ids.Count, results.Count);
+        Assert.True(ids.SetEquals(results.Select(r => r.GetProperty("id").GetString()!)), "every id has exactly one result, on the ingress that took it");
+        Assert.All(results, r => Assert.Equal("completed", r.GetProperty("status").GetString()));
+        Assert.Equal(ids.Count, System.Text.Json.JsonDocument.Parse(ingress.Stdout).RootElement.GetProperty("accepted").GetInt32());
+        // None of them went to the balancer node's own sink, and the balancer goes on serving until its own source ends.
+        Assert.False(File.Exists(cluster.Results) && File.ReadLines(cluster.Results).Any());
+        Assert.False(balancer.HasExited, balancer.Stderr);
+        balancer.StandardInput.Close();
+        Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(1)) == 0, balancer.Stderr);
+    }
+
+    [Fact]
+    public async Task A_balancer_without_an_ingress_is_refused_with_the_reason()
+    {
+        await using var node = SchedulerProcess.Start(["serve", "--roles", "balancer", "--ranks", "4", "--http", "off"], _dir);
+        Assert.Equal(2, await node.ExitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Contains("a balancer node runs an ingress too", node.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -56,6 +56,15 @@ internal sealed class LocalCluster(string dir) : IAsyncDisposable
             "--format", "json", "--progress-interval", "0.5", .. more,
         ]);
 
+    /// <summary>An ingress without the balancer, joining the seed: it reads <paramref name="source"/> into the balancer
+    /// singleton and writes its own results to <paramref name="results"/>.</summary>
+    public SchedulerProcess StartIngress(string source, string results, int ranks) =>
+        Start([
+            "serve", "--roles", "ingress", "--port", FreePort().ToString(), "--seed-nodes", Seed, "--ranks", ranks.ToString(),
+            "--source", source, "--results", results, "--http", "off", "--metrics-snapshot", "", "--format", "json",
+            "--progress-interval", "0.5",
+        ]);
+
     /// <summary>A rank host declaring <paramref name="localRanks"/> ranks, joining the seed.</summary>
     /// <remarks>The engine (and its --time-scale and --batch) is the rank host's: ranks decode where they live.</remarks>
     public SchedulerProcess StartRankHost(int localRanks, int ranks, int batch, string timeScale = "0", params string[] more)
