@@ -250,7 +250,7 @@ public sealed class RankEntity : UntypedActor
         ValueTask<DecodeStepResult> pending;
         try
         {
-            pending = _engine.StepAsync(_stopping.Token);
+            pending = _engine.StepAsync(tick.Step, _stopping.Token);
         }
         catch (Exception ex)
         {

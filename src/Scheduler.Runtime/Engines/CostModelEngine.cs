@@ -8,10 +8,10 @@ namespace Scheduler.Runtime.Engines;
 /// The <c>cost-model</c> engine: no real decoding. A step takes the time the core's <see cref="IStepCostModel"/>
 /// gives for the rank's request count and load before the step, every active request generates one token, and a
 /// request finishes once it has produced its output length, exactly as the simulator advances a rank.
-/// <paramref name="timeScale"/> is how much real time a modelled second takes: 0 answers at once (virtual time,
-/// as fast as the runtime goes), 1 sleeps the modelled time as a real rank would compute.
+/// Without a <paramref name="pacer"/> a step answers at once (virtual time, as fast as the runtime goes); with one it
+/// waits as the process's real-time timeline says (see <see cref="RealTimePacer"/>).
 /// </summary>
-public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16, double timeScale = 0.0) : IDecodeEngine
+public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16, RealTimePacer? pacer = null) : IDecodeEngine
 {
     // Each request holds a slot until it finishes; requests are bucketed by the step they finish at, so a step costs
     // what finishes in it, not a pass over the batch (a step of 32 ranks runs on the barrier's thread).
@@ -57,18 +57,21 @@ public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16,
         _load += request.PromptTokens;
     }
 
-    public ValueTask<DecodeStepResult> StepAsync(CancellationToken cancellationToken)
+    public ValueTask<DecodeStepResult> StepAsync(CancellationToken cancellationToken) => StepAsync(_step + 1, cancellationToken);
+
+    public ValueTask<DecodeStepResult> StepAsync(long step, CancellationToken cancellationToken)
     {
         var active = _slotOf.Count;
         var seconds = costModel.RankSeconds(active, _load);
         var result = DecodeStepResult.Virtual(seconds, Advance());
-        if (timeScale <= 0 || active == 0) return ValueTask.FromResult(result);
-        return new ValueTask<DecodeStepResult>(Sleep(seconds * timeScale, result, cancellationToken));
+        if (pacer is null || active == 0) return ValueTask.FromResult(result);
+        var wait = pacer.Next(step, seconds);
+        return wait == TimeSpan.Zero ? ValueTask.FromResult(result) : new ValueTask<DecodeStepResult>(Sleep(wait, result, cancellationToken));
     }
 
-    private static async Task<DecodeStepResult> Sleep(double seconds, DecodeStepResult result, CancellationToken cancellationToken)
+    private static async Task<DecodeStepResult> Sleep(TimeSpan wait, DecodeStepResult result, CancellationToken cancellationToken)
     {
-        await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken).ConfigureAwait(false);
+        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -94,12 +97,18 @@ public sealed class CostModelEngine(IStepCostModel costModel, int capacity = 16,
     }
 }
 
-/// <summary>Makes a <see cref="CostModelEngine"/> per rank from one cost model and time scale.</summary>
-public sealed record CostModelEngineFactory(IStepCostModel CostModel, int BatchSize, double TimeScale = 0.0) : IDecodeEngineFactory
+/// <summary>Makes a <see cref="CostModelEngine"/> per rank from one cost model; with a <paramref name="timeScale"/> above 0
+/// the ranks it makes share one real-time timeline, as ranks behind one barrier do.</summary>
+public sealed class CostModelEngineFactory(IStepCostModel costModel, int batchSize, double timeScale = 0.0) : IDecodeEngineFactory
 {
+    private readonly RealTimePacer? _pacer = timeScale > 0 ? new RealTimePacer(timeScale) : null;
+
+    public IStepCostModel CostModel => costModel;
+    public int BatchSize => batchSize;
+    public double TimeScale => timeScale;
     public string Kind => DecodeEngines.CostModelKind;
 
-    public IDecodeEngine Create(int rank) => new CostModelEngine(CostModel, BatchSize, TimeScale);
+    public IDecodeEngine Create(int rank) => new CostModelEngine(costModel, batchSize, _pacer);
 }
 
 /// <summary>The engine kinds the runtime knows by name.</summary>

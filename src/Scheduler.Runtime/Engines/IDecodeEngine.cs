@@ -27,6 +27,10 @@ public interface IDecodeEngine : IDisposable
     /// The result says how long the step's compute took: virtual seconds from a cost model, or measured.
     /// </summary>
     ValueTask<DecodeStepResult> StepAsync(CancellationToken cancellationToken);
+
+    /// <summary>The step the barrier numbered <paramref name="step"/>: an engine that paces itself in real time lines its
+    /// ranks' steps up by it; others ignore it.</summary>
+    ValueTask<DecodeStepResult> StepAsync(long step, CancellationToken cancellationToken) => StepAsync(cancellationToken);
 }
 
 /// <summary>How a rank's engine is made; one engine per rank entity, disposed when the entity stops.</summary>

@@ -45,7 +45,7 @@ public sealed class BalancerTakeoverSpec() : TestKit(TestConfig.Local())
     [Fact]
     public async Task A_new_balancer_adopts_the_requests_the_ranks_decode_and_finishes_each_once_without_decoding_it_again()
     {
-        var ranks = Sys.ActorOf(LocalRankHost.Props(new CostModelEngineFactory(new FixedStep(), Shape.BatchSize, TimeScale: 1), registerLocally: false));
+        var ranks = Sys.ActorOf(LocalRankHost.Props(new CostModelEngineFactory(new FixedStep(), Shape.BatchSize, timeScale: 1), registerLocally: false));
         var ingress = CreateTestProbe();
         var monitor = CreateTestProbe();
         var probe = CreateTestProbe();
@@ -97,7 +97,7 @@ public sealed class BalancerTakeoverSpec() : TestKit(TestConfig.Local())
     [Fact]
     public async Task Adopted_requests_no_ingress_claims_are_written_all_the_same_when_the_input_ends()
     {
-        var ranks = Sys.ActorOf(LocalRankHost.Props(new CostModelEngineFactory(new FixedStep(), Shape.BatchSize, TimeScale: 1), registerLocally: false));
+        var ranks = Sys.ActorOf(LocalRankHost.Props(new CostModelEngineFactory(new FixedStep(), Shape.BatchSize, timeScale: 1), registerLocally: false));
         var ingress = CreateTestProbe();
         var monitor = CreateTestProbe();
         var probe = CreateTestProbe();

@@ -61,7 +61,7 @@ public sealed class PartitionSpec(ITestOutputHelper output) : IAsyncLifetime
         var settings = RuntimeSettings.FromConfig(balancerNode.Settings.Config)
             .WithBarrier(new BarrierSettings(TimeSpan.FromSeconds(10), 0, true));
         // Real time, at a quarter of the modelled step times: the stream is still running when the cable is cut.
-        var engines = new CostModelEngineFactory(ReferenceLinearCost.ForBatch(Batch), Batch, TimeScale: 0.25);
+        var engines = new CostModelEngineFactory(ReferenceLinearCost.ForBatch(Batch), Batch, timeScale: 0.25);
         foreach (var host in new[] { hostB, hostC }) await RankCluster.StartRankRegionAsync(host, settings, engines);
         var ranks = await RankCluster.StartRankRegionAsync(balancerNode, settings, engines);
         await RankCluster.AwaitRankHostsAsync(balancerNode, Ranks, TimeSpan.FromSeconds(30));
