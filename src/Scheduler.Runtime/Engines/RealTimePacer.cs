@@ -17,8 +17,9 @@ namespace Scheduler.Runtime.Engines;
 /// </remarks>
 public sealed class RealTimePacer(double timeScale, TimeProvider? time = null)
 {
-    /// <summary>Longer than a late timer (a few milliseconds), short enough that a pause is not followed by a burst.</summary>
-    public static readonly TimeSpan MaxLag = TimeSpan.FromMilliseconds(20);
+    /// <summary>Longer than a timer is late here (1–3 ms), short enough that a pause (no rank busy, so no step) is not
+    /// counted as step time and followed by a burst.</summary>
+    public static readonly TimeSpan MaxLag = TimeSpan.FromMilliseconds(5);
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
