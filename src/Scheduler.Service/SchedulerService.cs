@@ -110,15 +110,17 @@ public static class SchedulerService
                 log.WriteLine($"serve: http on {BoundAddress(host)} (/healthz, /readyz, /metrics)");
             }
             var (system, registry) = SchedulerHosting.Actors(host.Services);
-            var ranks = await registry.GetAsync<RankRegion>(stop).ConfigureAwait(false);
-            if (!launch.Node.JoinsSelf || launch.Node.HostedRanks(s.Ranks) < s.Ranks)
+            IActorRef ranks;
+            try
             {
-                log.WriteLine($"serve: node {Akka.Cluster.Cluster.Get(system).SelfAddress} ({string.Join(",", launch.Node.Roles)}) waits for rank hosts declaring {s.Ranks} ranks");
-                var shown = new Progress<int>(n => log.WriteLine($"serve: rank hosts declare {n} of {s.Ranks} ranks"));
-                await RankCluster.AwaitRankHostsAsync(system, s.Ranks, launch.Runtime.StartupTimeout, shown, stop).ConfigureAwait(false);
-                await RankCluster.AwaitRankRegionsAsync(system, ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
+                ranks = await AwaitRanksAsync(launch, system, registry, log, stop).ConfigureAwait(false);
             }
-            await RankCluster.AwaitRanksAsync(ranks, s.Ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // SIGTERM or SIGINT before the ranks were up: nothing was read from the source, so nothing is owed to it.
+                log.WriteLine("serve: stopped before the ranks were up; no request was taken");
+                return new ServiceOutcome(ServiceEnding.Stopped, 0, statistics.Snapshot(0), 0, metricsUrl, null);
+            }
             readiness.RanksUp(s.Ranks);
             metrics.RanksReady(s.Ranks, s.Ranks);
 
@@ -170,6 +172,24 @@ public static class SchedulerService
             // Coordinated shutdown leaves the cluster and stops the ranks, the streams and the writers (closing the sinks).
             await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The rank region once all G ranks are up: on a node that does not host them all, after rank hosts declaring
+    /// them have joined and their regions have registered.</summary>
+    private static async Task<IActorRef> AwaitRanksAsync(ServiceLaunch launch, ActorSystem system, ActorRegistry registry, TextWriter log,
+        CancellationToken stop)
+    {
+        var s = launch.Settings;
+        var ranks = await registry.GetAsync<RankRegion>(stop).ConfigureAwait(false);
+        if (!launch.Node.JoinsSelf || launch.Node.HostedRanks(s.Ranks) < s.Ranks)
+        {
+            log.WriteLine($"serve: node {Akka.Cluster.Cluster.Get(system).SelfAddress} ({string.Join(",", launch.Node.Roles)}) waits for rank hosts declaring {s.Ranks} ranks");
+            var shown = new Progress<int>(n => log.WriteLine($"serve: rank hosts declare {n} of {s.Ranks} ranks"));
+            await RankCluster.AwaitRankHostsAsync(system, s.Ranks, launch.Runtime.StartupTimeout, shown, stop).ConfigureAwait(false);
+            await RankCluster.AwaitRankRegionsAsync(system, ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
+        }
+        await RankCluster.AwaitRanksAsync(ranks, s.Ranks, launch.Runtime.StartupTimeout, stop).ConfigureAwait(false);
+        return ranks;
     }
 
     /// <summary>

@@ -140,4 +140,17 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, await node.ExitAsync(TimeSpan.FromMinutes(1)));
         Assert.Contains("a balancer node runs an ingress too", node.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_balancer_stopped_while_it_waits_for_rank_hosts_exits_zero_with_its_summary_and_no_stack_trace()
+    {
+        await using var cluster = new LocalCluster(_dir);
+        var balancer = cluster.StartBalancer("stdin", ranks: 4, batch: 16);
+        await balancer.WaitForStderrAsync(l => l.Contains("waits for rank hosts", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
+        balancer.Signal(SchedulerProcess.SigTerm);
+        Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(1)) == 0, balancer.Stderr);
+        Assert.Contains(balancer.StderrLines, l => l.Contains("stopped before the ranks were up", StringComparison.Ordinal));
+        Assert.DoesNotContain("Unhandled exception", balancer.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, System.Text.Json.JsonDocument.Parse(balancer.Stdout).RootElement.GetProperty("accepted").GetInt32());
+    }
 }
