@@ -80,8 +80,26 @@ public sealed record ServiceOutcome(ServiceEnding Ending, int ExitCode, ServiceS
 public static class SchedulerService
 {
 
-    public static Task<ServiceOutcome> RunAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop) =>
-        launch.Node.Has(NodeRoles.Ingress) ? RunIngressAsync(launch, log, stop) : RankHostService.RunAsync(launch, log, stop);
+    public static async Task<ServiceOutcome> RunAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
+    {
+        try
+        {
+            return await (launch.Node.Has(NodeRoles.Ingress) ? RunIngressAsync(launch, log, stop) : RankHostService.RunAsync(launch, log, stop))
+                .ConfigureAwait(false);
+        }
+        // Before the service serves: joining the cluster, waiting for rank hosts, starting the ranks. Nothing has been read
+        // from the source yet, so nothing is owed to it.
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            log.WriteLine("serve: stopped while starting; no request was taken");
+            return new ServiceOutcome(ServiceEnding.Stopped, 0, new ServiceStatistics().Snapshot(0), 0, null, null);
+        }
+        catch (TimeoutException timeout)
+        {
+            // scheduler.runtime.cluster.startup-timeout ran out: a failure with its reason, not a crash with a stack trace.
+            return new ServiceOutcome(ServiceEnding.Failed, 1, new ServiceStatistics().Snapshot(0), 0, null, $"startup: {timeout.Message}");
+        }
+    }
 
     /// <summary>
     /// A node with the ingress role: the whole service of a cluster of one; a balancer node (the balancer singleton runs on
@@ -110,17 +128,7 @@ public static class SchedulerService
                 log.WriteLine($"serve: http on {BoundAddress(host)} (/healthz, /readyz, /metrics)");
             }
             var (system, registry) = SchedulerHosting.Actors(host.Services);
-            IActorRef ranks;
-            try
-            {
-                ranks = await AwaitRanksAsync(launch, system, registry, log, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // SIGTERM or SIGINT before the ranks were up: nothing was read from the source, so nothing is owed to it.
-                log.WriteLine("serve: stopped before the ranks were up; no request was taken");
-                return new ServiceOutcome(ServiceEnding.Stopped, 0, statistics.Snapshot(0), 0, metricsUrl, null);
-            }
+            var ranks = await AwaitRanksAsync(launch, system, registry, log, stop).ConfigureAwait(false);
             readiness.RanksUp(s.Ranks);
             metrics.RanksReady(s.Ranks, s.Ranks);
 

@@ -149,8 +149,20 @@ public sealed class ClusterServeTests(ITestOutputHelper output) : IDisposable
         await balancer.WaitForStderrAsync(l => l.Contains("waits for rank hosts", StringComparison.Ordinal), TimeSpan.FromMinutes(1));
         balancer.Signal(SchedulerProcess.SigTerm);
         Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(1)) == 0, balancer.Stderr);
-        Assert.Contains(balancer.StderrLines, l => l.Contains("stopped before the ranks were up", StringComparison.Ordinal));
+        Assert.Contains(balancer.StderrLines, l => l.Contains("stopped while starting", StringComparison.Ordinal));
         Assert.DoesNotContain("Unhandled exception", balancer.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, System.Text.Json.JsonDocument.Parse(balancer.Stdout).RootElement.GetProperty("accepted").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_balancer_whose_rank_hosts_never_come_fails_at_the_startup_timeout_with_one_error_line()
+    {
+        var config = Path.Combine(_dir, "short-startup.conf");
+        await File.WriteAllTextAsync(config, "scheduler.runtime.cluster.startup-timeout = 2s\n");
+        await using var cluster = new LocalCluster(_dir);
+        var balancer = cluster.StartBalancer("stdin", ranks: 4, batch: 16, "0", "--config", config);
+        Assert.True(await balancer.ExitAsync(TimeSpan.FromMinutes(1)) == 1, balancer.Stderr);
+        Assert.Contains(balancer.StderrLines, l => l.StartsWith("error: startup: the rank hosts that joined declare 0 of the 4 ranks", StringComparison.Ordinal));
+        Assert.DoesNotContain("Unhandled exception", balancer.Stderr, StringComparison.Ordinal);
     }
 }
