@@ -92,13 +92,16 @@ public static class SchedulerService
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             log.WriteLine("serve: stopped while starting; no request was taken");
-            return new ServiceOutcome(ServiceEnding.Stopped, 0, new ServiceStatistics().Snapshot(0), 0, null, null);
+            return NotStarted(ServiceEnding.Stopped, null);
         }
         catch (TimeoutException timeout)
         {
             // scheduler.runtime.cluster.startup-timeout ran out: a failure with its reason, not a crash with a stack trace.
-            return new ServiceOutcome(ServiceEnding.Failed, 1, new ServiceStatistics().Snapshot(0), 0, null, $"startup: {timeout.Message}");
+            return NotStarted(ServiceEnding.Failed, $"startup: {timeout.Message}");
         }
+
+        static ServiceOutcome NotStarted(ServiceEnding ending, string? error) =>
+            new(ending, error is null ? 0 : 1, new ServiceStatistics().Snapshot(0), 0, null, error);
     }
 
     /// <summary>
@@ -109,8 +112,9 @@ public static class SchedulerService
     private static async Task<ServiceOutcome> RunIngressAsync(ServiceLaunch launch, TextWriter log, CancellationToken stop)
     {
         var s = launch.Settings;
-        var source = launch.Source ?? throw new ArgumentException("a balancer node needs a source");
-        var results = launch.Results ?? throw new ArgumentException("a balancer node needs a results sink");
+        var source = launch.Source ?? throw new ArgumentException("an ingress node needs a source");
+        var results = launch.Results ?? throw new ArgumentException("an ingress node needs a results sink");
+        var balancerNode = launch.Node.Has(NodeRoles.Balancer);
         var shape = new ClusterShape(s.Ranks, s.Batch);
         var metrics = new ServiceMetrics(s.Ranks, launch.EndpointEvents);
         var statistics = new ServiceStatistics();
@@ -138,18 +142,18 @@ public static class SchedulerService
                 launch.Engines.MaxSequenceTokens, observer) { Router = launch.Router };
             var pipeline = SchedulerPipeline.Start(system, registry, ranks, launch.Runtime, setup, source, results,
                 launch.DeadLetters, launch.Runtime.Ingress, monitor, singleton: !launch.Node.IsClusterOfOne,
-                balancerNode: launch.Node.Has(NodeRoles.Balancer));
+                balancerNode: balancerNode);
             readiness.Serving();
             // Figures count from here: startup (forming the cluster, starting the ranks) is not service time.
             clock.Restart();
-            if (!launch.Node.Has(NodeRoles.Balancer))
+            if (!balancerNode)
                 log.WriteLine($"serve: {source.Name} → {results.Name}; an ingress of the balancer on the balancer nodes (G={s.Ranks})");
             else
                 log.WriteLine($"serve: {source.Name} → {results.Name}; G={s.Ranks} B={s.Batch}, " +
                               (launch.Router is { } router ? $"router {router.Name} (arrival binding), " : $"policy {launch.Policy?.Name}, ") +
                               $"engine {launch.Engines.Kind}{(launch.Engines.Kind == DecodeEngines.CostModelKind ? $" ×{s.TimeScale.ToString(CultureInfo.InvariantCulture)}" : "")}");
 
-            var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock) { EndsWithOwnSource = !launch.Node.Has(NodeRoles.Balancer) };
+            var watch = new ServiceWatch(pipeline, metrics, statistics, log, s, clock) { EndsWithOwnSource = !balancerNode };
             var (ending, ended) = await watch.RunAsync(outcome.Task, stop).ConfigureAwait(false);
             var unfinished = 0;
             if (ending is ServiceEnding.Stopped or ServiceEnding.Idle)
@@ -170,7 +174,7 @@ public static class SchedulerService
             if (error is not null) ending = ServiceEnding.Failed;
             var summary = statistics.Snapshot(clock.Elapsed.TotalSeconds);
             // The balancer counts what it accepts where it runs; an ingress alone reports what it delivered itself.
-            if (!launch.Node.Has(NodeRoles.Balancer))
+            if (!balancerNode)
                 summary = summary with { Accepted = (await pipeline.Ingress.Ask<IngressStatus>(GetIngressStatus.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false)).Accepted };
             await SnapshotMetricsAsync(metrics, s.MetricsSnapshot, log).ConfigureAwait(false);
             return new ServiceOutcome(ending, error is null ? 0 : 1, summary, unfinished, metricsUrl, error);
