@@ -273,6 +273,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     {
         if (_releasedId < 0 || state.FreeSlots(_releasedRank) == 0) return false;
         var g = _releasedRank;
+        CountLife(state, _releasedId);
         state.Admit(_releasedId, g);
         _predictor.OnAdmitted(state, _releasedId);
         _admittedTotal++;
@@ -355,9 +356,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             }
         }
         _problem.AdmitCount = admit;
-        // The queue shows at most the reveal window; full to it, more requests may have arrived behind it (a backlog),
-        // and slots left free now are filled at the next call. Short of it, the queue shows all that has arrived.
-        _problem.RefilledNextStep = state.Queue.Length >= state.Shape.RevealWindow;
+        _problem.RefilledNextStep = RefilledNextStep(state, admit);
         _problem.Seal();
         var massDiscount = 1.0 - _settings.MassWeight;
         for (var i = 0; i < count; i++)
@@ -423,9 +422,24 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Admits one request, tells the predictor and counts it for the turnover.</summary>
     private void Admit(ClusterView state, int id, int rank)
     {
+        CountLife(state, id);
         state.Admit(id, rank);
         _predictor.OnAdmitted(state, id);
         _admittedTotal++;
+    }
+
+    // The lives (predicted outputs, in steps) of the requests admitted so far whose length the predictor names, summed, and
+    // how many: their mean is the mean life of a request by the arrivals, which Little's law turns into a full cluster's
+    // departures per step (RefilledNextStep).
+    private double _admittedLives;
+    private long _admittedNamed;
+
+    private void CountLife(ClusterView state, int id)
+    {
+        var life = _predictor.PredictedRemaining(state, id);
+        if (life == IOutputPredictor.Unknown) return;
+        _admittedLives += Math.Max(1, life);
+        _admittedNamed++;
     }
 
     /// <summary>Requests placed by the arrival router so far (diagnostics).</summary>
@@ -490,6 +504,40 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         _agingSteps = _settings.AgingSteps == 0 ? 0
             : (int)Math.Max(1, Math.Round((double)_settings.AgingSteps * _maxWait / _settings.MaxWaitSteps));
+    }
+
+    /// <summary>
+    /// Whether the slots this call leaves free are filled at the next call. The queue shows at most the reveal window; full
+    /// to it, more requests may have arrived behind it (a backlog). Short of it, the queue shows all that has arrived, and
+    /// the slots left free stay free until more arrive. Full to it, the next call shows one window again: it refills
+    /// whatever this call leaves free when that is at most a window, and a cluster filling from empty fills in a few calls
+    /// (a window each, few leaving). But where a full cluster would lose more requests per step than a window holds (its
+    /// slots over the mean life of a request, by Little's law: big batches of short outputs), the calls never catch up, the
+    /// cluster runs below full and the slots left free stay free, as under timed arrivals: the step being decided is then
+    /// set by where the few admitted now go. The mean life is that of every request admitted so far and those shown now,
+    /// as a predictor that names each request's length names them (with any other the rule is as it was).
+    /// </summary>
+    private bool RefilledNextStep(ClusterView state, int admit)
+    {
+        var window = state.Shape.RevealWindow;
+        var queue = state.Queue;
+        if (queue.Length < window) return false;
+        var leftFree = -admit;
+        for (var g = 0; g < _ranks; g++) leftFree += _problem.Free(g);
+        // A predictor that names no one length per request (online: a distribution) has no mean life to tell.
+        if (leftFree <= window || _predictor.LongestLife(state, queue[..window], 1) == 0) return true;
+        var lives = _admittedLives;
+        var named = _admittedNamed;
+        foreach (var id in queue[..window])
+        {
+            var life = _predictor.PredictedRemaining(state, id);
+            if (life == IOutputPredictor.Unknown) continue;
+            lives += Math.Max(1, life);
+            named++;
+        }
+        if (named == 0) return true;
+        var slots = (double)state.Ranks * state.Shape.BatchSize;
+        return slots * named / lives <= window;
     }
 
     /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
