@@ -90,14 +90,18 @@ public sealed class BfioPolicy : IPlacementPolicy
             requests[i] = new Request(i, prompt, output, output);
         }
         // Bounds of a few steps (in steps, not turnovers), so aging and the overdue admission happen within the run.
-        var twin = new BfioPolicy(settings with
-            {
-                AgingSteps = Math.Min(settings.AgingSteps, 2),
-                MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6),
-                MaxWaitTurnovers = 0,
-            },
-            predictor.Fresh(), null, warmUp: false);
-        Simulator.Run(new Workload(requests, "warm-up"), twin, new SimulationOptions(shape) { RecordSteps = false });
+        var twinSettings = settings with
+        {
+            AgingSteps = Math.Min(settings.AgingSteps, 2),
+            MaxWaitSteps = Math.Min(settings.MaxWaitSteps, 6),
+            MaxWaitTurnovers = 0,
+        };
+        Simulator.Run(new Workload(requests, "warm-up"), new BfioPolicy(twinSettings, predictor.Fresh(), null, warmUp: false),
+            new SimulationOptions(shape) { RecordSteps = false });
+        // The run above leaves at most a window's worth of slots free after each call; a cluster of 2 ranks of 16 slots
+        // shown 8 at a time leaves more, which asks the predictor for the mean life (RefilledNextStep).
+        Simulator.Run(new Workload(requests[..32], "warm-up"), new BfioPolicy(twinSettings, predictor.Fresh(), null, warmUp: false),
+            new SimulationOptions(new ClusterShape(2, 16)) { RecordSteps = false });
         // The twin's calls show at most 16 candidates, which .NET sorts by insertion alone; a real call's hundreds take the
         // sort's partitioning, compiled at its first use (about 2 ms at G = 128's first call, when it ran there).
         GreedyExchangeSolver.CompileValueOrder();
