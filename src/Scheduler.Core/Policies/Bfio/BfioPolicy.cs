@@ -518,8 +518,8 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// (a window each, few leaving). But where a full cluster would lose more requests per step than a window holds (its
     /// slots over the mean life of a request, by Little's law: big batches of short outputs), the calls never catch up, the
     /// cluster runs below full and the slots left free stay free, as under timed arrivals: the step being decided is then
-    /// set by where the few admitted now go. The mean life is that of every request admitted so far and those shown now,
-    /// as a predictor that names each request's length names them (with any other the rule is as it was).
+    /// set by where the few admitted now go. The mean life is that of every request admitted so far and those shown now, as
+    /// a predictor that plans whole lives names them (the oracle; with the others the rule is as it was).
     /// </summary>
     private bool RefilledNextStep(ClusterView state, int admit)
     {
@@ -528,7 +528,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         if (queue.Length < window) return false;
         var leftFree = -admit;
         for (var g = 0; g < _ranks; g++) leftFree += _problem.Free(g);
-        // A predictor that names no one length per request (online: a distribution) has no mean life to tell.
+        // A predictor that plans no whole lives (LongestLife 0: the online predictor's distributions, the noisy one's
+        // blurred lengths) has no mean life to tell.
         if (leftFree <= window || _predictor.LongestLife(state, queue[..window], 1) == 0) return true;
         var lives = _admittedLives;
         var named = _admittedNamed;
