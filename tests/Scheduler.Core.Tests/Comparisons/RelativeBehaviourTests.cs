@@ -20,10 +20,13 @@ public sealed class RelativeBehaviourTests
     private static readonly string[] LengthFree = ["fcfs", "jsq", "round-robin", "vllm", "sglang-requests", "sglang-tokens", "trtllm", "p2c", "random"];
 
 
-    private static RunSummary[] RunAll(string shapeName, params string[] policies)
+    private static RunSummary[] RunAll(string shapeName, params string[] policies) =>
+        RunAll(shapeName, new ClusterShape(8, 16), fills: 8, seed: 1, policies);
+
+    /// <summary>Every policy, backlogged, on <paramref name="fills"/>·G·B requests of a shape.</summary>
+    private static RunSummary[] RunAll(string shapeName, ClusterShape shape, int fills, int seed, string[] policies)
     {
-        var shape = new ClusterShape(8, 16);
-        var workload = ShapeGenerator.Generate(ShapeCatalog.Get(shapeName), 8 * shape.Ranks * shape.BatchSize, seed: 1);
+        var workload = ShapeGenerator.Generate(ShapeCatalog.Get(shapeName), fills * shape.Ranks * shape.BatchSize, seed);
         return policies.Select(p => Simulator.Run(workload, PolicyCatalog.Create(p), new SimulationOptions(shape) { RecordSteps = false }).Summary).ToArray();
     }
 
@@ -68,11 +71,7 @@ public sealed class RelativeBehaviourTests
     [InlineData(3)]
     public void Where_departures_outrun_what_a_call_can_show_bfio_idles_less_at_the_barrier_than_trtllm(int seed)
     {
-        var shape = new ClusterShape(32, 128);
-        var workload = ShapeGenerator.Generate(ShapeCatalog.Get("code"), 4 * shape.Ranks * shape.BatchSize, seed);
-        var runs = new[] { "trtllm", "bfio" }
-            .Select(p => Simulator.Run(workload, PolicyCatalog.Create(p), new SimulationOptions(shape) { RecordSteps = false }).Summary)
-            .ToArray();
+        var runs = RunAll("code", new ClusterShape(32, 128), fills: 4, seed, ["trtllm", "bfio"]);
 
         var verdict = CellVerdict.Judge(runs, "bfio", ["trtllm"], [Figure.Throughput, Figure.BarrierIdle], tolerance: 0.0);
 
