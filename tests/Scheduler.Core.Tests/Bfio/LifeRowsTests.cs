@@ -105,6 +105,18 @@ public sealed class LifeRowsTests
     }
 
     [Fact]
+    public void Only_the_oracle_plans_whole_lives()
+    {
+        // The flag the policy's whole-life rules read (life rows, the mean life of the refill rule), and the one
+        // LongestLife answers by: a noisy predictor names lengths but they are not to be planned on as departures.
+        Assert.True(new OraclePredictor().PlansWholeLives);
+        Assert.False(new NoisyPredictor(0.2, 1).PlansWholeLives);
+        Assert.False(new NoisyPredictor(0.0, 1).PlansWholeLives);
+        Assert.False(((IOutputPredictor)new OnlineSurvivalPredictor()).PlansWholeLives);
+        Assert.False(((IOutputPredictor)new NoLookaheadPredictor()).PlansWholeLives);
+    }
+
+    [Fact]
     public void The_generated_share_ahead_counts_every_step_of_each_remaining_life()
     {
         ClusterView view = TwoRunningTwoQueued();

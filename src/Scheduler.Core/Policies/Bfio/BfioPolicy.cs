@@ -440,6 +440,7 @@ public sealed class BfioPolicy : IPlacementPolicy
 
     private void CountLife(ClusterView state, int id)
     {
+        if (!_predictor.PlansWholeLives) return;
         var life = _predictor.PredictedRemaining(state, id);
         if (life == IOutputPredictor.Unknown) return;
         _admittedLives += Math.Max(1, life);
@@ -526,11 +527,12 @@ public sealed class BfioPolicy : IPlacementPolicy
         var window = state.Shape.RevealWindow;
         var queue = state.Queue;
         if (queue.Length < window) return false;
+        // A predictor that plans no whole lives (the online predictor's distributions, the noisy one's blurred lengths)
+        // has no mean life to tell.
+        if (!_predictor.PlansWholeLives) return true;
         var leftFree = -admit;
         for (var g = 0; g < _ranks; g++) leftFree += _problem.Free(g);
-        // A predictor that plans no whole lives (LongestLife 0: the online predictor's distributions, the noisy one's
-        // blurred lengths) has no mean life to tell.
-        if (leftFree <= window || _predictor.LongestLife(state, queue[..window], 1) == 0) return true;
+        if (leftFree <= window) return true;
         var lives = _admittedLives;
         var named = _admittedNamed;
         foreach (var id in queue[..window])

@@ -88,7 +88,7 @@ public sealed record BfioSettings
     /// balanced long generation less (barrier idle 0.725 against 0.663).
     /// Life rows need lengths named per request: the online predictor's far rows are survival averages by prompt, which
     /// cannot tell the long requests from the rest (with them it won 104 cells instead of 110), and the noisy predictor's
-    /// ±20% moves a long request's departure by thousands of steps (see <see cref="NoisyPredictor.LongestLife"/>); both
+    /// ±20% moves a long request's departure by thousands of steps (see <see cref="NoisyPredictor.PlansWholeLives"/>); both
     /// plan on H alone with the paper's weights.
     /// </summary>
     public bool LifeRows { get; init; } = true;

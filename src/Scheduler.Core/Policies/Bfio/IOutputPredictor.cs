@@ -66,10 +66,17 @@ public interface IOutputPredictor
     int PredictedRemaining(ClusterView state, int requestId) => Unknown;
 
     /// <summary>
+    /// Whether the policy may plan on this predictor's lengths as whole lives: each request's one length taken as the
+    /// step it leaves (the oracle). Life rows and the mean life a full cluster turns over in read them; a predictor that
+    /// knows only a distribution (online) or lengths blurred by noise plans on its horizon alone. False by default.
+    /// </summary>
+    bool PlansWholeLives => false;
+
+    /// <summary>
     /// How many steps ahead this call's placement decides anything: the longest life it predicts among the queued
     /// <paramref name="candidates"/>, at most <paramref name="cap"/>. Past it no candidate holds load, so every placement
-    /// leaves those rows alike. 0 where it does not name one length per request (the policy then plans no rows past its
-    /// horizon: see <see cref="BfioSettings.LifeRows"/>).
+    /// leaves those rows alike. 0 where it plans no whole lives (<see cref="PlansWholeLives"/>: the policy then plans no
+    /// rows past its horizon; see <see cref="BfioSettings.LifeRows"/>).
     /// </summary>
     int LongestLife(ClusterView state, ReadOnlySpan<int> candidates, int cap) => 0;
 
