@@ -441,10 +441,17 @@ public sealed class BfioPolicy : IPlacementPolicy
     private void CountLife(ClusterView state, int id)
     {
         if (!_predictor.PlansWholeLives) return;
-        var life = _predictor.PredictedRemaining(state, id);
-        if (life == IOutputPredictor.Unknown) return;
-        _admittedLives += Math.Max(1, life);
+        var life = NamedLife(state, id);
+        if (life == 0) return;
+        _admittedLives += life;
         _admittedNamed++;
+    }
+
+    /// <summary>The life the predictor names for request <paramref name="id"/>, in steps (at least 1), or 0 where it names none.</summary>
+    private int NamedLife(ClusterView state, int id)
+    {
+        var life = _predictor.PredictedRemaining(state, id);
+        return life == IOutputPredictor.Unknown ? 0 : Math.Max(1, life);
     }
 
     /// <summary>Requests placed by the arrival router so far (diagnostics).</summary>
@@ -537,9 +544,9 @@ public sealed class BfioPolicy : IPlacementPolicy
         var named = _admittedNamed;
         foreach (var id in queue[..window])
         {
-            var life = _predictor.PredictedRemaining(state, id);
-            if (life == IOutputPredictor.Unknown) continue;
-            lives += Math.Max(1, life);
+            var life = NamedLife(state, id);
+            if (life == 0) continue;
+            lives += life;
             named++;
         }
         if (named == 0) return true;
