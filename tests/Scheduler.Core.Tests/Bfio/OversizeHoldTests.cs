@@ -101,6 +101,65 @@ public sealed class OversizeHoldTests
         Assert.Equal(RequestPhase.Finished, state.PhaseOf(giant));
         Assert.Single(state.Admissions, a => a.RequestId == giant);
     }
+
+    private const int LoneGiant = 7;
+
+    /// <summary>G=4, B=4: ranks 0, 1 and 3 run two 1,000-token requests, rank 2 one; a 20,000-token prompt waits alone.</summary>
+    private static ClusterState BuildLoneGiant()
+    {
+        var requests = new Request[8];
+        for (var i = 0; i < requests.Length; i++) requests[i] = new Request(i, i == LoneGiant ? 20000 : 1000, 50, 50);
+        var state = new ClusterState(new Workload(requests, "holds"), new ClusterShape(4, 4));
+        state.RevealUpTo(requests.Length);
+        state.BeginPolicyCall();
+        int[] ranks = [0, 0, 1, 1, 2, 3, 3];
+        for (var i = 0; i < ranks.Length; i++) state.Admit(i, ranks[i]);
+        state.CompactQueue();
+        return state;
+    }
+
+    private static void Update(OversizeHolds holds, ClusterState state, OraclePredictor predictor)
+    {
+        var rows = new PlannedRows();
+        rows.Plan(1, nowWeight: 1.0, decay: 0.6, horizon: 0, lifeWeight: 0.0, sample: true);
+        var projection = new RankProjection();
+        projection.Project(state, predictor, 1, rows);
+        holds.Update(state, state.Queue, predictor, projection, rows, new BfioSettings(), state.TotalFreeSlots(), maxWait: 128);
+    }
+
+    [Fact]
+    public void The_emptiest_rank_is_held_and_the_giant_released_into_it_once_nothing_else_waits()
+    {
+        var state = BuildLoneGiant();
+        var predictor = new OraclePredictor();
+        var holds = new OversizeHolds();
+        Update(holds, state, predictor);
+        Assert.Equal([2], holds.Ranks.ToArray());
+        Assert.True(holds.HoldsRequest(LoneGiant));
+        Assert.True(holds.HoldsRank(2));
+        Assert.False(holds.HoldsRank(0));
+        Assert.Equal(1, holds.HeldSlots(state));
+        Assert.Equal(-1, holds.ReleasedId);
+        // The next call: nothing but the giant waits, so holding would only delay it while everything drains.
+        Update(holds, state, predictor);
+        Assert.Equal(LoneGiant, holds.ReleasedId);
+        Assert.Equal(2, holds.ReleasedRank);
+        Assert.Equal(0, holds.Count);
+    }
+
+    [Fact]
+    public void Forgetting_the_request_drops_its_hold()
+    {
+        var state = BuildLoneGiant();
+        var predictor = new OraclePredictor();
+        var holds = new OversizeHolds();
+        Update(holds, state, predictor);
+        Assert.Equal(1, holds.Count);
+        holds.Forget(LoneGiant);
+        Assert.Equal(0, holds.Count);
+        Assert.False(holds.HoldsRank(2));
+        Assert.Equal(0, holds.HeldSlots(state));
+    }
 }
 
 /// <summary>The construction-time warm-up runs a twin with a fresh predictor: nothing it sees is learned.</summary>

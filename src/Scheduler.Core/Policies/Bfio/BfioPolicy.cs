@@ -11,6 +11,13 @@ namespace Scheduler.Core.Policies.Bfio;
 /// Work-conserving: it admits min(|queue|, Σ free) requests every call. Starvation is bounded: a request
 /// queued <see cref="BfioSettings.MaxWaitSteps"/> steps must be admitted at the next call, oldest first.
 /// </summary>
+/// <remarks>
+/// A call's parts, each testable alone: <see cref="PlannedRows"/> (the steps ahead planned on and their weights),
+/// <see cref="RankProjection"/> (every rank's load on them and the envelope), <see cref="OversizeHolds"/> (ranks held for
+/// oversize requests), <see cref="WaitBounds"/> (the wait bound and aging grace), <see cref="LightFirstSelection"/> (which
+/// candidates enter the problem), <see cref="GreedyExchangeSolver"/> (the placement) and <see cref="BfioRouter"/> (the few
+/// waiting requests placed one by one). This class reads the cluster, states the problem and admits.
+/// </remarks>
 public sealed class BfioPolicy : IPlacementPolicy
 {
     private readonly BfioSettings _settings;
@@ -23,32 +30,19 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int[] _routeOrder = [];
     private int[] _candidates = [];
     private int[] _rankOf = [];
-    private double[] _projection = [];
-    private double[] _envelope = [];
-    private double[] _weights = [];
-    private double[] _profileScratch = [];
+    private readonly PlannedRows _rows = new();
+    private readonly RankProjection _projection = new();
+    private readonly OversizeHolds _holds = new();
+    private readonly WaitBounds _waits;
     private double[] _candidateProfiles = [];   // [i·planned + k]
     private double[] _keys = [];                // Σ_k w_k a_i(k): weighted projected load per candidate
-    private double[] _sortedKeys = [];
+    private double[] _selectionKeys = [];  // _keys, −∞ for the candidates exempt from light-first selection
     private bool[] _keptFlag = [];
     private int[] _order = [];
-    private int[] _sampled = [];          // the horizon offsets h planned on
-    private double[] _sampledWeights = [];
-    private int[] _reservedId = [];
-    private int[] _reservedRank = [];
-    private bool[] _reservedHeld = [];
-    private int _reservedCount;
-    private int _releasedId = -1;
-    private int _releasedRank = -1;
     private int _ranks;
-    private int _planned;
     private double _lifeWeight; // γ on every planned row ahead (BfioSettings.LifeRows), 0 without
     // Turnover τ by Little's law: requests active ÷ admissions per step, counted over the policy's own calls.
     private long _admittedTotal;
-    private int _firstStep = -1;
-    private int _maxWait;
-    private int _agingSteps;
-
 
     public BfioPolicy(BfioSettings settings, IOutputPredictor predictor, string? name = null)
         : this(settings, predictor, name, warmUp: true)
@@ -62,6 +56,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         _predictor = predictor;
         _horizon = settings.Horizon;
         _decay = settings.Decay;
+        _waits = new WaitBounds(settings);
         Name = name ?? "bfio";
         if (warmUp) WarmUp(settings, predictor);
     }
@@ -118,22 +113,14 @@ public sealed class BfioPolicy : IPlacementPolicy
     public Action<PlacementProblem, double>? Solved { get; set; }
 
     /// <summary>Ranks held for an oversize request after the last call (one entry per held request).</summary>
-    public ReadOnlySpan<int> HeldRanks => _reservedRank.AsSpan(0, _reservedCount);
+    public ReadOnlySpan<int> HeldRanks => _holds.Ranks;
 
     /// <summary>A request's age counts from the step it joined the queue (<see cref="ClusterView.QueuedStep"/>),
     /// so the policy keeps nothing per request but its reservations and what the predictor learns.</summary>
     public void OnReleased(ClusterView state, int slot)
     {
         _predictor.OnReleased(state, slot);
-        for (var r = _reservedCount - 1; r >= 0; r--)
-        {
-            if (_reservedId[r] != slot) continue;
-            _reservedCount--;
-            _reservedId[r] = _reservedId[_reservedCount];
-            _reservedRank[r] = _reservedRank[_reservedCount];
-            _reservedHeld[r] = _reservedHeld[_reservedCount];
-        }
-        if (_releasedId == slot) _releasedId = -1;
+        _holds.Forget(slot);
     }
 
     /// <summary>The last call's problem (for tests and diagnostics).</summary>
@@ -152,7 +139,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         var totalFree = state.TotalFreeSlots();
         if (totalFree == 0) return;
         UpdateWaitBounds(state);
-        if (_settings.RouteFew && _predictor.LooksAhead && _reservedCount == 0
+        if (_settings.RouteFew && _predictor.LooksAhead && _holds.Count == 0
             && queue.Length <= state.Ranks && queue.Length <= totalFree)
         {
             RouteEach(state, queue);
@@ -160,18 +147,18 @@ public sealed class BfioPolicy : IPlacementPolicy
         }
         _ranks = state.Ranks;
         var rows = _predictor.LooksAhead ? PlannedHorizon(state, queue, totalFree) + 1 : 1;
-        EnsureBuffers(_ranks, rows, queue.Length);
+        EnsureBuffers(queue.Length);
 
         var planned = ProjectRanks(state, rows);
-        UpdateReservations(state, queue, rows, totalFree);
-        if (AdmitReleased(state, rows, planned)) totalFree--;
-        totalFree -= HeldSlots(state);
+        _holds.Update(state, queue, _predictor, _projection, _rows, _settings, totalFree, _waits.MaxWait);
+        if (AdmitReleased(state)) totalFree--;
+        totalFree -= _holds.HeldSlots(state);
 
         var count = CollectCandidates(state, queue, totalFree);
         var admit = Math.Min(count, totalFree);
-        ProjectCandidates(state, count, rows, planned);
+        ProjectCandidates(state, count, planned);
         count = SelectLightest(state, count, admit, planned);
-        StateProblem(state, count, admit, rows, planned);
+        StateProblem(state, count, admit, planned);
 
         _solver.MaxSweeps = _settings.ExchangeSweeps;
         _solver.MaxEvaluations = _settings.ExchangeBudgetFor(_ranks);
@@ -243,58 +230,27 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>
-    /// The row weights (w_0, then Decay^(h−1) up to H, plus γ on every planned row ahead with life rows), the rows planned
-    /// on, and every rank's projected load and the envelope (the largest load) on those rows. Returns how many rows are
-    /// planned.
+    /// The rows planned on and their weights (<see cref="PlannedRows"/>: w_0, then decay^(h−1) up to H, plus γ on every
+    /// planned row ahead with life rows), and every rank's projected load and the envelope on them. Returns how many
+    /// rows are planned on.
     /// </summary>
     private int ProjectRanks(ClusterView state, int rows)
     {
-        var weights = _weights.AsSpan(0, rows);
-        weights[0] = rows == 1 ? 1.0 : _settings.NowWeight;
-        var w = 1.0;
-        // The paper's decayed rows end at H; life rows past it weigh γ alone (SampleRowsInto).
-        var decayed = DecayedRows(rows);
-        for (var h = 1; h < decayed; h++) { weights[h] = w; w *= _decay; }
-        // Only the planned rows of the projection and envelope are filled and read.
-        var planned = SampleRows(rows, weights);
-        var plannedRows = _sampled.AsSpan(0, planned);
-        var projection = _projection.AsSpan(0, _ranks * rows);
-        for (var g = 0; g < _ranks; g++) _predictor.ProjectRankRows(state, g, plannedRows, projection.Slice(g * rows, rows));
-        var envelope = _envelope.AsSpan(0, rows);
-        envelope.Fill(double.NegativeInfinity);
-        for (var g = 0; g < _ranks; g++) RaiseEnvelope(g, rows, plannedRows);
+        var planned = _rows.Plan(rows, _settings.NowWeight, _decay, _horizon, _lifeWeight, _settings.SampleRows);
+        _projection.Project(state, _predictor, rows, _rows);
         return planned;
     }
 
-    private void RaiseEnvelope(int g, int rows, ReadOnlySpan<int> plannedRows)
-    {
-        foreach (var h in plannedRows)
-            if (_projection[g * rows + h] > _envelope[h]) _envelope[h] = _projection[g * rows + h];
-    }
-
     /// <summary>A request released from its held rank goes there before anything else is placed; true if it did.</summary>
-    private bool AdmitReleased(ClusterView state, int rows, int planned)
+    private bool AdmitReleased(ClusterView state)
     {
-        if (_releasedId < 0 || state.FreeSlots(_releasedRank) == 0) return false;
-        var g = _releasedRank;
-        CountLife(state, _releasedId);
-        state.Admit(_releasedId, g);
-        _predictor.OnAdmitted(state, _releasedId);
-        _admittedTotal++;
-        _releasedId = -1;
-        var plannedRows = _sampled.AsSpan(0, planned);
-        _predictor.ProjectRankRows(state, g, plannedRows, _projection.AsSpan(g * rows, rows));
-        RaiseEnvelope(g, rows, plannedRows);
+        var id = _holds.ReleasedId;
+        var g = _holds.ReleasedRank;
+        if (id < 0 || state.FreeSlots(g) == 0) return false;
+        Admit(state, id, g);
+        _holds.ClearReleased();
+        _projection.Reproject(state, _predictor, g, _rows);
         return true;
-    }
-
-    /// <summary>Free slots kept for held requests: a held rank keeps one slot free for its request.</summary>
-    private int HeldSlots(ClusterView state)
-    {
-        var held = 0;
-        for (var r = 0; r < _reservedCount; r++)
-            if (state.FreeSlots(_reservedRank[r]) > 0) held++;
-        return held;
     }
 
     /// <summary>How many candidates a call shows at most: the window (4G by default), or Σ free slots if more.</summary>
@@ -312,7 +268,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         for (var q = 0; q < queue.Length && count < limit; q++)
         {
             var id = queue[q];
-            if (IsHeld(id) || !state.IsQueued(id)) continue;
+            if (_holds.HoldsRequest(id) || !state.IsQueued(id)) continue;
             if (count >= head && state.ArrivalSeconds(id) > lastArrival) break;
             _candidates[count++] = id;
             lastArrival = state.ArrivalSeconds(id);
@@ -325,24 +281,26 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// rank looks full up to the envelope, one slot fewer), each candidate's profile, the overdue ones mandatory, and
     /// each candidate's bonus (the mass discount, and the aging bonus past its grace).
     /// </summary>
-    private void StateProblem(ClusterView state, int count, int admit, int rows, int planned)
+    private void StateProblem(ClusterView state, int count, int admit, int planned)
     {
-        var projection = _projection.AsSpan(0, _ranks * rows);
         var refill = _settings.Refill && planned > 1;
         _problem.Reset(_ranks, planned, count, refill);
-        if (refill) StateRefill(rows, planned, count, admit);
-        _sampledWeights.AsSpan(0, planned).CopyTo(_problem.Weights);
+        if (refill) StateRefill(planned, count, admit);
+        _rows.Weights.CopyTo(_problem.Weights);
+        var plannedRows = _rows.Rows;
+        var loads = _projection.Loads;
+        var stride = _projection.Rows;
         for (var g = 0; g < _ranks; g++)
         {
             var column = _problem.BaseColumn(g);
-            var full = projection.Slice(g * rows, rows);
+            var full = loads.Slice(g * stride, stride);
             // A rank held for a large request looks full, so it only takes the smallest requests
             // while its older requests leave, until the large one fits.
-            var held = HeldRank(g);
+            var held = _holds.HoldsRank(g);
             for (var k = 0; k < planned; k++)
             {
-                var h = _sampled[k];
-                column[k] = held ? Math.Max(full[h], _envelope[h]) : full[h];
+                var h = plannedRows[k];
+                column[k] = held ? Math.Max(full[h], _projection.Envelope(h)) : full[h];
             }
             _problem.Free(g) = held ? Math.Max(0, state.FreeSlots(g) - 1) : state.FreeSlots(g);
         }
@@ -353,7 +311,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             _candidateProfiles.AsSpan(i * planned, planned).CopyTo(_problem.Profile(i));
             // Queue order is arrival order, so the overdue ones are the oldest at the head.
             var age = state.Step - state.QueuedStep(id);
-            if (mandatory < admit && (age >= _maxWait || _releasedId == id))
+            if (mandatory < admit && (_waits.IsOverdue(age) || _holds.ReleasedId == id))
             {
                 _problem.Mandatory(i) = true;
                 mandatory++;
@@ -367,11 +325,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         {
             var bonus = -massDiscount * _problem.Reward(i);
             var age = state.Step - state.QueuedStep(_candidates[i]);
-            if (_agingSteps > 0 && age > _agingSteps)
-            {
-                var ramp = Math.Min(1.0, (double)(age - _agingSteps) / _agingSteps);
-                bonus += (_ranks - 1) * ramp * _problem.Reward(i);
-            }
+            if (_waits.EarnsAging(age)) bonus += (_ranks - 1) * _waits.AgingRamp(age) * _problem.Reward(i);
             _problem.Bonus(i) = bonus;
         }
     }
@@ -385,11 +339,11 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// before the next call admits anything (the moment the paper records), so nothing refills it. A row whose total
     /// does not fall has none either (0: below every load).
     /// </summary>
-    private void StateRefill(int rows, int planned, int count, int admit)
+    private void StateRefill(int planned, int count, int admit)
     {
         var level = _problem.RefillColumn;
         var now = 0.0;
-        for (var g = 0; g < _ranks; g++) now += _projection[g * rows];
+        for (var g = 0; g < _ranks; g++) now += _projection.Load(g, 0);
         if (count > 0)
         {
             var offered = 0.0;
@@ -399,16 +353,16 @@ public sealed class BfioPolicy : IPlacementPolicy
         level[0] = 0.0;
         for (var k = 1; k < planned; k++)
         {
-            var h = _sampled[k];
+            var h = _rows.Rows[k];
             if (h == 1)
             {
                 level[k] = 0.0;
                 continue;
             }
             var total = 0.0;
-            for (var g = 0; g < _ranks; g++) total += _projection[g * rows + h];
+            for (var g = 0; g < _ranks; g++) total += _projection.Load(g, h);
             var missing = now - total;
-            level[k] = missing > 0 ? WaterFill.Level(_projection.AsSpan(0, _ranks * rows), h, rows, _ranks, missing) : 0.0;
+            level[k] = missing > 0 ? WaterFill.Level(_projection.Loads, h, _projection.Rows, _ranks, missing) : 0.0;
         }
     }
 
@@ -420,7 +374,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             var g = _rankOf[i];
             if (g >= 0) Admit(state, _candidates[i], g);
         }
-        _releasedId = -1;
+        _holds.ClearReleased();
     }
 
     /// <summary>Admits one request, tells the predictor and counts it for the turnover.</summary>
@@ -491,31 +445,15 @@ public sealed class BfioPolicy : IPlacementPolicy
             if (!RebuildRoutedRanks) _router.Admitted(state, rank);
             RoutedRequests++;
         }
-        _releasedId = -1;
+        _holds.ClearReleased();
     }
 
-    /// <summary>
-    /// The wait bounds of this call. A wait is long or short only against how fast slots turn over: 128 steps are
-    /// two mean lifetimes of a burst request but half of a long-context one, and forcing a 100k-token prompt in before
-    /// any rank has drained room for it lifts one rank far above the rest. So the hard bound is the larger of
-    /// <see cref="BfioSettings.MaxWaitSteps"/> and <see cref="BfioSettings.MaxWaitTurnovers"/> turnovers, τ being the
-    /// mean lifetime of a request by Little's law (requests active ÷ admissions per step, over this policy's calls);
-    /// the aging grace keeps its ratio to the bound. Predictor-free: it counts, it reads no lengths.
-    /// </summary>
+    /// <summary>This call's wait bounds (<see cref="WaitBounds"/>), from the requests running and those the policy admitted.</summary>
     private void UpdateWaitBounds(ClusterView state)
     {
-        if (_firstStep < 0) _firstStep = state.Step;
-        _maxWait = _settings.MaxWaitSteps;
-        var steps = state.Step - _firstStep;
-        if (_settings.MaxWaitTurnovers > 0 && steps > 0 && _admittedTotal > 0)
-        {
-            var active = 0L;
-            foreach (var n in state.ActiveCounts) active += n;
-            var turnover = active * (double)steps / _admittedTotal;
-            _maxWait = (int)Math.Min(int.MaxValue / 2, Math.Max(_settings.MaxWaitSteps, Math.Ceiling(_settings.MaxWaitTurnovers * turnover)));
-        }
-        _agingSteps = _settings.AgingSteps == 0 ? 0
-            : (int)Math.Max(1, Math.Round((double)_settings.AgingSteps * _maxWait / _settings.MaxWaitSteps));
+        var active = 0L;
+        foreach (var n in state.ActiveCounts) active += n;
+        _waits.Update(state.Step, active, _admittedTotal);
     }
 
     /// <summary>
@@ -555,23 +493,24 @@ public sealed class BfioPolicy : IPlacementPolicy
     }
 
     /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
-    private void ProjectCandidates(ClusterView state, int count, int rows, int planned)
+    private void ProjectCandidates(ClusterView state, int count, int planned)
     {
         if (_candidateProfiles.Length < count * planned) _candidateProfiles = new double[Math.Max(count * planned, 2 * _candidateProfiles.Length)];
         if (_keys.Length < count)
         {
             _keys = new double[_candidates.Length];
             _order = new int[_candidates.Length];
-            _sortedKeys = new double[_candidates.Length];
+            _selectionKeys = new double[_candidates.Length];
             _keptFlag = new bool[_candidates.Length];
         }
-        var plannedRows = _sampled.AsSpan(0, planned);
+        var plannedRows = _rows.Rows;
+        var weights = _rows.Weights;
         for (var i = 0; i < count; i++)
         {
             var target = _candidateProfiles.AsSpan(i * planned, planned);
             _predictor.ProjectCandidate(state, _candidates[i], plannedRows, target);
             var key = 0.0;
-            for (var k = 0; k < planned; k++) key += _sampledWeights[k] * target[k];
+            for (var k = 0; k < planned; k++) key += weights[k] * target[k];
             _keys[i] = key;
         }
     }
@@ -588,43 +527,17 @@ public sealed class BfioPolicy : IPlacementPolicy
         var keep = admit + (int)Math.Ceiling(slack * (count - admit));
         if (count <= keep) return count;
         var aged = 0;
+        var keys = _selectionKeys.AsSpan(0, count);
         for (var i = 0; i < count; i++)
         {
-            _order[i] = i;
-            _sortedKeys[i] = IsAged(state, _candidates[i]) ? double.NegativeInfinity : _keys[i];
-            if (double.IsNegativeInfinity(_sortedKeys[i])) aged++;
+            keys[i] = IsAged(state, _candidates[i]) ? double.NegativeInfinity : _keys[i];
+            if (double.IsNegativeInfinity(keys[i])) aged++;
         }
         keep = Math.Max(keep, Math.Min(count, aged + admit));
         if (count <= keep) return count;
-        // The keep lightest (ties to the older) to the front of _order, then compacted in queue order.
-        // Quickselect inline (compiled with this method on the first call, not at the first filtering
-        // call mid-run): a strict order by (key, index), so the choice is deterministic.
-        var order = _order.AsSpan(0, count);
-        var lo = 0;
-        var hi = count - 1;
-        var nth = keep - 1;
-        while (lo < hi)
-        {
-            var pivot = order[(lo + hi) >> 1];
-            int a = lo, b = hi;
-            while (a <= b)
-            {
-                while (Lighter(order[a], pivot)) a++;
-                while (Lighter(pivot, order[b])) b--;
-                if (a <= b)
-                {
-                    (order[a], order[b]) = (order[b], order[a]);
-                    a++;
-                    b--;
-                }
-            }
-            if (nth <= b) hi = b;
-            else if (nth >= a) lo = a;
-            else break;
-        }
+        // The keep lightest (ties to the older), then compacted in queue order.
         var keptFlag = _keptFlag.AsSpan(0, count);
-        keptFlag.Clear();
-        for (var k = 0; k < keep; k++) keptFlag[_order[k]] = true;
+        LightFirstSelection.MarkLightest(keys, keep, _order.AsSpan(0, count), keptFlag);
         var next = 0;
         for (var i = 0; i < count; i++)
         {
@@ -640,217 +553,19 @@ public sealed class BfioPolicy : IPlacementPolicy
         return keep;
     }
 
-    // Inlined: quickselect calls it a few times per candidate.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private bool Lighter(int x, int y) => _sortedKeys[x] < _sortedKeys[y] || (_sortedKeys[x] == _sortedKeys[y] && x < y);
-
     /// <summary>Exempt from light-first selection: earning the aging bonus, overdue, or released from a reservation.</summary>
     private bool IsAged(ClusterView state, int id)
     {
         var age = state.Step - state.QueuedStep(id);
-        return _releasedId == id || age >= _maxWait || (_agingSteps > 0 && age > _agingSteps);
+        return _holds.ReleasedId == id || _waits.IsOverdue(age) || _waits.EarnsAging(age);
     }
 
-    /// <summary>
-    /// Chooses the rows to plan on (all, or h = 0, 1, 2, 4, …, H) into <see cref="_sampled"/> with the summed
-    /// weights of the rows each stands for into <see cref="_sampledWeights"/>; returns how many.
-    /// </summary>
-    private int SampleRows(int rows, ReadOnlySpan<double> weights)
+    private void EnsureBuffers(int queueLength)
     {
-        _planned = SampleRowsInto(rows, weights);
-        return _planned;
-    }
-
-    private int SampleRowsInto(int rows, ReadOnlySpan<double> weights)
-    {
-        var planned = 0;
-        for (var h = 0; h < rows; h = NextRow(h, rows))
-        {
-            _sampled[planned] = h;
-            _sampledWeights[planned] = 0.0;
-            planned++;
-        }
-        var decayed = DecayedRows(rows);
-        for (var k = 0; k < planned; k++)
-        {
-            var end = Math.Min(decayed, k + 1 < planned ? _sampled[k + 1] : rows);
-            for (var h = _sampled[k]; h < end; h++) _sampledWeights[k] += weights[h];
-            if (k > 0) _sampledWeights[k] += _lifeWeight;
-        }
-        return planned;
-    }
-
-    /// <summary>Rows 0..H carry the paper's decayed weights; life rows past H carry γ alone.</summary>
-    private int DecayedRows(int rows) => Math.Min(rows, _horizon + 1);
-
-    private int NextRow(int h, int rows)
-    {
-        if (!_settings.SampleRows || h < 2) return h + 1;
-        // Doubling, but always keep the last row H: the furthest lookahead is the one that sees departures.
-        return h == rows - 1 ? rows : Math.Min(2 * h, rows - 1);
-    }
-
-    private void EnsureBuffers(int ranks, int rows, int queueLength)
-    {
-        if (_projection.Length < ranks * rows) _projection = new double[ranks * rows];
-        if (_envelope.Length < rows)
-        {
-            _envelope = new double[rows];
-            _weights = new double[rows];
-            _profileScratch = new double[rows];
-            _sampled = new int[rows];
-            _sampledWeights = new double[rows];
-        }
         if (_candidates.Length < queueLength)
         {
             _candidates = new int[Math.Max(queueLength, 2 * _candidates.Length)];
             _rankOf = new int[_candidates.Length];
         }
-        var maxReservations = Math.Max(1, ranks / 8);
-        if (_reservedId.Length < maxReservations)
-        {
-            _reservedId = new int[maxReservations];
-            _reservedRank = new int[maxReservations];
-            _reservedHeld = new bool[maxReservations];
-        }
-    }
-
-    private bool IsHeld(int id)
-    {
-        for (var r = 0; r < _reservedCount; r++) if (_reservedHeld[r] && _reservedId[r] == id) return true;
-        return false;
-    }
-
-    private bool HeldRank(int g)
-    {
-        for (var r = 0; r < _reservedCount; r++) if (_reservedHeld[r] && _reservedRank[r] == g) return true;
-        return false;
-    }
-
-    /// <summary>
-    /// An oversize request (one that would stand far above every rank, <see cref="BfioSettings.OversizeShare"/>)
-    /// admitted at once lifts one rank high above the rest, and G−1 ranks then idle at every barrier until
-    /// they catch up. Instead, once such a request has waited <see cref="BfioSettings.ReserveAfterSteps"/>,
-    /// hold the rank closest to fitting it: the rank keeps a slot free and looks full to the solver, so it
-    /// takes only what nowhere else can while the others climb and its own requests leave; one rank below
-    /// the envelope instead of G−1 above it. The request is released into that rank as soon as it fits there
-    /// (or is overdue, or nothing else is queued: then holding only delays it while everything drains).
-    /// A held request is not counted as waiting work.
-    /// A new hold is taken only when no more requests wait than there are free slots: the call must then admit every
-    /// one of them, the oversize one included, and holding is the only way to keep it out until a rank has room. With
-    /// more waiting than room the solver already chooses what stays out, and an oversize request stays out on its own
-    /// (it costs G times its overshoot) until it fits or its aging and wait bound bring it in; a held rank would then
-    /// only idle a slot and sink below the rest. (Measured on the comparison matrix, 216 cells: holding in that case
-    /// too cost backlogs most, barrier idle 1.17× against 1.04× the best other's at B=16; without it oracle bfio won
-    /// 110 cells instead of 107 and the online predictor 95 instead of 90, every figure's geometric mean as good or
-    /// better; on the burst fixture 20.6k average imbalance instead of 22.4k.)
-    /// </summary>
-    private void UpdateReservations(ClusterView state, ReadOnlySpan<int> queue, int rows, int totalFree)
-    {
-        _releasedId = -1;
-        var ranks = state.Ranks;
-        var plannedRows = _sampled.AsSpan(0, _planned);
-        var profile = _profileScratch.AsSpan(0, _planned);
-        // Drop reservations whose request left the queue; release the first that fits now.
-        for (var r = _reservedCount - 1; r >= 0; r--)
-        {
-            var id = _reservedId[r];
-            var age = state.Step - state.QueuedStep(id);
-            var fits = false;
-            if (state.IsQueued(id) && _releasedId < 0)
-            {
-                _predictor.ProjectCandidate(state, id, plannedRows, profile);
-                fits = (PlacementCost(_reservedRank[r], profile, rows) <= 0.0 && state.FreeSlots(_reservedRank[r]) > 0) || age >= _maxWait;
-            }
-            if (!state.IsQueued(id) || fits)
-            {
-                if (fits)
-                {
-                    _releasedId = id;
-                    _releasedRank = _reservedRank[r];
-                }
-                _reservedCount--;
-                _reservedId[r] = _reservedId[_reservedCount];
-                _reservedRank[r] = _reservedRank[_reservedCount];
-                _reservedHeld[r] = _reservedHeld[_reservedCount];
-            }
-        }
-        // Holding a rank pays only while the other ranks take new work and climb; with nothing else
-        // queued the held request would only wait while everything drains, so it goes in now.
-        if (_releasedId < 0 && _reservedCount > 0 && queue.Length <= _reservedCount)
-        {
-            _releasedId = _reservedId[0];
-            _releasedRank = _reservedRank[0];
-            _reservedCount--;
-            _reservedId[0] = _reservedId[_reservedCount];
-            _reservedRank[0] = _reservedRank[_reservedCount];
-            _reservedHeld[0] = _reservedHeld[_reservedCount];
-        }
-        if (_settings.ReserveAfterSteps < 0 || _reservedCount >= _reservedId.Length || rows == 0) return;
-        if (queue.Length > totalFree) return;
-        // Oversize is measured against the envelope: with every rank empty no request can be oversize (and on an empty cluster
-        // the test below would otherwise cost every queued request against every rank before finding so).
-        if (!(_envelope[0] > 0.0)) return;
-        // Reserve for the oldest oversize request that has waited long enough. Its load now is its prompt
-        // (and any tokens generated), so a request that cannot overshoot even the emptiest rank by the
-        // oversize share is passed over before anything is projected.
-        var lowest = double.PositiveInfinity;
-        for (var g = 0; g < ranks; g++)
-            if (!IsReservedRank(g)) lowest = Math.Min(lowest, _projection[g * rows]);
-        var oversizeFrom = (1.0 + _settings.OversizeShare) * _envelope[0] - lowest;
-        for (var q = 0; q < queue.Length; q++)
-        {
-            var id = queue[q];
-            if (state.Step - state.QueuedStep(id) < _settings.ReserveAfterSteps) break;
-            if (state.PromptTokens(id) + state.Generated(id) <= oversizeFrom) continue;
-            if (id == _releasedId || IsReserved(id)) continue;
-            _predictor.ProjectCandidate(state, id, plannedRows, profile);
-            var bestRank = -1;
-            var bestCost = double.PositiveInfinity;
-            for (var g = 0; g < ranks; g++)
-            {
-                if (IsReservedRank(g)) continue;
-                var cost = PlacementCost(g, profile, rows);
-                if (cost < bestCost) { bestCost = cost; bestRank = g; }
-            }
-            if (bestRank < 0 || bestCost <= 0.0) continue;
-            // Only an oversize request is worth a held rank: one that would stand far above even the
-            // emptiest rank now.
-            var overshoot = lowest + profile[0] - _envelope[0];
-            if (!(_envelope[0] > 0.0) || overshoot <= _settings.OversizeShare * _envelope[0]) continue;
-            _reservedId[_reservedCount] = id;
-            _reservedRank[_reservedCount] = bestRank;
-            _reservedHeld[_reservedCount] = true;
-            _reservedCount++;
-            return;
-        }
-    }
-
-    private bool IsReserved(int id)
-    {
-        for (var r = 0; r < _reservedCount; r++) if (_reservedId[r] == id) return true;
-        return false;
-    }
-
-    private bool IsReservedRank(int g)
-    {
-        for (var r = 0; r < _reservedCount; r++) if (_reservedRank[r] == g) return true;
-        return false;
-    }
-
-    /// <summary>Objective change of putting a request with this profile (on the planned rows) on rank g alone:
-    /// G·overshoot − load.</summary>
-    private double PlacementCost(int g, ReadOnlySpan<double> profile, int rows)
-    {
-        var over = 0.0;
-        var reward = 0.0;
-        for (var k = 0; k < _planned; k++)
-        {
-            var h = _sampled[k];
-            var d = _projection[g * rows + h] + profile[k] - _envelope[h];
-            if (d > 0) over += _sampledWeights[k] * d;
-            reward += _sampledWeights[k] * profile[k];
-        }
-        return _ranks * over - reward;
     }
 }

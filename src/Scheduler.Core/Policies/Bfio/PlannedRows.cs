@@ -1,0 +1,68 @@
+namespace Scheduler.Core.Policies.Bfio;
+
+/// <summary>
+/// The steps ahead a bfio call plans on and what each weighs. Row h is the step h ahead (row 0: right after this call's
+/// admissions). The paper weighs row 0 by w_0 and row h ≥ 1 by decay^(h−1) up to its horizon H; with life rows, every
+/// planned row past 0 also weighs γ. Planning on every row costs O(H) per rank and candidate, so with
+/// <see cref="BfioSettings.SampleRows"/> only rows 0, 1, 2, 4, …, H are planned on, each carrying the summed weight of
+/// the rows from it to the next planned one: loads move by a token per step between departures, so a row stands for
+/// its neighbours, and the last row, which sees the furthest departures, is always kept.
+/// </summary>
+internal sealed class PlannedRows
+{
+    private double[] _rowWeights = [];
+    private int[] _rows = [];
+    private double[] _weights = [];
+
+    /// <summary>How many rows are planned on.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The steps ahead planned on, ascending, starting at 0.</summary>
+    public ReadOnlySpan<int> Rows => _rows.AsSpan(0, Count);
+
+    /// <summary>Each planned row's weight: the summed weights of the rows it stands for, plus γ past row 0.</summary>
+    public ReadOnlySpan<double> Weights => _weights.AsSpan(0, Count);
+
+    /// <summary>
+    /// Plans on <paramref name="rows"/> rows (0 … rows − 1): the paper's decayed weights on rows 0 … <paramref name="horizon"/>
+    /// (row 0 weighs 1 when it is the only row), <paramref name="lifeWeight"/> (γ, 0 without life rows) on every row past 0,
+    /// and every row or the doublings alone (<paramref name="sample"/>). Returns how many rows are planned on.
+    /// </summary>
+    public int Plan(int rows, double nowWeight, double decay, int horizon, double lifeWeight, bool sample)
+    {
+        if (_rowWeights.Length < rows)
+        {
+            _rowWeights = new double[rows];
+            _rows = new int[rows];
+            _weights = new double[rows];
+        }
+        var weights = _rowWeights.AsSpan(0, rows);
+        weights[0] = rows == 1 ? 1.0 : nowWeight;
+        var w = 1.0;
+        // The paper's decayed rows end at H; rows past it (life rows) weigh γ alone.
+        var decayed = Math.Min(rows, horizon + 1);
+        for (var h = 1; h < decayed; h++) { weights[h] = w; w *= decay; }
+        var planned = 0;
+        for (var h = 0; h < rows; h = NextRow(h, rows, sample))
+        {
+            _rows[planned] = h;
+            _weights[planned] = 0.0;
+            planned++;
+        }
+        for (var k = 0; k < planned; k++)
+        {
+            var end = Math.Min(decayed, k + 1 < planned ? _rows[k + 1] : rows);
+            for (var h = _rows[k]; h < end; h++) _weights[k] += weights[h];
+            if (k > 0) _weights[k] += lifeWeight;
+        }
+        Count = planned;
+        return planned;
+    }
+
+    private static int NextRow(int h, int rows, bool sample)
+    {
+        if (!sample || h < 2) return h + 1;
+        // Doubling, but always keep the last row: the furthest lookahead is the one that sees departures.
+        return h == rows - 1 ? rows : Math.Min(2 * h, rows - 1);
+    }
+}
