@@ -138,7 +138,8 @@ public sealed record BfioSettings
     /// its wait a; from a = 2T on it goes anywhere. Scale-free (proportional to its own load). 0 disables.
     /// The default, three quarters of <see cref="MaxWaitSteps"/>, lets a heavy request wait for a rank with
     /// room for most of the bound; the bonus reaches a third of its full strength before the hard bound forces
-    /// the request in.
+    /// the request in. Like the bound, it is a guard: scaled with the bound's turnovers it earns no request a bonus in
+    /// any cell of the comparison matrix (aging off decides all 216 cells alike), so no figure there pays for it.
     /// </summary>
     public int AgingSteps { get; init; } = 96;
 
