@@ -127,13 +127,20 @@ public sealed class OversizeHoldTests
         holds.Update(state, state.Queue, predictor, projection, rows, new BfioSettings(), state.TotalFreeSlots(), maxWait: 128);
     }
 
-    [Fact]
-    public void The_emptiest_rank_is_held_and_the_giant_released_into_it_once_nothing_else_waits()
+    /// <summary>The lone giant's first call: the holds after it, with the state and predictor for the next.</summary>
+    private static (ClusterState State, OraclePredictor Predictor, OversizeHolds Holds) FirstCall()
     {
         var state = BuildLoneGiant();
         var predictor = new OraclePredictor();
         var holds = new OversizeHolds();
         Update(holds, state, predictor);
+        return (state, predictor, holds);
+    }
+
+    [Fact]
+    public void The_emptiest_rank_is_held_and_the_giant_released_into_it_once_nothing_else_waits()
+    {
+        var (state, predictor, holds) = FirstCall();
         Assert.Equal([2], holds.Ranks.ToArray());
         Assert.True(holds.HoldsRequest(LoneGiant));
         Assert.True(holds.HoldsRank(2));
@@ -150,10 +157,7 @@ public sealed class OversizeHoldTests
     [Fact]
     public void Forgetting_the_request_drops_its_hold()
     {
-        var state = BuildLoneGiant();
-        var predictor = new OraclePredictor();
-        var holds = new OversizeHolds();
-        Update(holds, state, predictor);
+        var (state, _, holds) = FirstCall();
         Assert.Equal(1, holds.Count);
         holds.Forget(LoneGiant);
         Assert.Equal(0, holds.Count);

@@ -53,5 +53,7 @@ public sealed class WaitBoundsTests
         var none = new WaitBounds(Settings with { AgingSteps = 0 });
         none.Update(step: 0, active: 0, admitted: 0);
         Assert.False(none.EarnsAging(10_000));
+        Assert.Equal(0.0, none.AgingRamp(10_000));
+        Assert.Equal(0.0, bounds.AgingRamp(96));
     }
 }

@@ -41,7 +41,7 @@ internal sealed class WaitBounds(BfioSettings settings)
     /// <summary>Whether a request queued <paramref name="age"/> steps is past its aging grace.</summary>
     public bool EarnsAging(int age) => AgingSteps > 0 && age > AgingSteps;
 
-    /// <summary>How much of the aging bonus a request past its grace earns: rising from 0 to 1 over as many steps
-    /// again as the grace.</summary>
-    public double AgingRamp(int age) => Math.Min(1.0, (double)(age - AgingSteps) / AgingSteps);
+    /// <summary>How much of the aging bonus a request queued <paramref name="age"/> steps earns: 0 within its grace (or
+    /// without aging), then rising to 1 over as many steps again as the grace.</summary>
+    public double AgingRamp(int age) => EarnsAging(age) ? Math.Min(1.0, (double)(age - AgingSteps) / AgingSteps) : 0.0;
 }
