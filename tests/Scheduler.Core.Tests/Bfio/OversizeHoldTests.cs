@@ -102,6 +102,47 @@ public sealed class OversizeHoldTests
         Assert.Single(state.Admissions, a => a.RequestId == giant);
     }
 
+    /// <summary>
+    /// G=2, B=4: rank 0 full of 1,000-token requests, rank 1 running one; a 20,000-token prompt waits with two light
+    /// ones. The first call holds rank 1 for the giant and puts the light ones there; at the next, with more light ones
+    /// waiting, rank 1's last free slot is the held one: nothing can be admitted, so nothing is placed and no problem is
+    /// stated (one that admits nothing cost a G=128 mixed backlog up to 5 ms a call).
+    /// </summary>
+    [Fact]
+    public void A_call_whose_every_free_slot_is_held_admits_nothing_and_states_no_problem()
+    {
+        const int giant = 5;
+        var requests = new Request[12];
+        for (var i = 0; i < requests.Length; i++) requests[i] = new Request(i, i == giant ? 20000 : 1000, 50, 50);
+        var state = new ClusterState(new Workload(requests, "all-held"), new ClusterShape(2, 4));
+        state.RevealUpTo(8);
+        state.BeginPolicyCall();
+        int[] running = [0, 0, 0, 0, 1];
+        for (var i = 0; i < running.Length; i++) state.Admit(i, running[i]);
+        state.CompactQueue();
+        var policy = (BfioPolicy)PolicyCatalog.Create("bfio");
+        var stated = new List<int>();
+        policy.Solved = (problem, _) => stated.Add(problem.AdmitCount);
+
+        state.BeginPolicyCall();
+        policy.Place(state);
+        state.CompactQueue();
+        Assert.Equal([1], policy.HeldRanks.ToArray());
+        Assert.True(state.IsQueued(giant));
+        Assert.Equal(1, state.TotalFreeSlots());
+        Assert.Equal([2], stated);
+
+        state.RevealUpTo(4);
+        state.BeginPolicyCall();
+        var admittedBefore = state.Admissions.Count;
+        policy.Place(state);
+        state.CompactQueue();
+        Assert.Equal(admittedBefore, state.Admissions.Count);
+        Assert.Equal(1, state.TotalFreeSlots());
+        Assert.Equal([1], policy.HeldRanks.ToArray());
+        Assert.Equal([2], stated);
+    }
+
     private const int LoneGiant = 7;
 
     /// <summary>G=4, B=4: ranks 0, 1 and 3 run two 1,000-token requests, rank 2 one; a 20,000-token prompt waits alone.</summary>

@@ -158,6 +158,34 @@ public sealed class SolverTests
         }).QuickCheckThrowOnFailure();
     }
 
+    /// <summary>
+    /// Every free slot held (the policy's problem then admits nothing): 300 candidates on 15 rows and no slot. The one
+    /// assignment leaves them all queued; its search tree has a single leaf, yet branch and bound would first build its
+    /// bounds, O(candidates² × rows), 5 ms a call at G=128. The fast solver returns it without polishing.
+    /// </summary>
+    [Fact]
+    public void A_decision_that_admits_nothing_leaves_every_candidate_queued_without_branch_and_bound()
+    {
+        var p = new PlacementProblem();
+        p.Reset(ranks: 4, rows: 15, candidates: 300);
+        for (var h = 0; h < 15; h++) p.Weights[h] = Math.Pow(0.6, h);
+        for (var g = 0; g < 4; g++)
+        {
+            for (var h = 0; h < 15; h++) p.BaseColumn(g)[h] = 1000 * (g + 1) + h;
+            p.Free(g) = 0;
+        }
+        for (var i = 0; i < 300; i++)
+            for (var h = 0; h < 15; h++) p.Profile(i)[h] = 100 + i + h;
+        p.AdmitCount = 0;
+        p.Seal();
+        var assignment = new int[300];
+        var solver = new GreedyExchangeSolver();
+        var value = solver.Solve(p, assignment);
+        Assert.All(assignment, rank => Assert.Equal(-1, rank));
+        Assert.Equal(p.Evaluate(assignment), value);
+        Assert.False(solver.PolishedExactly);
+    }
+
     [Fact]
     public void The_exact_solver_fills_the_emptier_rank_with_the_larger_request()
     {

@@ -93,7 +93,9 @@ public sealed partial class GreedyExchangeSolver
         _rankOf.AsSpan(0, _count).CopyTo(rankOf);
         var objective = CurrentObjective();
         PolishedExactly = false;
-        if (ExactPolish && SearchTreeIsSmall())
+        // With nothing to admit, everything stays queued: the only assignment there is. Its search tree has one leaf,
+        // but branch and bound would still build its bounds, O(candidates² × rows).
+        if (ExactPolish && _p.AdmitCount > 0 && SearchTreeIsSmall())
         {
             var exact = _exact.Solve(problem, rankOf, objective);
             PolishedExactly = _exact.Finished;
