@@ -164,7 +164,7 @@ public sealed class OversizeHoldTests
         var rows = new PlannedRows();
         rows.Plan(1, nowWeight: 1.0, decay: 0.6, horizon: 0, lifeWeight: 0.0, sample: true);
         var projection = new RankProjection();
-        projection.Project(state, predictor, 1, rows);
+        projection.Project(state, predictor, rows);
         holds.Update(state, state.Queue, predictor, projection, rows, new BfioSettings(), state.TotalFreeSlots(), maxWait: 128);
     }
 

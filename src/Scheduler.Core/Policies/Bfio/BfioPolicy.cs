@@ -241,7 +241,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     private int ProjectRanks(ClusterView state, int rows)
     {
         var planned = _rows.Plan(rows, _settings.NowWeight, _decay, _horizon, _lifeWeight, _settings.SampleRows);
-        _projection.Project(state, _predictor, rows, _rows);
+        _projection.Project(state, _predictor, _rows);
         return planned;
     }
 
@@ -291,21 +291,16 @@ public sealed class BfioPolicy : IPlacementPolicy
         _problem.Reset(_ranks, planned, count, refill);
         if (refill) StateRefill(planned, count, admit);
         _rows.Weights.CopyTo(_problem.Weights);
-        var plannedRows = _rows.Rows;
         var loads = _projection.Loads;
-        var stride = _projection.Rows;
         for (var g = 0; g < _ranks; g++)
         {
             var column = _problem.BaseColumn(g);
-            var full = loads.Slice(g * stride, stride);
+            var projected = loads.Slice(g * planned, planned);
             // A rank held for a large request looks full, so it only takes the smallest requests
             // while its older requests leave, until the large one fits.
             var held = _holds.HoldsRank(g);
             for (var k = 0; k < planned; k++)
-            {
-                var h = plannedRows[k];
-                column[k] = held ? Math.Max(full[h], _projection.Envelope(h)) : full[h];
-            }
+                column[k] = held ? Math.Max(projected[k], _projection.Envelope(k)) : projected[k];
             _problem.Free(g) = held ? Math.Max(0, state.FreeSlots(g) - 1) : state.FreeSlots(g);
         }
         var mandatory = 0;
@@ -364,9 +359,9 @@ public sealed class BfioPolicy : IPlacementPolicy
                 continue;
             }
             var total = 0.0;
-            for (var g = 0; g < _ranks; g++) total += _projection.Load(g, h);
+            for (var g = 0; g < _ranks; g++) total += _projection.Load(g, k);
             var missing = now - total;
-            level[k] = missing > 0 ? WaterFill.Level(_projection.Loads, h, _projection.Rows, _ranks, missing) : 0.0;
+            level[k] = missing > 0 ? WaterFill.Level(_projection.Loads, k, _projection.Rows, _ranks, missing) : 0.0;
         }
     }
 

@@ -123,7 +123,7 @@ public abstract class DeterministicPredictor : IOutputPredictor
         {
             load -= mass[r];
             stay -= count[r];
-            column[rows[r]] = load + (double)rows[r] * stay;
+            column[r] = load + (double)rows[r] * stay;
         }
     }
 

@@ -272,19 +272,11 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         }
     }
 
-    private double[] _rowSums = [];
-
-    public void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> column)
-    {
-        // Sums per planned row in a dense span, each row's terms added in the same order as before (request by
-        // request), so the same values: row 0 (first when planned, rows ascend) takes every request's load now;
-        // each request's curve is looked up once, not per row.
-        var n = rows.Length;
-        if (_rowSums.Length < n) _rowSums = new double[Math.Max(n, 2 * _rowSums.Length)];
-        var sums = _rowSums.AsSpan(0, n);
-        ProjectRankExpected(state, rank, rows, sums);
-        for (var k = 0; k < n; k++) column[rows[k]] = sums[k];
-    }
+    /// <summary>Each planned row's terms added request by request, so the same values as <see cref="ProjectRank"/>: row 0
+    /// (first when planned, rows ascend) takes every request's load now; each request's curve is looked up once, not per
+    /// row.</summary>
+    public void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> column) =>
+        ProjectRankExpected(state, rank, rows, column);
 
     public bool ProjectRankExpected(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> sums)
     {

@@ -4,52 +4,52 @@ namespace Scheduler.Core.Policies.Bfio;
 
 /// <summary>
 /// What a bfio call places against: every rank's projected load on the planned rows (its running requests as the
-/// predictor sees them ahead) and the envelope, the largest rank's load on each row. Only the planned rows are filled and
-/// read; the others hold whatever an earlier call left.
+/// predictor sees them ahead) and the envelope, the largest rank's load on each row. Rows are indexed as planned
+/// (k-th planned row, k = 0 the step being decided), not by step: life rows plan 15 rows over 16,384 steps.
 /// </summary>
 internal sealed class RankProjection
 {
-    private double[] _loads = [];    // [g·Rows + h]
+    private double[] _loads = [];    // [g·Rows + k]
     private double[] _envelope = [];
 
     public int Ranks { get; private set; }
 
-    /// <summary>Rows per rank in <see cref="Loads"/>: the horizon planned + 1, of which only the planned rows are read.</summary>
+    /// <summary>Planned rows per rank in <see cref="Loads"/>.</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Every rank's loads, rank-major: rank g's row h at g·<see cref="Rows"/> + h.</summary>
+    /// <summary>Every rank's loads, rank-major: rank g's k-th planned row at g·<see cref="Rows"/> + k.</summary>
     public ReadOnlySpan<double> Loads => _loads.AsSpan(0, Ranks * Rows);
 
-    public double Load(int g, int h) => _loads[g * Rows + h];
+    /// <summary>Rank g's load on the k-th planned row (k = 0: now).</summary>
+    public double Load(int g, int k) => _loads[g * Rows + k];
 
-    /// <summary>The largest rank's load on row h.</summary>
-    public double Envelope(int h) => _envelope[h];
+    /// <summary>The largest rank's load on the k-th planned row.</summary>
+    public double Envelope(int k) => _envelope[k];
 
-    /// <summary>Projects every rank on <paramref name="planned"/>'s rows, out of <paramref name="rows"/> rows per rank.</summary>
-    public void Project(ClusterView state, IOutputPredictor predictor, int rows, PlannedRows planned)
+    /// <summary>Projects every rank on <paramref name="planned"/>'s rows.</summary>
+    public void Project(ClusterView state, IOutputPredictor predictor, PlannedRows planned)
     {
         Ranks = state.Ranks;
-        Rows = rows;
-        if (_loads.Length < Ranks * rows) _loads = new double[Ranks * rows];
-        if (_envelope.Length < rows) _envelope = new double[rows];
+        Rows = planned.Count;
+        if (_loads.Length < Ranks * Rows) _loads = new double[Ranks * Rows];
+        if (_envelope.Length < Rows) _envelope = new double[Rows];
         var plannedRows = planned.Rows;
-        for (var g = 0; g < Ranks; g++) predictor.ProjectRankRows(state, g, plannedRows, _loads.AsSpan(g * rows, rows));
-        _envelope.AsSpan(0, rows).Fill(double.NegativeInfinity);
-        for (var g = 0; g < Ranks; g++) RaiseEnvelope(g, plannedRows);
+        for (var g = 0; g < Ranks; g++) predictor.ProjectRankRows(state, g, plannedRows, _loads.AsSpan(g * Rows, Rows));
+        _envelope.AsSpan(0, Rows).Fill(double.NegativeInfinity);
+        for (var g = 0; g < Ranks; g++) RaiseEnvelope(g);
     }
 
     /// <summary>Projects rank g again after an admission there, and raises the envelope to it.</summary>
     public void Reproject(ClusterView state, IOutputPredictor predictor, int g, PlannedRows planned)
     {
-        var plannedRows = planned.Rows;
-        predictor.ProjectRankRows(state, g, plannedRows, _loads.AsSpan(g * Rows, Rows));
-        RaiseEnvelope(g, plannedRows);
+        predictor.ProjectRankRows(state, g, planned.Rows, _loads.AsSpan(g * Rows, Rows));
+        RaiseEnvelope(g);
     }
 
-    private void RaiseEnvelope(int g, ReadOnlySpan<int> plannedRows)
+    private void RaiseEnvelope(int g)
     {
-        foreach (var h in plannedRows)
-            if (_loads[g * Rows + h] > _envelope[h]) _envelope[h] = _loads[g * Rows + h];
+        for (var k = 0; k < Rows; k++)
+            if (_loads[g * Rows + k] > _envelope[k]) _envelope[k] = _loads[g * Rows + k];
     }
 
     /// <summary>
@@ -60,12 +60,10 @@ internal sealed class RankProjection
     {
         var over = 0.0;
         var reward = 0.0;
-        var rows = planned.Rows;
         var weights = planned.Weights;
-        for (var k = 0; k < rows.Length; k++)
+        for (var k = 0; k < Rows; k++)
         {
-            var h = rows[k];
-            var d = _loads[g * Rows + h] + profile[k] - _envelope[h];
+            var d = _loads[g * Rows + k] + profile[k] - _envelope[k];
             if (d > 0) over += weights[k] * d;
             reward += weights[k] * profile[k];
         }
