@@ -4,7 +4,9 @@
 # command from that revision's build runs alternately with this tree's, so both see the same machine state, and the
 # ratios (this tree / base, of the middle run) close the table.
 #
-#   bench/decision-time.sh [BASE_REV]     (RUNS=5 RANKS="32 128" BATCH=72 POLICIES=bfio,bfio-ref)
+#   bench/decision-time.sh [BASE_REV]     (RUNS=5 RANKS="32 128" BATCH=72 POLICIES=bfio,bfio-ref TRACE=<burst fixture>)
+#
+# TRACE takes anything --trace does, e.g. a generated shape: TRACE="synthetic:shape=mixed;count=16384;seed=2" BATCH=16.
 #
 # Issue 12's goals: bfio at G=32, B=72: median ≤ 50 µs, p99 ≤ 200 µs; at G=128 p99 ≤ 1 ms; bfio-ref median ≤ 50 µs.
 # A shared 2-core machine's speed moves by tens of percent between processes: read the middle of several runs.
@@ -19,7 +21,7 @@ runs=${RUNS:-5}
 ranks_list=${RANKS:-32 128}
 batch=${BATCH:-72}
 policies=${POLICIES:-bfio,bfio-ref}
-trace=data/fixtures/burst-n20000-seed42.requests.csv
+trace=${TRACE:-data/fixtures/burst-n20000-seed42.requests.csv}
 work=$(mktemp -d)
 cleanup() {
   if [ -n "$base_rev" ]; then git worktree remove --force "$work/base" >/dev/null 2>&1 || true; fi
@@ -34,7 +36,7 @@ if [ -n "$base_rev" ]; then
   dotnet build "$work/base/src/Scheduler.Cli" -c Release -v q -nologo >/dev/null
   builds=("base=$work/base/src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler" "${builds[@]}")
 fi
-echo "decision-time: burst fixture, B=$batch, $runs alternating runs per build; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "decision-time: $trace, B=$batch, $runs alternating runs per build; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 # One line per run: build G policy median p99.
 for g in $ranks_list; do
