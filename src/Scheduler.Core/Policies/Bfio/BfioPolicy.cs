@@ -154,8 +154,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         if (AdmitReleased(state)) totalFree--;
         totalFree -= _holds.HeldSlots(state);
         // Every free slot is held for an oversize request (or just took the released one): nothing is admitted, so there
-        // is nothing to place. Stating the problem anyway cost a G=128 mixed backlog 100 µs a call, and up to 5 ms while
-        // the solver still polished such a problem exactly.
+        // is nothing to place. Stating and solving the problem anyway cost a G=128 mixed backlog up to 5 ms a call (the
+        // solver polished it by branch and bound), for hundreds of calls at the end of its run.
         if (totalFree <= 0) return;
 
         var count = CollectCandidates(state, queue, totalFree);

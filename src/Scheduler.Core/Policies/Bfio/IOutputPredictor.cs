@@ -37,7 +37,7 @@ public interface IOutputPredictor
     /// <summary>
     /// <see cref="ProjectRank"/> at the steps ahead in <paramref name="rows"/> (ascending) only, densely:
     /// <paramref name="load"/>[k] is the load at h = rows[k]. The policy plans on a few rows of a long horizon, so neither
-    /// the work nor the buffer grows with the horizon (life rows reach 16,384 steps on 15 rows).
+    /// the work nor the buffer grows with the horizon (life rows reach 16,384 steps on 16 rows).
     /// </summary>
     void ProjectRankRows(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> load)
     {

@@ -5,7 +5,7 @@ namespace Scheduler.Core.Policies.Bfio;
 /// <summary>
 /// What a bfio call places against: every rank's projected load on the planned rows (its running requests as the
 /// predictor sees them ahead) and the envelope, the largest rank's load on each row. Rows are indexed as planned
-/// (k-th planned row, k = 0 the step being decided), not by step: life rows plan 15 rows over 16,384 steps.
+/// (k-th planned row, k = 0 the step being decided), not by step: life rows plan 16 rows (0, 1, 2, 4, …, 16,384) over 16,384 steps.
 /// </summary>
 internal sealed class RankProjection
 {
