@@ -8,12 +8,12 @@ public sealed class SolverTests
 {
     /// <summary>A random small decision: G ≤ 4 ranks with ≤ 4 free slots, ≤ 6 waiting requests, ≤ 5 rows.</summary>
     internal static PlacementProblem RandomProblem(int seed, int maxRanks = 4, int maxFree = 4, int maxCandidates = 6, int maxRows = 5,
-        bool refill = false)
+        bool refill = false, int minCandidates = 1)
     {
         var rng = new Random(seed);
         var ranks = rng.Next(1, maxRanks + 1);
         var rows = rng.Next(1, maxRows + 1);
-        var candidates = rng.Next(1, maxCandidates + 1);
+        var candidates = rng.Next(minCandidates, maxCandidates + 1);
         var p = new PlacementProblem();
         p.Reset(ranks, rows, candidates, refill);
         if (refill)

@@ -17,7 +17,8 @@ namespace Scheduler.Core.Policies.Bfio;
 /// beat the best; exchanges of candidates on critical ranks are evaluated for all candidates at once (SIMD).
 /// The phases live in their own files: GreedyExchangeSolver.Greedy.cs (the fill), .Exchanges.cs (the improving
 /// exchanges) and .EjectionChain.cs (chains of replacements); RowLeaders keeps each row's envelope, RankMembers
-/// the candidates on each rank and RoomOrder the fill's turn order (most free slots first).
+/// the candidates on each rank, RoomOrder the fill's turn order (most free slots first) and GreedyBlocks the bounds by
+/// which the fill passes over blocks of a long candidate view.
 /// </remarks>
 public sealed partial class GreedyExchangeSolver
 {
