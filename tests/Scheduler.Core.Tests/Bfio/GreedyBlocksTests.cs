@@ -64,4 +64,10 @@ public sealed class GreedyBlocksTests
             return a == b && byBlocks.AsSpan().SequenceEqual(everyOne);
         }).QuickCheckThrowOnFailure();
     }
+
+    /// <summary>bfio's warm-up compiles the reading by blocks with a made-up decision: it must reach the blocks, or the first
+    /// G=128 call that reads by blocks pays the compilation.</summary>
+    [Fact]
+    public void The_warm_ups_made_up_decision_reads_blocks_by_their_bounds() =>
+        Assert.True(GreedyExchangeSolver.CompileBlockReading() > 0);
 }

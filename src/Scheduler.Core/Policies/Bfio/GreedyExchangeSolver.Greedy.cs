@@ -131,6 +131,32 @@ public sealed partial class GreedyExchangeSolver
 
     private bool ReadsByBlocks(int live) => live >= (long)BlockScanFrom * GreedyBlocks.Size;
 
+    /// <summary>
+    /// Solves one made-up decision by blocks, so that reading by blocks is compiled before a real call needs it (see
+    /// BfioPolicy's warm-up, whose twin shows too few candidates to read by blocks): at its first use in a G=128 run the
+    /// compilation otherwise falls inside a decision. Four equal ranks, so every candidate overshoots every rank's room and
+    /// no value floor stops the scan before the blocks. Returns the blocks it read by their bounds.
+    /// </summary>
+    internal static int CompileBlockReading()
+    {
+        const int ranks = 4, rows = 3, candidates = 3 * GreedyBlocks.Size;
+        var problem = new PlacementProblem();
+        problem.Reset(ranks, rows, candidates);
+        for (var h = 0; h < rows; h++) problem.Weights[h] = 1.0 / (h + 1);
+        for (var g = 0; g < ranks; g++)
+        {
+            for (var h = 0; h < rows; h++) problem.BaseColumn(g)[h] = 1000 + h;
+            problem.Free(g) = 8;
+        }
+        for (var i = 0; i < candidates; i++)
+            for (var h = 0; h < rows; h++) problem.Profile(i)[h] = 100 + (i * 37) % 500 + h;
+        problem.AdmitCount = 2 * GreedyBlocks.Size;
+        problem.Seal();
+        var solver = new GreedyExchangeSolver { BlockScanFrom = 1, ExactPolish = false };
+        solver.Solve(problem, new int[candidates]);
+        return solver.BlocksRead;
+    }
+
     private void RebuildBlocks()
     {
         if (ReadsByBlocks(_greedyLive))
@@ -315,6 +341,7 @@ public sealed partial class GreedyExchangeSolver
             var rounding = 1e-9 * (Math.Abs(least) + 2.0 * Math.Abs(_blocks.Largest(b)) + Math.Abs(scan.BestCost) + 1.0);
             if (least - rounding > scan.BestCost) return;
             bound[b] = double.PositiveInfinity;
+            BlocksRead++;
             var end = Math.Min(count, (b + 1) * GreedyBlocks.Size);
             for (var start = b * GreedyBlocks.Size; start < end; start += Vector<double>.Count)
                 CostWidth(ref scan, start, count);

@@ -82,11 +82,15 @@ public sealed partial class GreedyExchangeSolver
     /// <summary>Greedy rows recomputed by the last solve (diagnostics).</summary>
     public int RowEvaluations { get; private set; }
 
+    /// <summary>Blocks of candidates the last solve's greedy fill read by their bounds (diagnostics; see GreedyBlocks).</summary>
+    public int BlocksRead { get; private set; }
+
     /// <summary>Writes the assignment (rank per candidate, −1 = stays queued) and returns its objective.</summary>
     public double Solve(PlacementProblem problem, Span<int> rankOf)
     {
         Load(problem);
         RowEvaluations = 0;
+        BlocksRead = 0;
         Exchanges = 0;
         Greedy();
         Improve();
