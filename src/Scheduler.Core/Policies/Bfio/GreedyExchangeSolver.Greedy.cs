@@ -284,15 +284,7 @@ public sealed partial class GreedyExchangeSolver
             // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
             if (!Vector.LessThanOrEqualAny(costs, bound)) continue;
             costs.CopyTo(lanes);
-            var end = Math.Min(width, count - start);
-            for (var l = 0; l < end; l++)
-            {
-                var i = _greedyIds[start + l];
-                if (!_eligible[i]) continue;
-                var cost = lanes[l];
-                // Strictly lower wins, ties go to the earlier (older) candidate.
-                if (cost < bestCost || (cost == bestCost && i < best)) { bestCost = cost; best = i; }
-            }
+            PickLane(lanes, start, count, ref best, ref bestCost);
         }
         if (start >= first && first < count)
         {
@@ -384,16 +376,23 @@ public sealed partial class GreedyExchangeSolver
         var costs = scan.Ranks * acc - values;
         // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
         if (!Vector.LessThanOrEqualAny(costs, bound)) return;
-        var lanes = scan.Lanes;
-        costs.CopyTo(lanes);
-        var end = Math.Min(width, count - start);
+        costs.CopyTo(scan.Lanes);
+        PickLane(scan.Lanes, start, count, ref scan.Best, ref scan.BestCost);
+    }
+
+    /// <summary>The width at <paramref name="start"/>'s costs in <paramref name="lanes"/>: takes its best eligible candidate
+    /// if it beats <paramref name="best"/> (strictly lower, or equal and older).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void PickLane(ReadOnlySpan<double> lanes, int start, int count, ref int best, ref double bestCost)
+    {
+        var end = Math.Min(Vector<double>.Count, count - start);
         for (var l = 0; l < end; l++)
         {
             var i = _greedyIds[start + l];
             if (!_eligible[i]) continue;
             var cost = lanes[l];
             // Strictly lower wins, ties go to the earlier (older) candidate.
-            if (cost < scan.BestCost || (cost == scan.BestCost && i < scan.Best)) { scan.BestCost = cost; scan.Best = i; }
+            if (cost < bestCost || (cost == bestCost && i < best)) { bestCost = cost; best = i; }
         }
     }
 }
