@@ -1,3 +1,4 @@
+using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using Scheduler.Core.Policies.Bfio;
@@ -31,7 +32,8 @@ public sealed class GreedyBlocksTests
             var blocks = new GreedyBlocks();
             blocks.Rebuild(profiles, values, live, rows, stride);
             var bound = new double[blocks.Count + 8];
-            blocks.Bounds(every, weights, margins, ranks, bound);
+            blocks.Bounds(every, weights.Select(w => new Vector<double>(w)).ToArray(),
+                margins.Select(m => new Vector<double>(m)).ToArray(), ranks, bound);
             for (var k = 0; k < live; k++)
             {
                 var over = 0.0;

@@ -54,11 +54,12 @@ internal sealed class GreedyBlocks
 
     /// <summary>
     /// Each block's bound on a rank of room <paramref name="margin"/>[k] into <paramref name="bound"/>[b], over the rows
-    /// <paramref name="weightedRows"/> with their weights <paramref name="weights"/>[k] (the others weigh nothing).
-    /// <paramref name="bound"/> takes whole SIMD widths: room for <see cref="Count"/> rounded up to one.
+    /// <paramref name="weightedRows"/> with their weights <paramref name="weight"/>[k] (the others weigh nothing), weight and
+    /// room broadcast to every lane, as the greedy's scan holds them. <paramref name="bound"/> takes whole SIMD widths: room
+    /// for <see cref="Count"/> rounded up to one.
     /// </summary>
-    public void Bounds(ReadOnlySpan<int> weightedRows, ReadOnlySpan<double> weights, ReadOnlySpan<double> margin, double ranks,
-        Span<double> bound)
+    public void Bounds(ReadOnlySpan<int> weightedRows, ReadOnlySpan<Vector<double>> weight, ReadOnlySpan<Vector<double>> margin,
+        double ranks, Span<double> bound)
     {
         var width = Vector<double>.Count;
         var lanes = (Count + width - 1) / width * width;
@@ -66,8 +67,8 @@ internal sealed class GreedyBlocks
         acc.Clear();
         for (var k = 0; k < weightedRows.Length; k++)
         {
-            var w = new Vector<double>(weights[k]);
-            var m = new Vector<double>(margin[k]);
+            var w = weight[k];
+            var m = margin[k];
             var least = _least.AsSpan(weightedRows[k] * _capacity, lanes);
             for (var b = 0; b < lanes; b += width)
             {

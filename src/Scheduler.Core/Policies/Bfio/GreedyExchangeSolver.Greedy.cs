@@ -247,9 +247,8 @@ public sealed partial class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++)
         {
             if (weights[h] == 0.0) continue;
-            var margin = _leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h];
             rowWeight[weighted] = new Vector<double>(weights[h]);
-            rowMargin[weighted] = new Vector<double>(margin);
+            rowMargin[weighted] = new Vector<double>(_leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h]);
             rowStart[weighted] = h * _stride;
             weighted++;
         }
@@ -305,23 +304,16 @@ public sealed partial class GreedyExchangeSolver
     /// least bound left stands above the best cost by more than any rounding of the costs it bounds.</summary>
     private void ScanBlocks(ref WidthScan scan, int count)
     {
-        // The scan's rows as the blocks read them: row, weight and rank g's margin.
+        // The scan's rows as the blocks hold them (h, where the view's profiles start at h·stride).
         var weighted = scan.Weight.Length;
         Span<int> rows = stackalloc int[weighted];
-        Span<double> weights = stackalloc double[weighted];
-        Span<double> margins = stackalloc double[weighted];
-        for (var k = 0; k < weighted; k++)
-        {
-            rows[k] = scan.RowStart[k] / _stride;
-            weights[k] = scan.Weight[k][0];
-            margins[k] = scan.Margin[k][0];
-        }
+        for (var k = 0; k < weighted; k++) rows[k] = scan.RowStart[k] / _stride;
         var blocks = _blocks.Count;
         var padded = blocks + Vector<double>.Count; // Bounds writes whole SIMD widths
         if (_blockBound.Length < padded) _blockBound = new double[Math.Max(padded, 2 * _blockBound.Length)];
-        _blocks.Bounds(rows, weights, margins, _g, _blockBound);
+        _blocks.Bounds(rows, scan.Weight, scan.Margin, _g, _blockBound);
         var bound = _blockBound.AsSpan(0, blocks);
-        bound[0] = double.PositiveInfinity;
+        bound[0] = double.PositiveInfinity; // the first block, read in value order already
         while (true)
         {
             var b = -1;
