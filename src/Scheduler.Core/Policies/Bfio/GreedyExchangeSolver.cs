@@ -46,6 +46,7 @@ public sealed partial class GreedyExchangeSolver
     private int[] _onCritical = [];   // candidates admitted to critical ranks
     private int _onCriticalCount;
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
+    private int[] _valuePlace = [];   // [i]: i's place in _byValue
     private long _budgetLeft;
     private double[] _weighted = [];  // Σ_h w_h L_g(h) per rank
     private ReadOnlySpan<double> _profiles => _p.Profiles; // [i·rows + h], candidate-major
@@ -144,6 +145,7 @@ public sealed partial class GreedyExchangeSolver
         _leaders.Reset(_ranks, _rows);
         Ensure(ref _critical, _ranks);
         Ensure(ref _byValue, _count);
+        Ensure(ref _valuePlace, _count);
         Ensure(ref _greedyIds, _count);
         Ensure(ref _queuedByValue, _count);
         Ensure(ref _queuedSoa, _rows * _stride);
@@ -309,7 +311,11 @@ public sealed partial class GreedyExchangeSolver
         for (var i = 0; i < _count; i++) keys[i] = new ValueOrderKey(_value[i], i);
         // Keys that compare themselves: sorting ints through a Comparison delegate cost a call per comparison.
         keys.Sort();
-        for (var i = 0; i < _count; i++) _byValue[i] = keys[i].Index;
+        for (var k = 0; k < _count; k++)
+        {
+            _byValue[k] = keys[k].Index;
+            _valuePlace[keys[k].Index] = k;
+        }
     }
 
     private ValueOrderKey[] _valueOrder = [];
