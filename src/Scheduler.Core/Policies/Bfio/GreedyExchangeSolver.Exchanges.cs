@@ -9,6 +9,7 @@ public sealed partial class GreedyExchangeSolver
     {
         // The greedy fill raised the envelope: which ranks are critical now.
         RebuildTop();
+        BuildLoadByRow();
         _partnersStale = true;
         // Candidates are by value, descending (sorted in Load): replacements on non-critical ranks stop at the
         // first one that is not worth more than the request it would replace.
@@ -165,20 +166,10 @@ public sealed partial class GreedyExchangeSolver
         }
         if (critical)
         {
-            for (var g2 = 0; g2 < _ranks; g2++)
-            {
-                if (g2 == g || _free[g2] == 0) continue;
-                var d = MoveCost(g2);
-                if (d < bestDelta) { bestDelta = d; kind = Exchange.Move; other = g2; }
-            }
-            for (var j = 0; j < _count; j++)
-            {
-                var g2 = _rankOf[j];
-                if (g2 < 0 || g2 == g) continue;
-                _budgetLeft--;
-                var d = _g * _swapAcc[j];
-                if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = j; }
-            }
+            var to = BestMove(g, bestDelta);
+            if (to >= 0) { bestDelta = _g * _moveAcc[to]; kind = Exchange.Move; other = to; }
+            var partner = BestSwap(g, bestDelta);
+            if (partner >= 0) { bestDelta = _g * _swapAcc[partner]; kind = Exchange.Swap; other = partner; }
         }
         else
         {
@@ -401,10 +392,137 @@ public sealed partial class GreedyExchangeSolver
         return _g * delta;
     }
 
-    /// <summary>Objective change if i moves from g to rank g2.</summary>
+    /// <summary>Whether a critical candidate's moves and swaps are costed and picked for every rank and partner at once,
+    /// SIMD over them (true), or one at a time (false: tests compare the two, whose picks must be the same).</summary>
+    internal bool CriticalExchangesInLanes { get; init; } = true;
+
+    /// <summary>
+    /// The rank with a free slot other than <paramref name="g"/> where moving the candidate being searched costs least
+    /// (G·Σ_h w_h Δmax_h into <see cref="_moveAcc"/>), if below <paramref name="bestDelta"/> (ties: the lowest rank), or −1;
+    /// counts each rank costed as one exchange evaluated.
+    /// </summary>
+    private int BestMove(int g, double bestDelta)
+    {
+        var to = -1;
+        if (CriticalExchangesInLanes) MoveCostsAll();
+        for (var g2 = 0; g2 < _ranks; g2++)
+        {
+            if (g2 == g || _free[g2] == 0) continue;
+            _budgetLeft--;
+            if (!CriticalExchangesInLanes) _moveAcc[g2] = MoveCost(g2);
+            var d = _g * _moveAcc[g2];
+            if (d < bestDelta) { bestDelta = d; to = g2; }
+        }
+        return to;
+    }
+
+    /// <summary>
+    /// The swap partner of least G·<see cref="_swapAcc"/> below <paramref name="bestDelta"/> among the candidates admitted
+    /// to a rank other than <paramref name="g"/> (ties: the lowest index), or −1; counts each of them as one exchange
+    /// evaluated. Picked SIMD over the candidates, the pick of a scan in index order: each lane's cost is the same product,
+    /// and the first candidate holding the least cost is the one a strict comparison in index order keeps.
+    /// </summary>
+    private int BestSwap(int g, double bestDelta)
+    {
+        if (!CriticalExchangesInLanes) return BestSwapOneByOne(g, bestDelta);
+        var width = Vector<double>.Count;
+        var gv = new Vector<double>(_g);
+        var own = new Vector<double>(g);
+        var none = new Vector<double>(Infinity);
+        var least = none;
+        var partners = Vector<long>.Zero;
+        var acc = _swapAcc.AsSpan(0, _stride);
+        var ranks = _partnerRank.AsSpan(0, _stride); // current after SwapCostsAll: each candidate's rank, −1 if queued or padding
+        for (var j = 0; j < _stride; j += width)
+        {
+            var rank = new Vector<double>(ranks.Slice(j, width));
+            var partner = Vector.AndNot(Vector.GreaterThanOrEqual(rank, Vector<double>.Zero), Vector.Equals(rank, own));
+            partners -= partner; // a lane of the mask is −1 where set
+            least = Vector.Min(least, Vector.ConditionalSelect(partner, gv * new Vector<double>(acc.Slice(j, width)), none));
+        }
+        _budgetLeft -= Vector.Sum(partners);
+        var min = Infinity;
+        for (var l = 0; l < width; l++) min = Math.Min(min, least[l]);
+        if (!(min < bestDelta)) return -1;
+        for (var j = 0; j < _count; j++)
+            if (ranks[j] >= 0 && ranks[j] != g && _g * acc[j] == min) return j;
+        return -1;
+    }
+
+    private int BestSwapOneByOne(int g, double bestDelta)
+    {
+        var partner = -1;
+        for (var j = 0; j < _count; j++)
+        {
+            var g2 = _rankOf[j];
+            if (g2 < 0 || g2 == g) continue;
+            _budgetLeft--;
+            var d = _g * _swapAcc[j];
+            if (d < bestDelta) { bestDelta = d; partner = j; }
+        }
+        return partner;
+    }
+
+    // Every rank's loads row-major ([h·rankStride + g]) beside _load, so that a critical candidate's moves are costed for
+    // every rank at once (SIMD over ranks): built when the exchanges start, the two ranks an exchange changed refreshed.
+    private double[] _loadByRow = [], _moveAcc = [], _rankLane = [];
+    private int _rankStride;
+
+    private void BuildLoadByRow()
+    {
+        var width = Vector<double>.Count;
+        _rankStride = (_ranks + width - 1) / width * width;
+        Ensure(ref _loadByRow, _rows * _rankStride);
+        Ensure(ref _moveAcc, _rankStride);
+        if (_rankLane.Length < _rankStride)
+        {
+            _rankLane = new double[_rankStride];
+            for (var r = 0; r < _rankStride; r++) _rankLane[r] = r;
+        }
+        for (var h = 0; h < _rows; h++)
+        {
+            var row = _loadByRow.AsSpan(h * _rankStride, _rankStride);
+            for (var g = 0; g < _ranks; g++) row[g] = _load[g * _rows + h];
+            row[_ranks..].Clear();
+        }
+    }
+
+    private void RefreshLoadByRow(int g)
+    {
+        for (var h = 0; h < _rows; h++) _loadByRow[h * _rankStride + g] = _load[g * _rows + h];
+    }
+
+    /// <summary>[g2] = Σ_h w_h (max' − max) if i moves to rank g2: <see cref="MoveCost"/>'s operations in its order, for
+    /// every rank at once (the caller skips i's own rank and the full ones).</summary>
+    private void MoveCostsAll()
+    {
+        var width = Vector<double>.Count;
+        var lanes = _rankStride;
+        var acc = _moveAcc.AsSpan(0, lanes);
+        acc.Clear();
+        var rankLanes = _rankLane.AsSpan(0, lanes);
+        for (var h = 0; h < _rows; h++)
+        {
+            var w = new Vector<double>(_xw[h]);
+            var env = new Vector<double>(_xenv[h]);
+            var env2 = new Vector<double>(_xenv2[h]);
+            var envRank = new Vector<double>(_xenvRank[h]);
+            var rest = new Vector<double>(_xrest[h]);
+            var outLoad = new Vector<double>(_xout[h]);
+            var top = new Vector<double>(_xtop[h]);
+            var load = _loadByRow.AsSpan(h * lanes, lanes);
+            for (var g2 = 0; g2 < lanes; g2 += width)
+            {
+                var target = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(rankLanes.Slice(g2, width)), envRank), env2, env);
+                var max = Vector.MaxNative(target, Vector.MaxNative(rest, new Vector<double>(load.Slice(g2, width)) + outLoad));
+                (new Vector<double>(acc.Slice(g2, width)) + w * (max - top)).CopyTo(acc.Slice(g2, width));
+            }
+        }
+    }
+
+    /// <summary>Σ_h w_h Δmax_h if i moves from g to rank g2 (G times it the objective's change).</summary>
     private double MoveCost(int g2)
     {
-        _budgetLeft--;
         var delta = 0.0;
         for (var h = 0; h < _rows; h++)
         {
@@ -412,7 +530,7 @@ public sealed partial class GreedyExchangeSolver
             var max = Math.Max(env, Math.Max(_xrest[h], _load[g2 * _rows + h] + _xout[h]));
             delta += _xw[h] * (max - _xtop[h]);
         }
-        return _g * delta;
+        return delta;
     }
 
     /// <summary>The improving exchanges the search tries for an admitted candidate i.</summary>
@@ -463,6 +581,8 @@ public sealed partial class GreedyExchangeSolver
         // A move or a swap leaves the same candidates queued, and a replacement's view was traded in place: the view
         // stays current (rebuilding it after every exchange was 6% of a G=128 call's time).
         if (viewCurrent) _queuedViewStale = false;
+        RefreshLoadByRow(a);
+        if (b >= 0) RefreshLoadByRow(b);
         RefreshTop(a, b);
         Unsettle(a, b, i, kind == Exchange.Move ? -1 : other);
     }
