@@ -496,7 +496,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Each candidate's load profile on the planned rows into <see cref="_candidateProfiles"/>, and its weighted sum.</summary>
     private void ProjectCandidates(ClusterView state, int count, int planned)
     {
-        if (_candidateProfiles.Length < count * planned) _candidateProfiles = new double[Math.Max(count * planned, 2 * _candidateProfiles.Length)];
+        Buffers.Ensure(ref _candidateProfiles, count * planned);
         if (_keys.Length < count)
         {
             _keys = new double[_candidates.Length];
@@ -565,7 +565,7 @@ public sealed class BfioPolicy : IPlacementPolicy
     {
         if (_candidates.Length < queueLength)
         {
-            _candidates = new int[Math.Max(queueLength, 2 * _candidates.Length)];
+            _candidates = new int[Buffers.Capacity(queueLength)];
             _rankOf = new int[_candidates.Length];
         }
     }

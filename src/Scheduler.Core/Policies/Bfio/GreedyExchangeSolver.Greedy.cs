@@ -312,7 +312,7 @@ public sealed partial class GreedyExchangeSolver
         for (var k = 0; k < weighted; k++) rows[k] = scan.RowStart[k] / _stride;
         var blocks = _blocks.Count;
         var padded = blocks + Vector<double>.Count; // Bounds writes whole SIMD widths
-        if (_blockBound.Length < padded) _blockBound = new double[Math.Max(padded, 2 * _blockBound.Length)];
+        Buffers.Ensure(ref _blockBound, padded);
         _blocks.Bounds(rows, scan.Weight, scan.Margin, _g, _blockBound);
         var bound = _blockBound.AsSpan(0, blocks);
         bound[0] = double.PositiveInfinity; // the first block, read in value order already

@@ -210,10 +210,7 @@ public sealed partial class GreedyExchangeSolver
         RebuildTop();
     }
 
-    private static void Ensure<T>(ref T[] array, int length)
-    {
-        if (array.Length < length) array = new T[Math.Max(length, 2 * array.Length)];
-    }
+    private static void Ensure<T>(ref T[] array, int length) => Buffers.Ensure(ref array, length);
 
     // ---------------------------------------------------------------- envelope
 

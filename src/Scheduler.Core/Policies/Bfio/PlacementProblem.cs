@@ -70,10 +70,7 @@ public sealed class PlacementProblem
         if (refill) _free[ScoredRanks] = 0;
     }
 
-    private static void Ensure<T>(ref T[] array, int length)
-    {
-        if (array.Length < length) array = new T[Math.Max(length, 2 * array.Length)];
-    }
+    private static void Ensure<T>(ref T[] array, int length) => Buffers.Ensure(ref array, length);
 
     public Span<double> Weights => _weights.AsSpan(0, Rows);
     public Span<double> BaseColumn(int rank) => _base.AsSpan(rank * Rows, Rows);

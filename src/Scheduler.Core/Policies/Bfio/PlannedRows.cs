@@ -30,19 +30,20 @@ internal sealed class PlannedRows
     /// </summary>
     public int Plan(int rows, double nowWeight, double decay, int horizon, double lifeWeight, bool sample)
     {
-        if (_rowWeights.Length < rows)
-        {
-            _rowWeights = new double[rows];
-            _rows = new int[rows];
-            _weights = new double[rows];
-        }
-        var weights = _rowWeights.AsSpan(0, rows);
+        // The paper's decayed rows end at H; rows past it (life rows) weigh γ alone, so only rows 0 … H hold a weight of
+        // their own. The buffers take those and the planned rows, not every row ahead: life rows reach 16,384 steps on
+        // a handful of planned rows, and buffers of every row were allocated (on the large-object heap) inside a decision.
+        var decayed = Math.Max(1, Math.Min(rows, horizon + 1));
+        var planned = 0;
+        for (var h = 0; h < rows; h = NextRow(h, rows, sample)) planned++;
+        Buffers.Ensure(ref _rowWeights, decayed);
+        Buffers.Ensure(ref _rows, planned);
+        Buffers.Ensure(ref _weights, planned);
+        var weights = _rowWeights.AsSpan(0, decayed);
         weights[0] = rows == 1 ? 1.0 : nowWeight;
         var w = 1.0;
-        // The paper's decayed rows end at H; rows past it (life rows) weigh γ alone.
-        var decayed = Math.Min(rows, horizon + 1);
         for (var h = 1; h < decayed; h++) { weights[h] = w; w *= decay; }
-        var planned = 0;
+        planned = 0;
         for (var h = 0; h < rows; h = NextRow(h, rows, sample))
         {
             _rows[planned] = h;

@@ -13,12 +13,9 @@ internal sealed class RankMembers
     /// <summary>Every rank empty, room for <paramref name="candidates"/> candidates.</summary>
     public void Reset(int ranks, int candidates)
     {
-        if (_first.Length < ranks) _first = new int[Math.Max(ranks, 2 * _first.Length)];
-        if (_next.Length < candidates)
-        {
-            _next = new int[Math.Max(candidates, 2 * _next.Length)];
-            _previous = new int[_next.Length];
-        }
+        Buffers.Ensure(ref _first, ranks);
+        Buffers.Ensure(ref _next, candidates);
+        Buffers.Ensure(ref _previous, candidates);
         Array.Fill(_first, -1, 0, ranks);
     }
 

@@ -31,8 +31,8 @@ internal sealed class RankProjection
     {
         Ranks = state.Ranks;
         Rows = planned.Count;
-        if (_loads.Length < Ranks * Rows) _loads = new double[Ranks * Rows];
-        if (_envelope.Length < Rows) _envelope = new double[Rows];
+        Buffers.Ensure(ref _loads, Ranks * Rows);
+        Buffers.Ensure(ref _envelope, Rows);
         var plannedRows = planned.Rows;
         for (var g = 0; g < Ranks; g++) predictor.ProjectRankRows(state, g, plannedRows, _loads.AsSpan(g * Rows, Rows));
         _envelope.AsSpan(0, Rows).Fill(double.NegativeInfinity);
