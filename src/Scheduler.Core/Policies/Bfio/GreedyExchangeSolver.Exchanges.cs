@@ -296,10 +296,12 @@ public sealed partial class GreedyExchangeSolver
 
     /// <summary>
     /// [lane] = Σ_h w_h (max' − max) if i trades ranks with the candidate of that lane: <paramref name="profiles"/> and
-    /// <paramref name="loads"/> (its rank's loads) row-major with a pitch of the stride, <paramref name="ranks"/> its rank.
+    /// <paramref name="loads"/> (its rank's loads) row-major with a pitch of <paramref name="pitch"/> (the stride if 0),
+    /// <paramref name="ranks"/> its rank. A lane of profile 0 on every row prices a move to its rank.
     /// </summary>
-    private void SwapCosts(double[] profiles, double[] loads, double[] ranks, double[] accumulator, int lanes)
+    private void SwapCosts(double[] profiles, double[] loads, double[] ranks, double[] accumulator, int lanes, int pitch = 0)
     {
+        if (pitch == 0) pitch = _stride;
         var width = Vector<double>.Count;
         var acc = accumulator.AsSpan(0, lanes);
         acc.Clear();
@@ -313,8 +315,8 @@ public sealed partial class GreedyExchangeSolver
             var rest = new Vector<double>(_xrest[h]);
             var outLoad = new Vector<double>(_xout[h]);
             var top = new Vector<double>(_xtop[h]);
-            var profile = profiles.AsSpan(h * _stride, lanes);
-            var load = loads.AsSpan(h * _stride, lanes);
+            var profile = profiles.AsSpan(h * pitch, lanes);
+            var load = loads.AsSpan(h * pitch, lanes);
             for (var j = 0; j < lanes; j += width)
             {
                 var a = new Vector<double>(profile.Slice(j, width));
@@ -465,7 +467,7 @@ public sealed partial class GreedyExchangeSolver
 
     // Every rank's loads row-major ([h·rankStride + g]) beside _load, so that a critical candidate's moves are costed for
     // every rank at once (SIMD over ranks): built when the exchanges start, the two ranks an exchange changed refreshed.
-    private double[] _loadByRow = [], _moveAcc = [], _rankLane = [];
+    private double[] _loadByRow = [], _moveAcc = [], _rankLane = [], _noProfile = [];
     private int _rankStride;
 
     private void BuildLoadByRow()
@@ -474,6 +476,7 @@ public sealed partial class GreedyExchangeSolver
         _rankStride = (_ranks + width - 1) / width * width;
         Ensure(ref _loadByRow, _rows * _rankStride);
         Ensure(ref _moveAcc, _rankStride);
+        Ensure(ref _noProfile, _rows * _rankStride); // never written: zeros
         if (_rankLane.Length < _rankStride)
         {
             _rankLane = new double[_rankStride];
@@ -492,33 +495,10 @@ public sealed partial class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++) _loadByRow[h * _rankStride + g] = _load[g * _rows + h];
     }
 
-    /// <summary>[g2] = Σ_h w_h (max' − max) if i moves to rank g2: <see cref="MoveCost"/>'s operations in its order, for
-    /// every rank at once (the caller skips i's own rank and the full ones).</summary>
-    private void MoveCostsAll()
-    {
-        var width = Vector<double>.Count;
-        var lanes = _rankStride;
-        var acc = _moveAcc.AsSpan(0, lanes);
-        acc.Clear();
-        var rankLanes = _rankLane.AsSpan(0, lanes);
-        for (var h = 0; h < _rows; h++)
-        {
-            var w = new Vector<double>(_xw[h]);
-            var env = new Vector<double>(_xenv[h]);
-            var env2 = new Vector<double>(_xenv2[h]);
-            var envRank = new Vector<double>(_xenvRank[h]);
-            var rest = new Vector<double>(_xrest[h]);
-            var outLoad = new Vector<double>(_xout[h]);
-            var top = new Vector<double>(_xtop[h]);
-            var load = _loadByRow.AsSpan(h * lanes, lanes);
-            for (var g2 = 0; g2 < lanes; g2 += width)
-            {
-                var target = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(rankLanes.Slice(g2, width)), envRank), env2, env);
-                var max = Vector.MaxNative(target, Vector.MaxNative(rest, new Vector<double>(load.Slice(g2, width)) + outLoad));
-                (new Vector<double>(acc.Slice(g2, width)) + w * (max - top)).CopyTo(acc.Slice(g2, width));
-            }
-        }
-    }
+    /// <summary>[g2] = Σ_h w_h (max' − max) if i moves to rank g2, for every rank at once (the caller skips i's own rank and
+    /// the full ones): a swap with a partner of load 0 on rank g2, whose costs are <see cref="MoveCost"/>'s, operation for
+    /// operation (L − 0 + a_i = L + a_i, rest + 0 = rest).</summary>
+    private void MoveCostsAll() => SwapCosts(_noProfile, _loadByRow, _rankLane, _moveAcc, _rankStride, _rankStride);
 
     /// <summary>Σ_h w_h Δmax_h if i moves from g to rank g2 (G times it the objective's change).</summary>
     private double MoveCost(int g2)
