@@ -479,8 +479,8 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _noProfile, _rows * _rankStride); // never written: zeros
         if (_rankLane.Length < _rankStride)
         {
-            _rankLane = new double[_rankStride];
-            for (var r = 0; r < _rankStride; r++) _rankLane[r] = r;
+            Buffers.Ensure(ref _rankLane, _rankStride);
+            for (var r = 0; r < _rankLane.Length; r++) _rankLane[r] = r; // each lane holds its rank's index
         }
         for (var h = 0; h < _rows; h++)
         {
