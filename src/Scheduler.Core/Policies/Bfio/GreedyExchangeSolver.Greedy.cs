@@ -87,11 +87,20 @@ public sealed partial class GreedyExchangeSolver
     private int _greedyLive;  // entries in the view
     private int _greedyTaken; // of them, taken since the last compaction
 
+    // Where the last pick stood in the view (−1: none yet). Turn after turn the best candidate sits in the same stretch of
+    // value order (on a cluster filling from empty, near its light end), so EvaluateRow costs that width first.
+    private int _greedyHint = -1;
+
+    /// <summary>Whether EvaluateRow costs the width of the last pick first (true) or scans in value order only (false: tests
+    /// compare the two, whose picks must be the same).</summary>
+    internal bool ProbesLastPick { get; init; } = true;
+
     private void StartGreedyView()
     {
         _byValue.AsSpan(0, _count).CopyTo(_greedyIds);
         _greedyLive = _count;
         _greedyTaken = 0;
+        _greedyHint = -1;
         RebuildBlocks();
     }
 
@@ -100,8 +109,10 @@ public sealed partial class GreedyExchangeSolver
     private void CompactGreedyView()
     {
         var live = 0;
+        var hint = -1;
         for (var k = 0; k < _greedyLive; k++)
         {
+            if (k == _greedyHint) hint = live; // the hint keeps its place among the candidates left
             var i = _greedyIds[k];
             if (_rankOf[i] >= 0) continue;
             if (live != k)
@@ -116,6 +127,7 @@ public sealed partial class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++) _soaByValue.AsSpan(h * _stride + live, _greedyLive - live).Clear();
         _greedyLive = live;
         _greedyTaken = 0;
+        _greedyHint = hint;
         RebuildBlocks();
     }
 
@@ -231,6 +243,10 @@ public sealed partial class GreedyExchangeSolver
     /// least bound read first. Each cost is the same sum in the same order whichever candidates are read, and one is passed
     /// over only where it cannot win or tie, so the pick is the one costing every candidate gives. A width whose partial
     /// costs all stand above the best after its first two rows is dropped there: the remaining terms could only raise them.
+    /// The width where the last pick stood is costed first (<see cref="_greedyHint"/>): scanned in value order, the costs
+    /// mostly fall toward the best, so each width would beat the one before, be costed on every row and be read lane by
+    /// lane; with the bound found first, most widths are dropped after two rows. The order changes which widths are
+    /// dropped, never the pick: the least (cost, index) among the candidates that could win or tie.
     /// </summary>
     private void EvaluateRow(int g)
     {
@@ -256,9 +272,13 @@ public sealed partial class GreedyExchangeSolver
         var zero = Vector<double>.Zero;
         var gv = new Vector<double>(_g);
         Span<double> lanes = stackalloc double[Vector<double>.Count];
-        var best = -1;
-        var bestCost = Infinity;
         var count = _greedyLive;
+        var scan = new WidthScan(rowWeight[..weighted], rowMargin[..weighted], rowStart[..weighted], _g, lanes);
+        var probe = ProbesLastPick && _greedyHint >= 0 && _greedyHint < count ? _greedyHint / width * width : -1;
+        if (probe >= 0) CostWidth(ref scan, probe, count);
+        var best = scan.Best;
+        var bestCost = scan.BestCost;
+        var bestAt = scan.BestAt;
         // In value order; in a long view, past its first block by the blocks' bounds unless the value floor stopped it.
         var first = ReadsByBlocks(count) ? GreedyBlocks.Size : count;
         var soa = _soaByValue.AsSpan();
@@ -266,6 +286,7 @@ public sealed partial class GreedyExchangeSolver
         for (; start < first; start += width)
         {
             if (-_valueByValue[start] > bestCost) break;
+            if (start == probe) continue;
             var values = new Vector<double>(_valueByValue.AsSpan(start, width));
             var bound = new Vector<double>(bestCost);
             var acc = zero;
@@ -285,19 +306,20 @@ public sealed partial class GreedyExchangeSolver
             // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
             if (!Vector.LessThanOrEqualAny(costs, bound)) continue;
             costs.CopyTo(lanes);
-            PickLane(lanes, start, count, ref best, ref bestCost);
+            PickLane(lanes, start, count, ref best, ref bestCost, ref bestAt);
         }
         if (start >= first && first < count)
         {
-            var scan = new WidthScan(rowWeight[..weighted], rowMargin[..weighted], rowStart[..weighted], _g, lanes)
-            {
-                Best = best,
-                BestCost = bestCost,
-            };
+            // (The probe's block, if read again, changes nothing: the same costs, the same indices.)
+            scan.Best = best;
+            scan.BestCost = bestCost;
+            scan.BestAt = bestAt;
             ScanBlocks(ref scan, count);
             best = scan.Best;
+            bestAt = scan.BestAt;
         }
         _bestOf[g] = best;
+        _greedyHint = bestAt;
     }
 
     private double[] _blockBound = [];
@@ -345,6 +367,7 @@ public sealed partial class GreedyExchangeSolver
         public readonly Span<double> Lanes = lanes; // one width's costs, read lane by lane
         public int Best = -1;
         public double BestCost = double.PositiveInfinity;
+        public int BestAt = -1; // the best's place in the view
     }
 
     /// <summary>Costs the width of the greedy view at <paramref name="start"/> and takes its best eligible candidate if it
@@ -371,13 +394,14 @@ public sealed partial class GreedyExchangeSolver
         // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
         if (!Vector.LessThanOrEqualAny(costs, bound)) return;
         costs.CopyTo(scan.Lanes);
-        PickLane(scan.Lanes, start, count, ref scan.Best, ref scan.BestCost);
+        PickLane(scan.Lanes, start, count, ref scan.Best, ref scan.BestCost, ref scan.BestAt);
     }
 
     /// <summary>The width at <paramref name="start"/>'s costs in <paramref name="lanes"/>: takes its best eligible candidate
-    /// if it beats <paramref name="best"/> (strictly lower, or equal and older).</summary>
+    /// if it beats <paramref name="best"/> (strictly lower, or equal and older), and its place in the view into
+    /// <paramref name="bestAt"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private void PickLane(ReadOnlySpan<double> lanes, int start, int count, ref int best, ref double bestCost)
+    private void PickLane(ReadOnlySpan<double> lanes, int start, int count, ref int best, ref double bestCost, ref int bestAt)
     {
         var end = Math.Min(Vector<double>.Count, count - start);
         for (var l = 0; l < end; l++)
@@ -386,7 +410,7 @@ public sealed partial class GreedyExchangeSolver
             if (!_eligible[i]) continue;
             var cost = lanes[l];
             // Strictly lower wins, ties go to the earlier (older) candidate.
-            if (cost < bestCost || (cost == bestCost && i < best)) { bestCost = cost; best = i; }
+            if (cost < bestCost || (cost == bestCost && i < best)) { bestCost = cost; best = i; bestAt = start + l; }
         }
     }
 }
