@@ -99,7 +99,7 @@ public sealed class BfioPolicy : IPlacementPolicy
             new SimulationOptions(new ClusterShape(2, 16)) { RecordSteps = false });
         // The twin's calls show at most 16 candidates, which .NET sorts by insertion alone; a real call's hundreds take the
         // sort's partitioning, compiled at its first use (about 2 ms at G = 128's first call, when it ran there).
-        GreedyExchangeSolver.CompileValueOrder();
+        ValueOrder.Compile();
         // The same for the fill's reading by blocks, which only views of 256 candidates or more take.
         GreedyExchangeSolver.CompileBlockReading();
     }

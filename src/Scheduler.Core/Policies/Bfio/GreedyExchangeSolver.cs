@@ -149,7 +149,7 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _greedyIds, _count);
         Ensure(ref _queuedByValue, _count);
         Ensure(ref _queuedSoa, _rows * _stride);
-        Ensure(ref _valueOrder, _count);
+        Ensure(ref _valueKeys, _count);
         Ensure(ref _open, (_count + 63) >> 6);
         Ensure(ref _assigned, (_count + 63) >> 6);
         Ensure(ref _onCritical, _count);
@@ -300,40 +300,15 @@ public sealed partial class GreedyExchangeSolver
         for (var h = 0; h < _rows; h++) column[h] -= _soa[h * _stride + i];
     }
 
-    /// <summary>Candidates by value, descending, ties by index, into <see cref="_byValue"/>: a total order, so every
-    /// decision is fully determined.</summary>
+    /// <summary>Candidates by value, descending, ties by index, into <see cref="_byValue"/> (<see cref="ValueOrder"/>), and
+    /// each one's place in that order into <see cref="_valuePlace"/>.</summary>
     private void OrderByValue()
     {
-        var keys = _valueOrder.AsSpan(0, _count);
-        for (var i = 0; i < _count; i++) keys[i] = new ValueOrderKey(_value[i], i);
-        // Keys that compare themselves: sorting ints through a Comparison delegate cost a call per comparison.
-        keys.Sort();
-        for (var k = 0; k < _count; k++)
-        {
-            _byValue[k] = keys[k].Index;
-            _valuePlace[keys[k].Index] = k;
-        }
+        ValueOrder.Sort(_value.AsSpan(0, _count), _valueKeys, _byValue);
+        for (var k = 0; k < _count; k++) _valuePlace[_byValue[k]] = k;
     }
 
-    private ValueOrderKey[] _valueOrder = [];
-
-    /// <summary>Sorts enough keys once that every path of the value-order sort is compiled (see BfioPolicy's warm-up).</summary>
-    internal static void CompileValueOrder()
-    {
-        var keys = new ValueOrderKey[256];
-        for (var i = 0; i < keys.Length; i++) keys[i] = new ValueOrderKey((i * 37) % 101, i);
-        keys.AsSpan().Sort();
-    }
-
-    /// <summary>A candidate's place in value order: higher value first, then lower index.</summary>
-    private readonly record struct ValueOrderKey(double Value, int Index) : IComparable<ValueOrderKey>
-    {
-        public int CompareTo(ValueOrderKey other)
-        {
-            var c = other.Value.CompareTo(Value);
-            return c != 0 ? c : Index.CompareTo(other.Index);
-        }
-    }
+    private ulong[] _valueKeys = [];
 
     private double CurrentObjective()
     {
