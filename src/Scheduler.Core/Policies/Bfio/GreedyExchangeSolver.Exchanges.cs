@@ -116,81 +116,129 @@ public sealed partial class GreedyExchangeSolver
     private bool TryImprove(int i, int g, double tol)
     {
         var bestDelta = -tol;
-        var kind = Exchange.None;
-        var other = -1;
-        var critical = _critical[g];
-        PrepareExchanges(i, g);
-        if (critical)
-        {
-            // A critical rank's candidates are the ones with exchanges against every other candidate:
-            // evaluate them all at once, SIMD over candidates.
-            // With every candidate admitted there is no replacement to cost.
-            var replaces = !_p.Mandatory(i) && AnyQueued();
-            if (replaces) ReplaceCostsQueued(int.MaxValue);
-            SwapCostsAll();
-            if (replaces)
-            {
-                var queued = QueuedByValue();
-                for (var q = 0; q < queued.Length; q++)
-                {
-                    var j = queued[q];
-                    _budgetLeft--;
-                    var d = _g * _replaceAcc[q] - (_value[j] - _value[i]);
-                    if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
-                }
-            }
-        }
-        else if (!_p.Mandatory(i))
-        {
-            // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i). Rank g holds no maximum
-            // (critical ranks took the branch above), so no maximum can fall: Δmax ≥ 0, and in value order the scan
-            // stops at the first j whose value gain alone cannot beat the best.
-            // The costs of every queued candidate at once (SIMD), when at least one is worth more than i; a candidate they
-            // show to improve is confirmed by the scalar form, which stops where the best cannot be beaten: so the choice
-            // is the one the scalar scan alone makes, to the last rounding.
-            var queued = QueuedByValue();
-            // Only the candidates worth more than i by over the tolerance are read below: a prefix in value order.
-            var worth = 0;
-            while (worth < queued.Length && -(_value[queued[worth]] - _value[i]) < bestDelta) worth++;
-            if (worth > 0) ReplaceCostsQueued(worth);
-            for (var q = 0; q < worth; q++)
-            {
-                var j = queued[q];
-                var gain = _value[j] - _value[i];
-                if (-gain >= bestDelta) break;
-                _budgetLeft--;
-                if (!(_g * _replaceAcc[q] - gain < bestDelta)) continue;
-                var d = ReplaceCostBelow(j, bestDelta + gain) - gain;
-                if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
-            }
-        }
-        if (critical)
-        {
-            var to = BestMove(g, bestDelta);
-            if (to >= 0) { bestDelta = _g * _moveAcc[to]; kind = Exchange.Move; other = to; }
-            var partner = BestSwap(g, bestDelta);
-            if (partner >= 0) { bestDelta = _g * _swapAcc[partner]; kind = Exchange.Swap; other = partner; }
-        }
-        else
-        {
-            // From a rank that holds no maximum, a move only adds load elsewhere and can lower nothing;
-            // a swap can help only with a candidate on a critical rank.
-            if (_onCriticalCount > 0)
-            {
-                SwapCostsOnCritical();
-                for (var k = 0; k < _onCriticalCount; k++)
-                {
-                    _budgetLeft--;
-                    var d = _g * _criticalAcc[k];
-                    if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = _onCritical[k]; }
-                }
-            }
-        }
+        var (kind, other) = _critical[g] ? BestOnCritical(i, g, ref bestDelta) : BestOffCritical(i, g, ref bestDelta);
         if (kind == Exchange.None) return false;
         Apply(kind, i, other);
         Exchanges++;
         return true;
     }
+
+    /// <summary>The best exchange below <paramref name="bestDelta"/> of i on a critical rank g: a replacement by any queued
+    /// candidate, a move to any rank, a swap with any candidate.</summary>
+    private (Exchange Kind, int Other) BestOnCritical(int i, int g, ref double bestDelta)
+    {
+        var kind = Exchange.None;
+        var other = -1;
+        PrepareExchanges(i, g);
+        // A critical rank's candidates are the ones with exchanges against every other candidate:
+        // evaluate them all at once, SIMD over candidates.
+        // With every candidate admitted there is no replacement to cost.
+        var replaces = !_p.Mandatory(i) && AnyQueued();
+        if (replaces) ReplaceCostsQueued(int.MaxValue);
+        SwapCostsAll();
+        if (replaces)
+        {
+            var queued = QueuedByValue();
+            for (var q = 0; q < queued.Length; q++)
+            {
+                var j = queued[q];
+                _budgetLeft--;
+                var d = _g * _replaceAcc[q] - (_value[j] - _value[i]);
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
+            }
+        }
+        var to = BestMove(g, bestDelta);
+        if (to >= 0) { bestDelta = _g * _moveAcc[to]; kind = Exchange.Move; other = to; }
+        var partner = BestSwap(g, bestDelta);
+        if (partner >= 0) { bestDelta = _g * _swapAcc[partner]; kind = Exchange.Swap; other = partner; }
+        return (kind, other);
+    }
+
+    /// <summary>
+    /// The best exchange below <paramref name="bestDelta"/> of i on a rank g that holds no maximum alone: a replacement by a
+    /// queued candidate worth more, or a swap with a candidate on a critical rank. From such a rank a move only adds load
+    /// elsewhere and can lower nothing, and so can a swap with a candidate on another rank off the critical ones.
+    /// </summary>
+    private (Exchange Kind, int Other) BestOffCritical(int i, int g, ref double bestDelta)
+    {
+        var kind = Exchange.None;
+        var other = -1;
+        // A replacement changes the objective by G·Σ_h w_h Δmax_h − (value_j − value_i). Rank g holds no maximum, so no
+        // maximum can fall: Δmax ≥ 0, and only the candidates worth more than i by over the tolerance can improve: a prefix
+        // of the queued ones in value order.
+        var queued = _p.Mandatory(i) ? ReadOnlySpan<int>.Empty : QueuedByValue();
+        var worth = 0;
+        while (worth < queued.Length && -(_value[queued[worth]] - _value[i]) < bestDelta) worth++;
+        var swaps = SwapsMightImprove(i, g);
+        if (worth == 0 && !swaps)
+        {
+            _budgetLeft -= _onCriticalCount; // the swaps passed over, counted as the swap scan counts them
+            return (kind, other);
+        }
+        PrepareExchanges(i, g);
+        // The costs of every candidate worth more at once (SIMD); a candidate they show to improve is confirmed by the
+        // scalar form, which stops where the best cannot be beaten: so the choice is the one the scalar scan alone makes,
+        // to the last rounding. In value order the scan stops at the first j whose value gain alone cannot beat the best.
+        if (worth > 0) ReplaceCostsQueued(worth);
+        for (var q = 0; q < worth; q++)
+        {
+            var j = queued[q];
+            var gain = _value[j] - _value[i];
+            if (-gain >= bestDelta) break;
+            _budgetLeft--;
+            if (!(_g * _replaceAcc[q] - gain < bestDelta)) continue;
+            var d = ReplaceCostBelow(j, bestDelta + gain) - gain;
+            if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
+        }
+        if (!swaps)
+        {
+            _budgetLeft -= _onCriticalCount; // as above
+            return (kind, other);
+        }
+        SwapCostsOnCritical();
+        for (var k = 0; k < _onCriticalCount; k++)
+        {
+            _budgetLeft--;
+            var d = _g * _criticalAcc[k];
+            if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = _onCritical[k]; }
+        }
+        return (kind, other);
+    }
+
+    /// <summary>
+    /// Whether some swap of candidate i (on rank g, which holds no maximum alone) with a candidate j on a critical rank c could
+    /// lower the objective. Only a row where c is the maximum alone can fall: on any other row some rank the swap leaves
+    /// alone already stands at the maximum, or g and c share it and one of them ends at or above it. On a row of c's it falls
+    /// only if j is heavier there than i (c gets lighter) and g, taking j for i, stays under the maximum. Where no such j
+    /// exists on any critical row, every swap's change is ≥ 0 (up to rounding far below the tolerance), none improves, and
+    /// the swaps need not be costed (or the exchange prepared for them). The comparison is made with room for rounding, so
+    /// it can only answer yes too often, never no.
+    /// </summary>
+    private bool SwapsMightImprove(int i, int g)
+    {
+        if (_onCriticalCount == 0) return false;
+        if (!SkipsHopelessSwaps) return true;
+        var weights = _p.Weights;
+        for (var h = 0; h < _rows; h++)
+        {
+            // The critical rows: weighted, with a maximum held by one rank alone (as UpdateCritical marks them).
+            if (!(weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1))) continue;
+            var top = _leaders.Load(h, 0);
+            var ai = _soa[h * _stride + i];
+            var rest = _load[g * _rows + h] - ai;
+            var slack = 1e-9 * (Math.Abs(top) + Math.Abs(rest) + 1.0);
+            for (var j = _members.First(_leaders.Rank(h, 0)); j >= 0; j = _members.Next(j))
+            {
+                var aj = _soa[h * _stride + j];
+                if (aj > ai && rest + aj < top + slack) return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether swaps off the critical ranks that cannot improve are passed over uncosted (true) or costed (false:
+    /// tests compare the two, whose picks must be the same).</summary>
+    internal bool SkipsHopelessSwaps { get; init; } = true;
 
     // The candidates not admitted, in value order (descending, ties by index), as the replacement scans read them; rebuilt
     // from _byValue after the assignment changes, so a scan does not walk past the admitted ones.
