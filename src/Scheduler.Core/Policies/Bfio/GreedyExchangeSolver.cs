@@ -223,7 +223,9 @@ public sealed partial class GreedyExchangeSolver
     /// <summary>After an exchange changed ranks a and b (−1 = none) only.</summary>
     private void RefreshTop(int a, int b)
     {
-        _leaders.Refresh(_load, a, b);
+        // Only exchanges refresh the envelope, and they keep the row-major copy of the loads current (Apply): rows to scan
+        // again are read from it.
+        _leaders.Refresh(_load, a, b, _loadByRow, _rankStride);
         UpdateCritical();
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Scheduler.Core.Policies.Bfio;
 
 /// <summary>
@@ -5,7 +7,9 @@ namespace Scheduler.Core.Policies.Bfio;
 /// The first is the envelope (the row's maximum); the next two are what the envelope falls to when one or two of the
 /// ranks above give way, which is all an exchange between two ranks needs to price its effect on the maximum.
 /// </summary>
-/// <remarks>Rank loads are read from a rank-major span, <c>[g·rows + h]</c>, the solver's own layout.</remarks>
+/// <remarks>Rank loads are read from a rank-major span, <c>[g·rows + h]</c>, the solver's own layout; where a row must be
+/// scanned again, <see cref="Refresh"/> may be handed a row-major copy too, <c>[h·pitch + g]</c>, and reads the row from it a
+/// SIMD width at a time.</remarks>
 internal sealed class RowLeaders
 {
     private double[] _load = [];  // [3·h + k], k = 0 the largest
@@ -45,7 +49,7 @@ internal sealed class RowLeaders
     /// was among the three still stands there, the three are the same ranks and only their order changes; otherwise one
     /// fell below a rank outside, which only a rescan of the row finds.
     /// </summary>
-    public void Refresh(ReadOnlySpan<double> loads, int a, int b)
+    public void Refresh(ReadOnlySpan<double> loads, int a, int b, ReadOnlySpan<double> byRow = default, int pitch = 0)
     {
         for (var h = 0; h < _rows; h++)
         {
@@ -63,7 +67,8 @@ internal sealed class RowLeaders
             var vb = b >= 0 ? loads[b * _rows + h] : 0.0;
             if ((at >= 0 && va < third) || (bt >= 0 && vb < third))
             {
-                RescanRow(loads, h);
+                if (byRow.IsEmpty) RescanRow(loads, h);
+                else RescanRowMajor(byRow.Slice(h * pitch, _ranks), 3 * h);
                 continue;
             }
             if (at >= 0) _load[t + at] = va;
@@ -123,6 +128,35 @@ internal sealed class RowLeaders
     private void Enter(int t, int g, double v)
     {
         if (v > _load[t + 2]) Lift(t, 2, v, g);
+    }
+
+    private double[] _scratch = [];
+
+    /// <summary>
+    /// Row t/3's three from its loads in rank order (<paramref name="row"/>[g] = rank g's), as <see cref="RescanRow"/> finds
+    /// them: the three first by load, descending, ties by rank. Three passes over a copy, each taking the largest load (SIMD)
+    /// and the first rank holding it, then striking that rank out.
+    /// </summary>
+    private void RescanRowMajor(ReadOnlySpan<double> row, int t)
+    {
+        var width = Vector<double>.Count;
+        var padded = (row.Length + width - 1) / width * width;
+        if (_scratch.Length < padded) _scratch = new double[Math.Max(padded, 2 * _scratch.Length)];
+        var copy = _scratch.AsSpan(0, padded);
+        row.CopyTo(copy);
+        copy[row.Length..].Fill(double.NegativeInfinity); // padding never leads
+        for (var k = 0; k < 3; k++)
+        {
+            var max = new Vector<double>(double.NegativeInfinity);
+            for (var l = 0; l < padded; l += width) max = Vector.Max(max, new Vector<double>(copy.Slice(l, width)));
+            var v = double.NegativeInfinity;
+            for (var l = 0; l < width; l++) v = Math.Max(v, max[l]);
+            // Loads are finite: −∞ means every rank has been taken (fewer than three ranks).
+            var r = v == double.NegativeInfinity ? -1 : copy.IndexOf(v);
+            _load[t + k] = r >= 0 ? row[r] : v;
+            _rank[t + k] = r;
+            if (r >= 0) copy[r] = double.NegativeInfinity;
+        }
     }
 
     private void RescanRow(ReadOnlySpan<double> loads, int h)
