@@ -88,8 +88,8 @@ public sealed class RowLeadersTests
     }
 
     /// <summary>
-    /// Refreshing with a row-major copy of the loads (rows scanned again a SIMD width at a time) leaves every row's three the
-    /// same ranks in the same order, with the same loads, as refreshing from the rank-major loads alone: ties included (loads
+    /// Rebuilding and refreshing with a row-major copy of the loads (rows scanned a SIMD width at a time) leaves every row's
+    /// three the same ranks in the same order, with the same loads, as doing so from the rank-major loads alone: ties included (loads
     /// from a few values), on rank counts that end a SIMD width exactly, in padding, or below three.
     /// </summary>
     [Theory]
@@ -110,8 +110,12 @@ public sealed class RowLeadersTests
         var lanes = new RowLeaders();
         scalar.Reset(ranks, rows);
         lanes.Reset(ranks, rows);
+        for (var h = 0; h < rows; h++)
+            for (var g = 0; g < ranks; g++) byRow[h * pitch + g] = loads[g * rows + h];
         scalar.Rebuild(loads);
-        lanes.Rebuild(loads);
+        lanes.Rebuild(byRow, pitch);
+        for (var h = 0; h < rows; h++)
+            for (var k = 0; k < 3; k++) Assert.Equal(scalar.Rank(h, k), lanes.Rank(h, k));
         var rescans = 0;
         for (var step = 0; step < 1500; step++)
         {

@@ -7,9 +7,10 @@ public sealed partial class GreedyExchangeSolver
 {
     private void Improve()
     {
-        // The greedy fill raised the envelope: which ranks are critical now.
-        RebuildTop();
+        // The greedy fill raised the envelope: which ranks are critical now (every row scanned from the row-major copy).
         BuildLoadByRow();
+        _leaders.Rebuild(_loadByRow, _rankStride);
+        UpdateCritical();
         _partnersStale = true;
         // Candidates are by value, descending (sorted in Load): replacements on non-critical ranks stop at the
         // first one that is not worth more than the request it would replace.

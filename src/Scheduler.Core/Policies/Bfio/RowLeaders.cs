@@ -43,6 +43,12 @@ internal sealed class RowLeaders
         for (var h = 0; h < _rows; h++) RescanRow(loads, h);
     }
 
+    /// <summary>Every row from scratch, read from a row-major copy of the loads (<c>[h·pitch + g]</c>): the same three.</summary>
+    public void Rebuild(ReadOnlySpan<double> byRow, int pitch)
+    {
+        for (var h = 0; h < _rows; h++) RescanRowMajor(byRow.Slice(h * pitch, _ranks), 3 * h);
+    }
+
     /// <summary>
     /// After ranks a and b (b = −1: none) changed, in either direction. Where neither was among a row's three they can only
     /// enter it. Where one was, every rank outside the three stands at or below the third's load, so if each of them that
