@@ -336,16 +336,21 @@ public sealed partial class GreedyExchangeSolver
         var padded = blocks + Vector<double>.Count; // Bounds writes whole SIMD widths
         Buffers.Ensure(ref _blockBound, padded);
         _blocks.Bounds(rows, scan.Weight, scan.Margin, _g, _blockBound);
-        var bound = _blockBound.AsSpan(0, blocks);
+        // Whole SIMD widths, the lanes past the last block never least; a block read is struck out (+∞).
+        var width = Vector<double>.Count;
+        var bound = _blockBound.AsSpan(0, (blocks + width - 1) / width * width);
+        bound[blocks..].Fill(double.PositiveInfinity);
         bound[0] = double.PositiveInfinity; // the first block, read in value order already
         while (true)
         {
-            var b = -1;
-            for (var k = 0; k < blocks; k++)
-                if (bound[k] < double.PositiveInfinity && (b < 0 || bound[k] < bound[b])) b = k;
-            if (b < 0) return;
+            // The block of least bound (the first of equal ones): the least over SIMD widths, then where it stands.
+            var lanes = new Vector<double>(double.PositiveInfinity);
+            for (var k = 0; k < bound.Length; k += width) lanes = Vector.Min(lanes, new Vector<double>(bound.Slice(k, width)));
+            var least = double.PositiveInfinity;
+            for (var l = 0; l < width; l++) least = Math.Min(least, lanes[l]);
+            if (least == double.PositiveInfinity) return;
+            var b = bound.IndexOf(least);
             // The bound is G·Σ − largest, and the costs it bounds are sums as large: a margin for their rounding.
-            var least = bound[b];
             var rounding = 1e-9 * (Math.Abs(least) + 2.0 * Math.Abs(_blocks.Largest(b)) + Math.Abs(scan.BestCost) + 1.0);
             if (least - rounding > scan.BestCost) return;
             bound[b] = double.PositiveInfinity;
