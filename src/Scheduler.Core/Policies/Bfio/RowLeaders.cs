@@ -147,7 +147,7 @@ internal sealed class RowLeaders
     {
         var width = Vector<double>.Count;
         var padded = (row.Length + width - 1) / width * width;
-        if (_scratch.Length < padded) _scratch = new double[Math.Max(padded, 2 * _scratch.Length)];
+        Buffers.Ensure(ref _scratch, padded);
         var copy = _scratch.AsSpan(0, padded);
         row.CopyTo(copy);
         copy[row.Length..].Fill(double.NegativeInfinity); // padding never leads
