@@ -37,8 +37,9 @@ public sealed class ValueOrderTests
         }).QuickCheckThrowOnFailure();
     }
 
-    /// <summary>Property: the sort gives the order of a stable sort by value, descending, then by index, on values with
-    /// many ties (a few distinct values, −0 and +0 among them), so equal values keep their candidates in index order.</summary>
+    /// <summary>Property: the sort gives the order of a stable sort by value, descending, then by index: on values with many
+    /// ties (a few distinct values, −0 and +0 among them), on neighbouring doubles (differing in their lowest bytes only)
+    /// and on values of both signs over many magnitudes.</summary>
     [Fact]
     public void Sorting_orders_by_value_descending_then_by_index()
     {
@@ -47,14 +48,22 @@ public sealed class ValueOrderTests
             var rng = new Random(seed);
             var count = rng.Next(1, 600);
             var distinct = rng.Next(1, 12);
+            var kind = rng.Next(3);
+            var near = BitConverter.DoubleToInt64Bits(rng.NextDouble() * 1e6 + 1.0);
             var values = new double[count];
             for (var i = 0; i < count; i++)
             {
                 var v = rng.Next(distinct) - distinct / 2;
-                values[i] = v == 0 && rng.Next(2) == 0 ? -0.0 : v * 1.5;
+                values[i] = kind switch
+                {
+                    0 => v == 0 && rng.Next(2) == 0 ? -0.0 : v * 1.5,
+                    // Neighbouring doubles: they differ in their lowest bytes only, some equal.
+                    1 => BitConverter.Int64BitsToDouble(near + rng.Next(0, 3 * count)),
+                    _ => (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-3, 9)),
+                };
             }
             var order = new int[count];
-            ValueOrder.Sort(values, new ulong[count], order);
+            ValueOrder.Sort(values, new ulong[2 * count], new int[count], order);
             var expected = Enumerable.Range(0, count).OrderByDescending(i => values[i]).ThenBy(i => i);
             return order.SequenceEqual(expected);
         }).QuickCheckThrowOnFailure();

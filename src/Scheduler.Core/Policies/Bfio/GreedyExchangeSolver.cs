@@ -149,7 +149,8 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _greedyIds, _count);
         Ensure(ref _queuedByValue, _count);
         Ensure(ref _queuedSoa, _rows * _stride);
-        Ensure(ref _valueKeys, _count);
+        Ensure(ref _valueKeys, 2 * _count);
+        Ensure(ref _valueIndices, _count);
         Ensure(ref _open, (_count + 63) >> 6);
         Ensure(ref _assigned, (_count + 63) >> 6);
         Ensure(ref _onCritical, _count);
@@ -190,20 +191,25 @@ public sealed partial class GreedyExchangeSolver
             _weighted[g] = weighted;
         }
         var profiles = problem.Profiles;
-        for (var i = 0; i < _count; i++)
+        for (var i = 0; i < _count; i++) _value[i] = problem.Reward(i) + problem.Bonus(i);
+        // Row by row, each row written in order: a candidate's rows written one after another lie a pitch apart (4 KiB for
+        // 512 candidates), addresses the cache maps alike (a G=128 ramp call: 12 µs, 4 row by row; the same below).
+        for (var h = 0; h < _rows; h++)
         {
-            _value[i] = problem.Reward(i) + problem.Bonus(i);
-            for (var h = 0; h < _rows; h++) _soa[h * _stride + i] = profiles[i * _rows + h];
+            var row = _soa.AsSpan(h * _stride, _count);
+            for (var i = 0; i < row.Length; i++) row[i] = profiles[i * _rows + h];
         }
         for (var h = 0; h < _rows; h++) _soa.AsSpan(h * _stride + _count, _stride - _count).Clear();
         _value.AsSpan(_count, _stride - _count).Clear();
         // Candidates by value, descending (ties by index): the greedy fill and the exchanges read them in this order.
         OrderByValue();
-        for (var k = 0; k < _count; k++)
+        var order = _byValue.AsSpan(0, _count);
+        for (var k = 0; k < order.Length; k++) _valueByValue[k] = _value[order[k]];
+        for (var h = 0; h < _rows; h++)
         {
-            var i = _byValue[k];
-            _valueByValue[k] = _value[i];
-            for (var h = 0; h < _rows; h++) _soaByValue[h * _stride + k] = _soa[h * _stride + i];
+            var from = _soa.AsSpan(h * _stride, _stride);
+            var to = _soaByValue.AsSpan(h * _stride, _count);
+            for (var k = 0; k < to.Length; k++) to[k] = from[order[k]];
         }
         for (var h = 0; h < _rows; h++) _soaByValue.AsSpan(h * _stride + _count, _stride - _count).Clear();
         _valueByValue.AsSpan(_count, _stride - _count).Clear();
@@ -306,11 +312,12 @@ public sealed partial class GreedyExchangeSolver
     /// each one's place in that order into <see cref="_valuePlace"/>.</summary>
     private void OrderByValue()
     {
-        ValueOrder.Sort(_value.AsSpan(0, _count), _valueKeys, _byValue);
+        ValueOrder.Sort(_value.AsSpan(0, _count), _valueKeys, _valueIndices, _byValue);
         for (var k = 0; k < _count; k++) _valuePlace[_byValue[k]] = k;
     }
 
     private ulong[] _valueKeys = [];
+    private int[] _valueIndices = [];
 
     private double CurrentObjective()
     {

@@ -2,31 +2,54 @@ namespace Scheduler.Core.Policies.Bfio;
 
 /// <summary>
 /// Candidates by value, descending, ties by index: the order the solver's fill and exchanges read them in, a total order so
-/// that every decision is fully determined. Sorted as integer keys that order as the values do, each carrying its
-/// candidate: .NET sorts primitive keys with inlined comparisons, where keys comparing themselves as doubles took a call
-/// and NaN checks per comparison (G=128: 2% of a decision). That sort does not keep the order of equal keys, so runs of
-/// equal values are then put back in index order.
+/// that every decision is fully determined. Sorted by the bytes of integer keys that order as the values do, least
+/// significant byte first, each pass stable (a radix sort), so equal values keep their index order. A comparison sort spent
+/// most of its time on mispredicted branches: 21 µs for the 512 candidates of a G=128 ramp call (10.6 by bytes), 3.6 µs
+/// for G=32's 128 (2.8), timed in process.
 /// </summary>
 internal static class ValueOrder
 {
     /// <summary>Writes into <paramref name="order"/> the indices of <paramref name="values"/> by value, descending, ties by
-    /// index; <paramref name="keys"/> is scratch of the same length.</summary>
-    public static void Sort(ReadOnlySpan<double> values, Span<ulong> keys, Span<int> order)
+    /// index. <paramref name="keys"/> (twice their length) and <paramref name="indices"/> (their length) are scratch.</summary>
+    public static void Sort(ReadOnlySpan<double> values, Span<ulong> keys, Span<int> indices, Span<int> order)
     {
         var count = values.Length;
+        if (count == 0) return;
+        // Least significant byte first, each pass stable, so after the last the keys are in order and equal keys in the
+        // order they started in: index order. Two buffers each (keys and indices), written in turn.
+        Span<int> histogram = stackalloc int[256];
+        var fromKeys = keys[..count];
+        var toKeys = keys.Slice(count, count);
+        var fromIndex = order[..count];
+        var toIndex = indices[..count];
         for (var i = 0; i < count; i++)
         {
-            keys[i] = DescendingKey(values[i]);
-            order[i] = i;
+            fromKeys[i] = DescendingKey(values[i]);
+            fromIndex[i] = i;
         }
-        keys[..count].Sort(order[..count]);
-        for (var start = 0; start < count;)
+        for (var shift = 0; shift < 64; shift += 8)
         {
-            var end = start + 1;
-            while (end < count && keys[end] == keys[start]) end++;
-            if (end - start > 1) order[start..end].Sort();
-            start = end;
+            histogram.Clear();
+            foreach (var key in fromKeys) histogram[(int)(key >> shift) & 0xFF]++;
+            // A byte every key shares moves nothing: the pass is skipped.
+            if (histogram[(int)(fromKeys[0] >> shift) & 0xFF] == count) continue;
+            var sum = 0;
+            for (var d = 0; d < 256; d++)
+            {
+                var n = histogram[d];
+                histogram[d] = sum;
+                sum += n;
+            }
+            for (var k = 0; k < count; k++)
+            {
+                var at = histogram[(int)(fromKeys[k] >> shift) & 0xFF]++;
+                toKeys[at] = fromKeys[k];
+                toIndex[at] = fromIndex[k];
+            }
+            var keysSwap = fromKeys; fromKeys = toKeys; toKeys = keysSwap;
+            var indexSwap = fromIndex; fromIndex = toIndex; toIndex = indexSwap;
         }
+        if (fromIndex != order[..count]) fromIndex.CopyTo(order);
     }
 
     /// <summary>An integer that orders as the value does, descending: the larger the value, the smaller the key. −0 and +0,
@@ -44,6 +67,6 @@ internal static class ValueOrder
     {
         var values = new double[256];
         for (var i = 0; i < values.Length; i++) values[i] = (i * 37) % 101;
-        Sort(values, new ulong[values.Length], new int[values.Length]);
+        Sort(values, new ulong[2 * values.Length], new int[values.Length], new int[values.Length]);
     }
 }
