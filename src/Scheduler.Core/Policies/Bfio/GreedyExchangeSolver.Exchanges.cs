@@ -171,11 +171,8 @@ public sealed partial class GreedyExchangeSolver
         var worth = 0;
         while (worth < queued.Length && -(_value[queued[worth]] - _value[i]) < bestDelta) worth++;
         var swaps = SwapsMightImprove(i, g);
-        if (worth == 0 && !swaps)
-        {
-            _budgetLeft -= _onCriticalCount; // the swaps passed over, counted as the swap scan counts them
-            return (kind, other);
-        }
+        if (!swaps) _budgetLeft -= _onCriticalCount; // the swaps passed over, counted as the swap scan counts them
+        if (worth == 0 && !swaps) return (kind, other);
         PrepareExchanges(i, g);
         // The costs of every candidate worth more at once (SIMD); a candidate they show to improve is confirmed by the
         // scalar form, which stops where the best cannot be beaten: so the choice is the one the scalar scan alone makes,
@@ -191,11 +188,7 @@ public sealed partial class GreedyExchangeSolver
             var d = ReplaceCostBelow(j, bestDelta + gain) - gain;
             if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
         }
-        if (!swaps)
-        {
-            _budgetLeft -= _onCriticalCount; // as above
-            return (kind, other);
-        }
+        if (!swaps) return (kind, other);
         SwapCostsOnCritical();
         for (var k = 0; k < _onCriticalCount; k++)
         {
@@ -219,11 +212,8 @@ public sealed partial class GreedyExchangeSolver
     {
         if (_onCriticalCount == 0) return false;
         if (!SkipsHopelessSwaps) return true;
-        var weights = _p.Weights;
-        for (var h = 0; h < _rows; h++)
+        foreach (var h in _criticalRows.AsSpan(0, _criticalRowCount))
         {
-            // The critical rows: weighted, with a maximum held by one rank alone (as UpdateCritical marks them).
-            if (!(weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1))) continue;
             var top = _leaders.Load(h, 0);
             var ai = _soa[h * _stride + i];
             var rest = _load[g * _rows + h] - ai;

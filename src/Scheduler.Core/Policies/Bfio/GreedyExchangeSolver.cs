@@ -161,9 +161,11 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _chainBest, _count);
         Ensure(ref _inserted, _count);
         Ensure(ref _criticalRanks, _rows);
+        Ensure(ref _criticalRows, _rows);
         Ensure(ref _wasCriticalRanks, _rows);
         Array.Clear(_critical, 0, _ranks);
         _criticalCount = 0;
+        _criticalRowCount = 0;
         Ensure(ref _weighted, _ranks);
         Ensure(ref _xw, _rows);
         Ensure(ref _xtop, _rows);
@@ -236,17 +238,19 @@ public sealed partial class GreedyExchangeSolver
     }
 
     /// <summary>
-    /// Marks the critical ranks (the unique maximum of some weighted row: at most one per row) and lists the candidates on
-    /// them. Only the ranks marked before are unmarked, so an exchange costs O(rows), not O(G), here.
+    /// Marks the critical ranks (the unique maximum of some weighted row: at most one per row), lists those rows and the
+    /// candidates on the critical ranks. Only the ranks marked before are unmarked, so an exchange costs O(rows), not O(G), here.
     /// </summary>
     private void UpdateCritical()
     {
         for (var k = 0; k < _criticalCount; k++) _critical[_criticalRanks[k]] = false;
         _criticalCount = 0;
+        _criticalRowCount = 0;
         var weights = _p.Weights;
         for (var h = 0; h < _rows; h++)
         {
             if (!(weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1))) continue;
+            _criticalRows[_criticalRowCount++] = h;
             var g = _leaders.Rank(h, 0);
             if (_critical[g]) continue;
             _critical[g] = true;
@@ -267,6 +271,8 @@ public sealed partial class GreedyExchangeSolver
 
     private int[] _criticalRanks = [];    // the ranks marked in _critical, ascending
     private int _criticalCount;
+    private int[] _criticalRows = [];     // the rows a rank holds the maximum of alone (weighted), ascending
+    private int _criticalRowCount;
     private int[] _wasCriticalRanks = []; // the critical ranks before the exchange being applied
     private int _wasCriticalCount;
 

@@ -21,11 +21,8 @@ internal sealed class RowLeaders
     {
         _ranks = ranks;
         _rows = rows;
-        if (_load.Length < 3 * rows)
-        {
-            _load = new double[Math.Max(3 * rows, 2 * _load.Length)];
-            _rank = new int[_load.Length];
-        }
+        Buffers.Ensure(ref _load, 3 * rows);
+        Buffers.Ensure(ref _rank, 3 * rows);
     }
 
     /// <summary>The k-th largest load of row h (k = 0, 1, 2; −∞ past the last rank).</summary>

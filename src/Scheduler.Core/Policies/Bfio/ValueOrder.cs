@@ -61,12 +61,4 @@ internal static class ValueOrder
         var ascending = (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
         return ~ascending;
     }
-
-    /// <summary>Sorts enough values once that every path of the sort is compiled, ties included (see BfioPolicy's warm-up).</summary>
-    public static void Compile()
-    {
-        var values = new double[256];
-        for (var i = 0; i < values.Length; i++) values[i] = (i * 37) % 101;
-        Sort(values, new ulong[2 * values.Length], new int[values.Length], new int[values.Length]);
-    }
 }
