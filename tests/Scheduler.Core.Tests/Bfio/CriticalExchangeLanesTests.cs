@@ -23,16 +23,13 @@ public sealed class CriticalExchangeLanesTests
             var rng = new Random(seed);
             var problem = SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: 6, maxCandidates: 120, maxRows: 8,
                 refill: rng.Next(2) == 0, minCandidates: 10);
-            var inLanes = new int[problem.Candidates];
-            var oneByOne = new int[problem.Candidates];
             // Half the draws on a budget small enough to cut the search short: the two must count the same evaluations.
             var budget = rng.Next(2) == 0 ? 0 : rng.Next(20, 2000);
             var lanes = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget };
             var single = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, CriticalExchangesInLanes = false };
-            var a = lanes.Solve(problem, inLanes);
-            var b = single.Solve(problem, oneByOne);
+            var alike = SolverTests.SolveAlike(problem, lanes, single);
             exchanged += lanes.Exchanges;
-            return a == b && lanes.Exchanges == single.Exchanges && inLanes.AsSpan().SequenceEqual(oneByOne);
+            return alike;
         }).QuickCheckThrowOnFailure();
         Assert.True(exchanged > 0, "no draw applied an exchange");
     }

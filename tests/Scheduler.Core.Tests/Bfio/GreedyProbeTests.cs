@@ -26,12 +26,7 @@ public sealed class GreedyProbeTests
             var blockScan = blockScans[rng.Next(blockScans.Length)];
             var probing = new GreedyExchangeSolver { ExactPolish = false, BlockScanFrom = blockScan };
             var scanning = new GreedyExchangeSolver { ExactPolish = false, BlockScanFrom = blockScan, ProbesLastPick = false };
-            var withProbe = new int[problem.Candidates];
-            var inValueOrder = new int[problem.Candidates];
-            var a = probing.Solve(problem, withProbe);
-            var b = scanning.Solve(problem, inValueOrder);
-            return a == b && probing.Exchanges == scanning.Exchanges && probing.RowEvaluations == scanning.RowEvaluations
-                && withProbe.AsSpan().SequenceEqual(inValueOrder);
+            return SolverTests.SolveAlike(problem, probing, scanning);
         }).QuickCheckThrowOnFailure();
     }
 }

@@ -55,6 +55,20 @@ public sealed class SolverTests
     }
 
     /// <summary>
+    /// Whether two solvers (one form of a search against another that must decide alike) solve <paramref name="problem"/>
+    /// alike: the same objective, every candidate on the same rank, the same exchanges applied and greedy rows costed.
+    /// </summary>
+    internal static bool SolveAlike(PlacementProblem problem, GreedyExchangeSolver a, GreedyExchangeSolver b)
+    {
+        var placedByA = new int[problem.Candidates];
+        var placedByB = new int[problem.Candidates];
+        var objectiveA = a.Solve(problem, placedByA);
+        var objectiveB = b.Solve(problem, placedByB);
+        return objectiveA == objectiveB && a.Exchanges == b.Exchanges && a.RowEvaluations == b.RowEvaluations
+            && placedByA.AsSpan().SequenceEqual(placedByB);
+    }
+
+    /// <summary>
     /// Two light requests and two heavy ones that have waited long (bonus 300 each), two free slots on ranks
     /// level with a full one (rows: 1). Light ones: imbalance 100. One heavy: 900 − 300 = 600, worse, so no
     /// single exchange leaves the light solution. Both heavy: the first lifts the maximum, the second fits
