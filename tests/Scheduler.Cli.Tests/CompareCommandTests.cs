@@ -79,6 +79,22 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void Compare_judges_the_running_oracle_as_the_online_predictor_against_the_length_free_policies()
+    {
+        var run = CliRun.Of("compare", "--shapes", "code", "--ranks", "4", "--batch", "8", "--seeds", "1", "--requests-per-slot", "2",
+            "--loads", "0.8", "--policy", "trtllm,bfio,bfio:predictor=running-oracle", "--out", _dir, "--quiet", "--parallel", "2");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("bfio:predictor=running-oracle: wins", run.Stdout);
+        // Its rivals are the length-free policies only (oracle bfio is not one), and oracle bfio's exclude it (a bfio variant).
+        var verdicts = File.ReadAllLines(Path.Combine(_dir, "verdicts.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        var candidate = Array.IndexOf(File.ReadAllLines(Path.Combine(_dir, "verdicts.csv"))[0].Split(','), "candidate");
+        var rival = Array.IndexOf(File.ReadAllLines(Path.Combine(_dir, "verdicts.csv"))[0].Split(','), "best_rival");
+        Assert.All(verdicts.Where(v => v[candidate] == "bfio:predictor=running-oracle"), v => Assert.Equal("trtllm", v[rival]));
+        Assert.All(verdicts.Where(v => v[candidate] == "bfio"), v => Assert.Equal("trtllm", v[rival]));
+    }
+
+    [Fact]
     public void Compare_refuses_an_unknown_shape_before_running()
     {
         var run = CliRun.Of("compare", "--shapes", "chat,poetry");

@@ -28,7 +28,7 @@ public static class PolicyCatalog
             (p, d) => new PowerOfTwoChoicesPolicy(p.Text, Stale(p, d), p.Int("seed", d.Seed))),
         ("random", "uniformly random rank with a free slot (seed=)",
             (p, d) => new RandomPolicy(p.Text, p.Int("seed", d.Seed))),
-        ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online, " +
+        ("bfio", "BF-IO solved properly: drift-aware projection, greedy + exchange solver; predictor=oracle|noisy|none|online|running-oracle (analysis: true remaining lengths of running requests only), " +
             "noise=δ, h=H (default 16), w0, decay, mass (κ in G·max − κ·ΣL, default 1), select (share of the surplus candidates kept, lightest first; -1 = all; default 0.35), " +
             "window, aging, turnovers (the wait bound in mean request lifetimes, if longer than maxwait; 0 = steps only), reserve (steps an oversize request waits before a rank is held for it; 0 = at once, -1 = never), oversize (share of the envelope a request must overshoot by to count as oversize, default 0.2), maxwait, sweeps, budget (exchange work per call in exchanges evaluated, default 2667, for up to 32 ranks and in proportion beyond; 0 = no limit), sample (1 = rows 0,1,2,4,…,H; 0 = all), route, refill, life, pace (1 = horizon and decay paced by the departures per rank per step p: decay e^(−p), rows to 4/p, never below h and decay; 0 = h and decay as set), seed",
             CreateBfio),

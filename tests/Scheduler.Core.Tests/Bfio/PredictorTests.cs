@@ -119,6 +119,54 @@ public sealed class PredictorTests
     }
 
     [Fact]
+    public void The_running_oracle_knows_when_running_requests_leave_and_only_the_learned_lengths_of_queued_ones()
+    {
+        // Twenty requests of o = 4 finish (learned from, as online learns); then two run (o = 9 and 30, 2 steps in) and a
+        // third (o = 25) waits. The running ones are projected as the oracle projects them, the queued one as online does.
+        var requests = Enumerable.Range(0, 20).Select(i => new Request(i, 100, 4, 999))
+            .Concat([new Request(20, 300, 9, 9), new Request(21, 500, 30, 30), new Request(22, 120, 25, 25)]).ToArray();
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(1, 32));
+        var predictor = new RunningOraclePredictor();
+        var online = new OnlineSurvivalPredictor();
+        state.RevealUpTo(requests.Length);
+        state.BeginPolicyCall();
+        for (var i = 0; i < 20; i++) { state.Admit(i, 0); predictor.OnAdmitted(state, i); online.OnAdmitted(state, i); }
+        state.CompactQueue();
+        var finished = new List<int>();
+        for (var k = 0; k < 4; k++) state.AdvanceStep(0.01, finished);
+        state.BeginPolicyCall();
+        for (var i = 20; i < 22; i++) { state.Admit(i, 0); predictor.OnAdmitted(state, i); online.OnAdmitted(state, i); }
+        state.CompactQueue();
+        for (var k = 0; k < 2; k++) state.AdvanceStep(0.01, finished);
+        for (var call = 0; call < OnlineSurvivalPredictor.Buckets; call++) { predictor.BeginCall(state); online.BeginCall(state); }
+
+        var column = new double[12];
+        var oracleColumn = new double[12];
+        predictor.ProjectRank(state, 0, column);
+        new OraclePredictor().ProjectRank(state, 0, oracleColumn);
+        Assert.Equal(oracleColumn, column);
+        Assert.Equal(7, predictor.PredictedRemaining(state, 20)); // 9 − 2: the true remaining length
+        Assert.Equal(28, predictor.PredictedRemaining(state, 21));
+        int[] rows = [0, 1, 2, 4, 8];
+        var rowsColumn = new double[rows.Length];
+        predictor.ProjectRankRows(state, 0, rows, rowsColumn);
+        Assert.Equal(rows.Select(h => oracleColumn[h]).ToArray(), rowsColumn);
+
+        // The queued request: only the learned curve (o = 4 for its prompt bucket), not its own length of 25.
+        var profile = new double[8];
+        var onlineProfile = new double[8];
+        var steps = Enumerable.Range(0, 8).ToArray();
+        predictor.ProjectCandidate(state, 22, steps, profile);
+        online.ProjectCandidate(state, 22, steps, onlineProfile);
+        Assert.Equal(onlineProfile, profile);
+        Assert.Equal(0.0, profile[6], 9);
+        Assert.Equal(online.PredictedRemaining(state, 22), predictor.PredictedRemaining(state, 22));
+        Assert.NotEqual(25, predictor.PredictedRemaining(state, 22));
+        Assert.False(((IOutputPredictor)predictor).PlansWholeLives);
+        Assert.Equal("running-oracle", PredictorCatalog.Create("running-oracle", 0.2, 1).Name);
+    }
+
+    [Fact]
     public void An_unfinished_request_refuses_to_reveal_its_output_length()
     {
         var state = ProjectionTests.RunningState([new Request(0, 100, 50, 50)], steps: 2);

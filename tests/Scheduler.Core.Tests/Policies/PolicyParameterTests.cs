@@ -39,7 +39,7 @@ public sealed class PolicyParameterTests
     [InlineData("bfio:sample=2", "sample", "must lie in [0, 1]")]
     [InlineData("bfio:life=2", "life", "must lie in [0, 1]")]
     [InlineData("bfio:noise=-0.1", "noise", "must be ≥ 0")]
-    [InlineData("bfio:predictor=psychic", "predictor", "must be one of oracle, noisy, none, online")]
+    [InlineData("bfio:predictor=psychic", "predictor", "must be one of oracle, noisy, none, online, running-oracle")]
     [InlineData("bfio:w0=NaN", "w0", "must be a finite number")]
     [InlineData("bfio-ref:h=-3", "h", "must be ≥ 0")]
     [InlineData("bfio-ref:h=x", "h", "must be an integer")]

@@ -35,7 +35,7 @@ public static class ArrivalRouterCatalog
         ("random", "uniformly random rank (seed=)",
             (p, d) => new RandomRouter(p.Text, p.Int("seed", d.Seed))),
         (Bfio, "BF-IO at arrival: the rank where the request adds the least predicted imbalance over the horizon, each rank's " +
-            "future simulated FIFO with drift, the arrivals still to come as a water level on the lowest ranks, one row per doubling of the steps ahead; predictor=oracle|noisy|none|online, noise=δ, seed, h=H in steps (default 2048), wait (share of the earliest start a request may wait beyond it for a better rank, default 0.5)",
+            "future simulated FIFO with drift, the arrivals still to come as a water level on the lowest ranks, one row per doubling of the steps ahead; predictor=oracle|noisy|none|online|running-oracle (analysis: true remaining lengths of running requests only), noise=δ, seed, h=H in steps (default 2048), wait (share of the earliest start a request may wait beyond it for a better rank, default 0.5)",
             CreateBfio),
     ];
 
