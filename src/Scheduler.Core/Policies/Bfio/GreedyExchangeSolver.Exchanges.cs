@@ -169,15 +169,25 @@ public sealed partial class GreedyExchangeSolver
         // of the queued ones in value order.
         var queued = _p.Mandatory(i) ? ReadOnlySpan<int>.Empty : QueuedByValue();
         var worth = 0;
-        while (worth < queued.Length && -(_value[queued[worth]] - _value[i]) < bestDelta) worth++;
+        var values = _queuedValue.AsSpan(0, queued.Length); // the queued candidates' values, in view order
+        while (worth < values.Length && -(values[worth] - _value[i]) < bestDelta) worth++;
         var swaps = SwapsMightImprove(i, g);
         if (!swaps) _budgetLeft -= _onCriticalCount; // the swaps passed over, counted as the swap scan counts them
         if (worth == 0 && !swaps) return (kind, other);
-        PrepareExchanges(i, g);
+        if (swaps) PrepareExchanges(i, g);
+        else PrepareReplacements(i, g);
         // The costs of every candidate worth more at once (SIMD); a candidate they show to improve is confirmed by the
         // scalar form, which stops where the best cannot be beaten: so the choice is the one the scalar scan alone makes,
         // to the last rounding. In value order the scan stops at the first j whose value gain alone cannot beat the best.
         if (worth > 0) ReplaceCostsQueued(worth);
+        // Mostly none of them improves (a candidate off the critical ranks is searched again after every exchange on its
+        // rank, and 4 searches in 5 find nothing at G=32): told at once by the same costs, lane by lane, and charged as the
+        // scan below charges them when it finds nothing, every one of them visited.
+        if (worth > 0 && ScreensReplacementsInLanes && !AnyReplacementBelow(worth, _value[i], bestDelta))
+        {
+            _budgetLeft -= worth;
+            worth = 0;
+        }
         for (var q = 0; q < worth; q++)
         {
             var j = queued[q];
@@ -235,6 +245,7 @@ public sealed partial class GreedyExchangeSolver
     // from _byValue after the assignment changes, so a scan does not walk past the admitted ones.
     private int[] _queuedByValue = [];
     private double[] _queuedSoa = [];     // [h·stride + q]: the profile of the q-th queued candidate in value order
+    private double[] _queuedValue = [];   // [q]: its value
     private int _queuedViewLength;
     private bool _queuedViewStale = true;
 
@@ -254,8 +265,10 @@ public sealed partial class GreedyExchangeSolver
             }
             _queuedViewLength = length;
             _queuedViewStale = false;
-            // Their profiles in view order, padded with zeros to the SIMD width, for ReplaceCostsQueued.
+            // Their profiles and values in view order, padded with zeros to the SIMD width, for ReplaceCostsQueued.
             var padded = (length + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+            for (var q = 0; q < length; q++) _queuedValue[q] = _value[view[q]];
+            _queuedValue.AsSpan(length, padded - length).Clear();
             for (var h = 0; h < _rows; h++)
             {
                 var row = _queuedSoa.AsSpan(h * _stride, padded);
@@ -272,6 +285,20 @@ public sealed partial class GreedyExchangeSolver
     // too). Every exchange of i then costs a few flops per row, whatever it is.
     private double[] _xw = [], _xtop = [], _xrest = [], _xout = [], _xenv = [], _xenv2 = [];
     private int[] _xenvRank = [];
+
+    /// <summary>What a replacement of i on g is costed with (<see cref="PrepareExchanges"/>'s weights, maxima, the rest of
+    /// rank g and the envelope without it), without what moves and swaps need besides.</summary>
+    private void PrepareReplacements(int i, int g)
+    {
+        var weights = _p.Weights;
+        for (var h = 0; h < _rows; h++)
+        {
+            _xw[h] = weights[h];
+            _xtop[h] = _leaders.Max(h);
+            _xrest[h] = _load[g * _rows + h] - _soa[h * _stride + i];
+            _xenv[h] = _leaders.Load(h, _leaders.Rank(h, 0) == g ? 1 : 0);
+        }
+    }
 
     private void PrepareExchanges(int i, int g)
     {
@@ -610,6 +637,32 @@ public sealed partial class GreedyExchangeSolver
     /// the two, whose picks must be the same).</summary>
     internal bool KeepsQueuedView { get; init; } = true;
 
+    /// <summary>Whether a search off the critical ranks first tells, SIMD over the queued candidates worth more, whether any
+    /// of their replacements improves, and passes over the scan when none does (true), or always scans (false: tests compare
+    /// the two, whose picks and budgets must be the same).</summary>
+    internal bool ScreensReplacementsInLanes { get; init; } = true;
+
+    /// <summary>Whether some of the first <paramref name="worth"/> queued candidates (in view order) improves on
+    /// <paramref name="bestDelta"/> by <see cref="ReplaceCostsQueued"/>'s costs: G·acc − (value_j − value_i), the scalar
+    /// scan's test, the same operations per lane.</summary>
+    private bool AnyReplacementBelow(int worth, double valueOfI, double bestDelta)
+    {
+        var width = Vector<double>.Count;
+        var gv = new Vector<double>(_g);
+        var vi = new Vector<double>(valueOfI);
+        var bound = new Vector<double>(bestDelta);
+        var below = Vector<long>.Zero;
+        var lane = Vector<long>.Indices;
+        var end = new Vector<long>(worth);
+        for (var q = 0; q < worth; q += width)
+        {
+            var gain = new Vector<double>(_queuedValue.AsSpan(q, width)) - vi;
+            var d = gv * new Vector<double>(_replaceAcc.AsSpan(q, width)) - gain;
+            below |= Vector.LessThan(d, bound) & Vector.LessThan(lane + new Vector<long>(q), end);
+        }
+        return below != Vector<long>.Zero;
+    }
+
     /// <summary>
     /// A replacement's change to the queued view (<see cref="QueuedByValue"/>): <paramref name="admitted"/> leaves it and
     /// <paramref name="returned"/> comes back to it at its place in value order; the entries between the two places move
@@ -622,11 +675,21 @@ public sealed partial class GreedyExchangeSolver
         var from = view.IndexOf(admitted);
         // The returned candidate's place among the others: how many of them come before it in value order.
         var place = _valuePlace[returned];
-        var to = 0;
-        for (var q = 0; q < length; q++)
-            if (q != from && _valuePlace[view[q]] < place) to++;
+        // The view is in value order (places ascending): the entries placed before it, by bisection, less the admitted
+        // one's if it is among them.
+        int lo = 0, hi = length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >> 1;
+            if (_valuePlace[view[mid]] < place) lo = mid + 1;
+            else hi = mid;
+        }
+        var to = lo - (from < lo ? 1 : 0);
         MoveEntry(view, from, to);
         view[to] = returned;
+        var values = _queuedValue.AsSpan(0, length);
+        MoveEntry(values, from, to);
+        values[to] = _value[returned];
         for (var h = 0; h < _rows; h++)
         {
             var row = _queuedSoa.AsSpan(h * _stride, length);

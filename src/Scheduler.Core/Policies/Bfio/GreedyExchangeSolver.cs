@@ -149,6 +149,7 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _greedyIds, _count);
         Ensure(ref _queuedByValue, _count);
         Ensure(ref _queuedSoa, _rows * _stride);
+        Ensure(ref _queuedValue, _stride);
         Ensure(ref _valueKeys, 2 * _count);
         Ensure(ref _valueIndices, _count);
         Ensure(ref _open, (_count + 63) >> 6);
