@@ -29,6 +29,8 @@ public sealed class CompareCommand : SchedulerCommand
 
     /// <summary>bfio with the online output-length predictor instead of the oracle.</summary>
     public const string OnlineBfio = "bfio:predictor=online";
+
+    /// <summary>bfio with the running-oracle analysis predictor: the online one told when running requests leave.</summary>
     public const string RunningOracleBfio = "bfio:predictor=running-oracle";
 
     public static readonly IReadOnlySet<string> LengthFree = new HashSet<string>(

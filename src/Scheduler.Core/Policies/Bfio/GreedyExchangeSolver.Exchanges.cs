@@ -181,23 +181,21 @@ public sealed partial class GreedyExchangeSolver
         // to the last rounding. In value order the scan stops at the first j whose value gain alone cannot beat the best.
         if (worth > 0) ReplaceCostsQueued(worth);
         // Mostly none of them improves (a candidate off the critical ranks is searched again after every exchange on its
-        // rank, and 4 searches in 5 find nothing at G=32): told at once by the same costs, lane by lane, and charged as the
-        // scan below charges them when it finds nothing, every one of them visited.
+        // rank, and 4 searches in 5 find nothing at G=32): the same costs tell it at once, lane by lane, and the scan is
+        // charged as it charges itself when it finds nothing, every one of them visited.
         if (worth > 0 && ScreensReplacementsInLanes && !AnyReplacementBelow(worth, _value[i], bestDelta))
-        {
             _budgetLeft -= worth;
-            worth = 0;
-        }
-        for (var q = 0; q < worth; q++)
-        {
-            var j = queued[q];
-            var gain = _value[j] - _value[i];
-            if (-gain >= bestDelta) break;
-            _budgetLeft--;
-            if (!(_g * _replaceAcc[q] - gain < bestDelta)) continue;
-            var d = ReplaceCostBelow(j, bestDelta + gain) - gain;
-            if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
-        }
+        else
+            for (var q = 0; q < worth; q++)
+            {
+                var j = queued[q];
+                var gain = _value[j] - _value[i];
+                if (-gain >= bestDelta) break;
+                _budgetLeft--;
+                if (!(_g * _replaceAcc[q] - gain < bestDelta)) continue;
+                var d = ReplaceCostBelow(j, bestDelta + gain) - gain;
+                if (d < bestDelta) { bestDelta = d; kind = Exchange.Replace; other = j; }
+            }
         if (!swaps) return (kind, other);
         SwapCostsOnCritical();
         for (var k = 0; k < _onCriticalCount; k++)
