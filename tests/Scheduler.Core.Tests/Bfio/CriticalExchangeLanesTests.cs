@@ -1,5 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
 using Scheduler.Core.Policies.Bfio;
 
 namespace Scheduler.Core.Tests.Bfio;
@@ -17,20 +15,10 @@ public sealed class CriticalExchangeLanesTests
     [Fact]
     public void Picking_moves_and_swaps_in_lanes_places_as_picking_them_one_at_a_time_does()
     {
-        var exchanged = 0;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
-        {
-            var rng = new Random(seed);
-            var problem = SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: 6, maxCandidates: 120, maxRows: 8,
-                refill: rng.Next(2) == 0, minCandidates: 10);
-            // Half the draws on a budget small enough to cut the search short: the two must count the same evaluations.
-            var budget = rng.Next(2) == 0 ? 0 : rng.Next(20, 2000);
-            var lanes = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget };
-            var single = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, CriticalExchangesInLanes = false };
-            var alike = SolverTests.SolveAlike(problem, lanes, single);
-            exchanged += lanes.Exchanges;
-            return alike;
-        }).QuickCheckThrowOnFailure();
-        Assert.True(exchanged > 0, "no draw applied an exchange");
+        SolverTests.ExchangesAlikeOnBudgets(
+            (seed, rng) => SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: 6, maxCandidates: 120, maxRows: 8,
+                refill: rng.Next(2) == 0, minCandidates: 10),
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget },
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, CriticalExchangesInLanes = false });
     }
 }

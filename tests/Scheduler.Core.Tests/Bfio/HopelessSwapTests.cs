@@ -1,5 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
 using Scheduler.Core.Policies.Bfio;
 
 namespace Scheduler.Core.Tests.Bfio;
@@ -17,20 +15,14 @@ public sealed class HopelessSwapTests
     [Fact]
     public void Passing_over_hopeless_swaps_places_as_costing_every_swap_does()
     {
-        var exchanged = 0;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
-        {
-            var rng = new Random(seed);
-            var everyone = rng.Next(2) == 0;
-            var problem = SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: everyone ? 12 : 6,
-                maxCandidates: everyone ? 60 : 120, maxRows: 8, refill: rng.Next(2) == 0, minCandidates: 10);
-            var budget = rng.Next(2) == 0 ? 0 : rng.Next(20, 2000);
-            var skipping = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget };
-            var costing = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, SkipsHopelessSwaps = false };
-            var alike = SolverTests.SolveAlike(problem, skipping, costing);
-            exchanged += skipping.Exchanges;
-            return alike;
-        }).QuickCheckThrowOnFailure();
-        Assert.True(exchanged > 0, "no draw applied an exchange");
+        SolverTests.ExchangesAlikeOnBudgets(
+            (seed, rng) =>
+            {
+                var everyone = rng.Next(2) == 0;
+                return SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: everyone ? 12 : 6,
+                    maxCandidates: everyone ? 60 : 120, maxRows: 8, refill: rng.Next(2) == 0, minCandidates: 10);
+            },
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget },
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, SkipsHopelessSwaps = false });
     }
 }

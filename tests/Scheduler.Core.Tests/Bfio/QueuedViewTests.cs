@@ -1,5 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
 using Scheduler.Core.Policies.Bfio;
 
 namespace Scheduler.Core.Tests.Bfio;
@@ -11,23 +9,17 @@ public sealed class QueuedViewTests
     /// <summary>
     /// Property: a solver that keeps the queued view current through replacements (two entries traded, those between them
     /// moved by one) and through moves and swaps (the view left as it is) places every candidate where one that rebuilds
-    /// the view after every exchange does, with the same objective. The draws leave candidates queued, so replacements are
-    /// tried; over the draws some exchanges are applied, or the property would not have exercised the view.
+    /// the view after every exchange does, with the same objective, also where a budget cuts the search short. The draws
+    /// leave candidates queued, so replacements are tried; over the draws some exchanges are applied, or the property
+    /// would not have exercised the view.
     /// </summary>
     [Fact]
     public void Keeping_the_queued_view_through_exchanges_places_as_rebuilding_it_does()
     {
-        var exchanged = 0;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
-        {
-            var rng = new Random(seed);
-            var problem = SolverTests.RandomProblem(seed, maxRanks: 16, maxFree: 6, maxCandidates: 120, maxRows: 8,
-                refill: rng.Next(2) == 0, minCandidates: 10);
-            var keeping = new GreedyExchangeSolver { ExactPolish = false };
-            var alike = SolverTests.SolveAlike(problem, keeping, new GreedyExchangeSolver { ExactPolish = false, KeepsQueuedView = false });
-            exchanged += keeping.Exchanges;
-            return alike;
-        }).QuickCheckThrowOnFailure();
-        Assert.True(exchanged > 0, "no draw applied an exchange");
+        SolverTests.ExchangesAlikeOnBudgets(
+            (seed, rng) => SolverTests.RandomProblem(seed, maxRanks: 16, maxFree: 6, maxCandidates: 120, maxRows: 8,
+                refill: rng.Next(2) == 0, minCandidates: 10),
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget },
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, KeepsQueuedView = false });
     }
 }

@@ -1,5 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
 using Scheduler.Core.Policies.Bfio;
 
 namespace Scheduler.Core.Tests.Bfio;
@@ -17,19 +15,10 @@ public sealed class ReplacementScreenTests
     [Fact]
     public void Screening_replacements_in_lanes_places_as_scanning_them_does()
     {
-        var exchanged = 0;
-        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
-        {
-            var rng = new Random(seed);
-            var problem = SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: rng.Next(2) == 0 ? 3 : 8,
-                maxCandidates: 120, maxRows: 8, refill: rng.Next(2) == 0, minCandidates: 10);
-            var budget = rng.Next(2) == 0 ? 0 : rng.Next(20, 2000);
-            var screening = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget };
-            var scanning = new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, ScreensReplacementsInLanes = false };
-            var alike = SolverTests.SolveAlike(problem, screening, scanning);
-            exchanged += screening.Exchanges;
-            return alike;
-        }).QuickCheckThrowOnFailure();
-        Assert.True(exchanged > 0, "no draw applied an exchange");
+        SolverTests.ExchangesAlikeOnBudgets(
+            (seed, rng) => SolverTests.RandomProblem(seed, maxRanks: 40, maxFree: rng.Next(2) == 0 ? 3 : 8,
+                maxCandidates: 120, maxRows: 8, refill: rng.Next(2) == 0, minCandidates: 10),
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget },
+            budget => new GreedyExchangeSolver { ExactPolish = false, MaxEvaluations = budget, ScreensReplacementsInLanes = false });
     }
 }

@@ -69,6 +69,30 @@ public sealed class SolverTests
     }
 
     /// <summary>
+    /// Property over random decisions (<paramref name="problem"/> draws one from a seed and its generator): the solver
+    /// <paramref name="form"/> makes and the one <paramref name="plain"/> makes solve alike (<see cref="SolveAlike"/>), each
+    /// made for the draw's budget of evaluations: none in half the draws, 20–2,000 in the other half, small enough to cut
+    /// the search short, so the two must count the same evaluations. Over the draws some exchange is applied, or the
+    /// property would not have exercised the exchanges.
+    /// </summary>
+    internal static void ExchangesAlikeOnBudgets(Func<int, Random, PlacementProblem> problem,
+        Func<long, GreedyExchangeSolver> form, Func<long, GreedyExchangeSolver> plain)
+    {
+        var exchanged = 0;
+        Prop.ForAll(Gen.Choose(0, int.MaxValue - 1).ToArbitrary(), seed =>
+        {
+            var rng = new Random(seed);
+            var drawn = problem(seed, rng);
+            var budget = rng.Next(2) == 0 ? 0 : rng.Next(20, 2000);
+            var solver = form(budget);
+            var alike = SolveAlike(drawn, solver, plain(budget));
+            exchanged += solver.Exchanges;
+            return alike;
+        }).QuickCheckThrowOnFailure();
+        Assert.True(exchanged > 0, "no draw applied an exchange");
+    }
+
+    /// <summary>
     /// Two light requests and two heavy ones that have waited long (bonus 300 each), two free slots on ranks
     /// level with a full one (rows: 1). Light ones: imbalance 100. One heavy: 900 − 300 = 600, worse, so no
     /// single exchange leaves the light solution. Both heavy: the first lifts the maximum, the second fits
