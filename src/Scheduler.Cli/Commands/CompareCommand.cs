@@ -277,12 +277,11 @@ public sealed class CompareCommand : SchedulerCommand
             // Oracle bfio against every other policy, its own predictor variants aside (they are bfio too).
             if (names.Contains("bfio"))
                 verdicts.Add((cell, CellVerdict.Judge(summaries, "bfio", names.Where(n => PolicySpec.Parse(n).Name != "bfio").ToList(), figures)));
-            if (names.Contains(OnlineBfio))
-                verdicts.Add((cell, CellVerdict.Judge(summaries, OnlineBfio, names.Where(LengthFree.Contains).ToList(), figures)));
-            // The online predictor given what it cannot learn (when running requests leave): judged as the online one is, so
-            // the two counts differ by what that knowledge is worth (docs/compare.md).
-            if (names.Contains(RunningOracleBfio))
-                verdicts.Add((cell, CellVerdict.Judge(summaries, RunningOracleBfio, names.Where(LengthFree.Contains).ToList(), figures)));
+            // The online predictor against the policies that read no length, and so the online predictor given what it cannot
+            // learn (when running requests leave): the two counts differ by what that knowledge is worth (docs/compare.md).
+            foreach (var judgedAsOnline in (string[])[OnlineBfio, RunningOracleBfio])
+                if (names.Contains(judgedAsOnline))
+                    verdicts.Add((cell, CellVerdict.Judge(summaries, judgedAsOnline, names.Where(LengthFree.Contains).ToList(), figures)));
         }
         return verdicts;
     }
