@@ -4,8 +4,11 @@
 # command from that revision's build runs alternately with this tree's, so both see the same machine state, and the
 # ratios (this tree / base, of the middle run) close the table.
 #
-#   bench/decision-time.sh [BASE_REV]     (RUNS=5 RANKS="32 128" BATCH=72 POLICIES=bfio,bfio-ref TRACE=<burst fixture>)
+#   bench/decision-time.sh [BASE_REV]     (RUNS=5 RANKS="32 128" BATCH=72 POLICIES=bfio,bfio-ref TRACE=<burst fixture> CPU=)
 #
+# CPU=N pins every process to that CPU (taskset), so both builds run on the same core: on a VM whose cores differ in
+# speed (this project's 2-core machine runs single-threaded code 1.4-1.75x slower on CPU 1 than on CPU 0), an unpinned
+# run lands on either and its median moves by that much between processes.
 # TRACE takes anything --trace does, e.g. a generated shape: TRACE="synthetic:shape=mixed;count=16384;seed=2" BATCH=16.
 #
 # Issue 12's goals: bfio at G=32, B=72: median ≤ 50 µs, p99 ≤ 200 µs; at G=128 p99 ≤ 1 ms; bfio-ref median ≤ 50 µs.
@@ -22,6 +25,14 @@ ranks_list=${RANKS:-32 128}
 batch=${BATCH:-72}
 policies=${POLICIES:-bfio,bfio-ref}
 trace=${TRACE:-data/fixtures/burst-n20000-seed42.requests.csv}
+pin=()
+pinned=unpinned
+if [ -n "${CPU:-}" ]; then
+  command -v taskset >/dev/null || { echo "decision-time: CPU=$CPU needs taskset (util-linux)" >&2; exit 2; }
+  taskset -c "$CPU" true 2>/dev/null || { echo "decision-time: CPU=$CPU is not a CPU this process may run on ($(nproc) online)" >&2; exit 2; }
+  pin=(taskset -c "$CPU")
+  pinned="pinned to CPU $CPU"
+fi
 work=$(mktemp -d)
 cleanup() {
   if [ -n "$base_rev" ]; then git worktree remove --force "$work/base" >/dev/null 2>&1 || true; fi
@@ -36,14 +47,14 @@ if [ -n "$base_rev" ]; then
   dotnet build "$work/base/src/Scheduler.Cli" -c Release -v q -nologo >/dev/null
   builds=("base=$work/base/src/Scheduler.Cli/bin/Release/net10.0/linux-x64/scheduler" "${builds[@]}")
 fi
-echo "decision-time: $trace, B=$batch, $runs alternating runs per build; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "decision-time: $trace, B=$batch, $runs alternating runs per build, ${pinned}; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 # One line per run: build G policy median p99.
 for g in $ranks_list; do
   for ((r = 1; r <= runs; r++)); do
     for b in "${builds[@]}"; do
       name=${b%%=*}
-      "${b#*=}" simulate --trace "$trace" --ranks "$g" --batch "$batch" --policy "$policies" 2>/dev/null |
+      "${pin[@]}" "${b#*=}" simulate --trace "$trace" --ranks "$g" --batch "$batch" --policy "$policies" 2>/dev/null |
         awk -v b="$name" -v g="$g" '
           /^policy / && !header++ { for (i = 2; i <= NF; i++) p[i] = $i; n = NF }
           /^decision median/ { for (i = 4; i <= NF; i++) m[i - 2] = $i }
