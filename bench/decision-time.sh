@@ -6,9 +6,9 @@
 #
 #   bench/decision-time.sh [BASE_REV]     (RUNS=5 RANKS="32 128" BATCH=72 POLICIES=bfio,bfio-ref TRACE=<burst fixture> CPU=)
 #
-# CPU=N pins every process to that CPU (taskset), so both builds run on the same core: on a VM whose cores differ in
-# speed (this project's 2-core machine runs single-threaded code 1.4-1.75x slower on CPU 1 than on CPU 0), an unpinned
-# run lands on either and its median moves by that much between processes.
+# CPU=N pins every process to that CPU (taskset), so both builds run on the same core: on a VM whose cores are not
+# equally fast (this project's 2-core machine has at times run single-threaded code 1.4-1.75x slower on CPU 1 than on
+# CPU 0, at other times alike), an unpinned run lands on either and its median moves by that much between processes.
 # TRACE takes anything --trace does, e.g. a generated shape: TRACE="synthetic:shape=mixed;count=16384;seed=2" BATCH=16.
 #
 # Issue 12's goals: bfio at G=32, B=72: median ≤ 50 µs, p99 ≤ 200 µs; at G=128 p99 ≤ 1 ms; bfio-ref median ≤ 50 µs.
