@@ -14,6 +14,13 @@ public interface IPlacementPolicy
     void Place(ClusterView state);
 
     /// <summary>
+    /// Called once before the first <see cref="Place"/>, outside any decision's time, with the cluster the policy will
+    /// place onto: a policy may size its buffers here, so that no decision pays for growing them (as a server's first
+    /// requests would).
+    /// </summary>
+    void Prepare(ClusterShape shape) { }
+
+    /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
     /// </summary>

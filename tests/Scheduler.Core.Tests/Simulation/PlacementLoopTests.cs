@@ -87,6 +87,46 @@ public sealed class PlacementLoopTests
         Assert.Equal(simulated.Steps, loop.Steps);
     }
 
+    /// <summary>Records the shapes it was prepared for and whether each came before any decision.</summary>
+    private sealed class PreparationRecorder : IPlacementPolicy, Scheduler.Core.Policies.Routing.IArrivalRouter
+    {
+        public List<(ClusterShape Shape, int DecisionsBefore)> Prepared { get; } = [];
+        public int Decisions { get; private set; }
+        public string Name => "recorder";
+        public void Prepare(ClusterShape shape) => Prepared.Add((shape, Decisions));
+
+        public void Place(ClusterView state)
+        {
+            Decisions++;
+            new FcfsPolicy().Place(state);
+        }
+
+        public int Route(ClusterView state, int requestId) => Decisions++ % state.Ranks;
+    }
+
+    /// <summary>The loop prepares its policy or router once, with the cluster's shape, before the first decision (outside
+    /// any decision's time: bfio sizes its buffers there).</summary>
+    [Fact]
+    public void A_loop_prepares_its_policy_or_router_once_before_the_first_decision()
+    {
+        var shape = new ClusterShape(4, 8);
+        var workload = new Workload(Enumerable.Range(0, 40).Select(i => new Request(i, 100 + i, 3 + i % 5, 3 + i % 5)).ToArray(), "prepare");
+        var policy = new PreparationRecorder();
+        var router = new PreparationRecorder();
+
+        Trickle(workload, policy, shape, ArrivalMode.Backlog, chunk: 5);
+        var loop = new PlacementLoop(shape, (Scheduler.Core.Policies.Routing.IArrivalRouter)router);
+        for (var i = 0; i < workload.Count; i++) loop.Add(workload[i]);
+        loop.CompleteInput();
+        var ranks = new TestRanks(shape.Ranks, ReferenceLinearCost.ForBatch(shape.BatchSize));
+        for (var action = loop.Advance(); action != LoopAction.Finished; action = loop.Advance())
+            if (action == LoopAction.RunStep) ranks.Step(loop);
+
+        Assert.True(policy.Decisions > 0 && router.Decisions == workload.Count);
+        Assert.Equal([(shape, 0)], policy.Prepared);
+        Assert.Equal([(shape, 0)], router.Prepared);
+    }
+
     [Fact]
     public void A_backlogged_loop_waits_until_it_can_fill_the_reveal_window()
     {

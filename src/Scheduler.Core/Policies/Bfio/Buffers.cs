@@ -16,8 +16,13 @@ internal static class Buffers
     /// shorter; its contents are not kept.</summary>
     public static void Ensure<T>(ref T[] array, int length)
     {
-        if (array.Length < length) array = new T[Capacity(length)];
+        if (array.Length >= length) return;
+        array = new T[Capacity(length)];
+        GrownOnThisThread++;
     }
+
+    /// <summary>Buffers grown on this thread (diagnostics: tests read it around decisions that must grow none).</summary>
+    [ThreadStatic] internal static long GrownOnThisThread;
 
     /// <summary>The length a buffer asked to hold <paramref name="length"/> gets: the power of two at or above it.</summary>
     public static int Capacity(int length) => (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length));

@@ -25,19 +25,26 @@ internal sealed class GreedyBlocks
     /// <summary>Block b's largest value.</summary>
     public double Largest(int b) => _largest[b];
 
-    /// <summary>Blocks over the first <paramref name="live"/> positions of a view: profiles row-major with a pitch of
-    /// <paramref name="stride"/>, values descending.</summary>
-    public void Rebuild(ReadOnlySpan<double> profiles, ReadOnlySpan<double> values, int live, int rows, int stride)
+    /// <summary>Room for the blocks of a view of <paramref name="live"/> positions on <paramref name="rows"/> rows.</summary>
+    public void Reserve(int rows, int live)
     {
-        Count = (live + Size - 1) / Size;
         // Padded to whole SIMD widths: Bounds reads the blocks a width at a time (the padding is never read back).
-        var padded = (Count + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+        var blocks = (live + Size - 1) / Size;
+        var padded = (blocks + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
         if (_capacity < padded || _least.Length < rows * _capacity)
         {
             _capacity = Math.Max(padded, 2 * _capacity);
             _least = new double[rows * _capacity];
             _largest = new double[_capacity];
         }
+    }
+
+    /// <summary>Blocks over the first <paramref name="live"/> positions of a view: profiles row-major with a pitch of
+    /// <paramref name="stride"/>, values descending.</summary>
+    public void Rebuild(ReadOnlySpan<double> profiles, ReadOnlySpan<double> values, int live, int rows, int stride)
+    {
+        Count = (live + Size - 1) / Size;
+        Reserve(rows, live);
         for (var b = 0; b < Count; b++) _largest[b] = values[b * Size];
         for (var h = 0; h < rows; h++)
         {

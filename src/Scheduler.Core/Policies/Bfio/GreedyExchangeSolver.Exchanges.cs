@@ -537,15 +537,7 @@ public sealed partial class GreedyExchangeSolver
     private void BuildLoadByRow()
     {
         var width = Vector<double>.Count;
-        _rankStride = (_ranks + width - 1) / width * width;
-        Ensure(ref _loadByRow, _rows * _rankStride);
-        Ensure(ref _moveAcc, _rankStride);
-        Ensure(ref _noProfile, _rows * _rankStride); // never written: zeros
-        if (_rankLane.Length < _rankStride)
-        {
-            Buffers.Ensure(ref _rankLane, _rankStride);
-            for (var r = 0; r < _rankLane.Length; r++) _rankLane[r] = r; // each lane holds its rank's index
-        }
+        _rankStride = (_ranks + width - 1) / width * width; // its buffers sized in EnsureCapacity
         for (var h = 0; h < _rows; h++)
         {
             var row = _loadByRow.AsSpan(h * _rankStride, _rankStride);

@@ -333,8 +333,7 @@ public sealed partial class GreedyExchangeSolver
         Span<int> rows = stackalloc int[weighted];
         for (var k = 0; k < weighted; k++) rows[k] = scan.RowStart[k] / _stride;
         var blocks = _blocks.Count;
-        var padded = blocks + Vector<double>.Count; // Bounds writes whole SIMD widths
-        Buffers.Ensure(ref _blockBound, padded);
+        // Bounds writes whole SIMD widths: room for the blocks and a width more (EnsureCapacity).
         _blocks.Bounds(rows, scan.Weight, scan.Margin, _g, _blockBound);
         // Whole SIMD widths, the lanes past the last block never least; a block read is struck out (+∞).
         var width = Vector<double>.Count;

@@ -130,55 +130,12 @@ public sealed partial class GreedyExchangeSolver
         _rows = problem.Rows;
         _count = problem.Candidates;
         _g = problem.ScoredRanks;
-        var width = Vector<double>.Count;
-        _stride = Math.Max(width, (_count + width - 1) / width * width);
-        Ensure(ref _load, _ranks * _rows);
-        Ensure(ref _free, _ranks);
-        Ensure(ref _rankOf, _count);
-        Ensure(ref _value, _stride);
-        Ensure(ref _soa, _rows * _stride);
-        Ensure(ref _margin, _rows);
-        Ensure(ref _soaByValue, _rows * _stride);
-        Ensure(ref _valueByValue, _stride);
-        Ensure(ref _bestOf, _ranks);
-        Ensure(ref _eligible, _stride);
+        _stride = Stride(_count);
+        EnsureCapacity(_ranks, _rows, _count);
         _leaders.Reset(_ranks, _rows);
-        Ensure(ref _critical, _ranks);
-        Ensure(ref _byValue, _count);
-        Ensure(ref _valuePlace, _count);
-        Ensure(ref _greedyIds, _count);
-        Ensure(ref _queuedByValue, _count);
-        Ensure(ref _queuedSoa, _rows * _stride);
-        Ensure(ref _queuedValue, _stride);
-        Ensure(ref _valueKeys, 2 * _count);
-        Ensure(ref _valueIndices, _count);
-        Ensure(ref _open, (_count + 63) >> 6);
-        Ensure(ref _assigned, (_count + 63) >> 6);
-        Ensure(ref _onCritical, _count);
-        Ensure(ref _criticalSoa, _rows * _stride);
-        Ensure(ref _criticalLoad, _rows * _stride);
-        Ensure(ref _criticalRank, _stride);
-        Ensure(ref _criticalAcc, _stride);
-        Ensure(ref _chainBest, _count);
-        Ensure(ref _inserted, _count);
-        Ensure(ref _criticalRanks, _rows);
-        Ensure(ref _criticalRows, _rows);
-        Ensure(ref _wasCriticalRanks, _rows);
         Array.Clear(_critical, 0, _ranks);
         _criticalCount = 0;
         _criticalRowCount = 0;
-        Ensure(ref _weighted, _ranks);
-        Ensure(ref _xw, _rows);
-        Ensure(ref _xtop, _rows);
-        Ensure(ref _xrest, _rows);
-        Ensure(ref _xout, _rows);
-        Ensure(ref _xenv, _rows);
-        Ensure(ref _xenv2, _rows);
-        Ensure(ref _xenvRank, _rows);
-        Ensure(ref _replaceAcc, _stride);
-        Ensure(ref _swapAcc, _stride);
-        Ensure(ref _partnerRank, _stride);
-        Ensure(ref _partnerLoad, _rows * _stride);
 
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
@@ -220,6 +177,87 @@ public sealed partial class GreedyExchangeSolver
     }
 
     private static void Ensure<T>(ref T[] array, int length) => Buffers.Ensure(ref array, length);
+
+    /// <summary>Candidates padded to the SIMD width: the pitch of the row-major candidate buffers.</summary>
+    private static int Stride(int count)
+    {
+        var width = Vector<double>.Count;
+        return Math.Max(width, (count + width - 1) / width * width);
+    }
+
+    /// <summary>
+    /// Grows every buffer a solve reads to hold <paramref name="ranks"/> ranks, <paramref name="rows"/> rows and
+    /// <paramref name="candidates"/> candidates, ahead of the first problem that large (see BfioPolicy.Prepare): a buffer
+    /// grown inside a solve is allocated, zeroed and first touched there (a G=128 run whose planned rows went from 6 to
+    /// 14 at one call spent 1.1–1.3 ms loading that problem instead of 20 µs).
+    /// </summary>
+    internal void Reserve(int ranks, int rows, int candidates)
+    {
+        EnsureCapacity(ranks, rows, candidates);
+        _leaders.Reset(ranks, rows);
+        _members.Reset(ranks, candidates);
+    }
+
+    private void EnsureCapacity(int ranks, int rows, int count)
+    {
+        var stride = Stride(count);
+        var words = (count + 63) >> 6;
+        var rankStride = (ranks + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+        Ensure(ref _load, ranks * rows);
+        Ensure(ref _free, ranks);
+        Ensure(ref _rankOf, count);
+        Ensure(ref _value, stride);
+        Ensure(ref _soa, rows * stride);
+        Ensure(ref _margin, rows);
+        Ensure(ref _soaByValue, rows * stride);
+        Ensure(ref _valueByValue, stride);
+        Ensure(ref _bestOf, ranks);
+        Ensure(ref _eligible, stride);
+        Ensure(ref _critical, ranks);
+        Ensure(ref _byValue, count);
+        Ensure(ref _valuePlace, count);
+        Ensure(ref _greedyIds, count);
+        Ensure(ref _queuedByValue, count);
+        Ensure(ref _queuedSoa, rows * stride);
+        Ensure(ref _queuedValue, stride);
+        Ensure(ref _valueKeys, 2 * count);
+        Ensure(ref _valueIndices, count);
+        Ensure(ref _open, words);
+        Ensure(ref _assigned, words);
+        Ensure(ref _onCritical, count);
+        Ensure(ref _criticalSoa, rows * stride);
+        Ensure(ref _criticalLoad, rows * stride);
+        Ensure(ref _criticalRank, stride);
+        Ensure(ref _criticalAcc, stride);
+        Ensure(ref _chainBest, count);
+        Ensure(ref _inserted, count);
+        Ensure(ref _criticalRanks, rows);
+        Ensure(ref _criticalRows, rows);
+        Ensure(ref _wasCriticalRanks, rows);
+        Ensure(ref _weighted, ranks);
+        Ensure(ref _xw, rows);
+        Ensure(ref _xtop, rows);
+        Ensure(ref _xrest, rows);
+        Ensure(ref _xout, rows);
+        Ensure(ref _xenv, rows);
+        Ensure(ref _xenv2, rows);
+        Ensure(ref _xenvRank, rows);
+        Ensure(ref _replaceAcc, stride);
+        Ensure(ref _swapAcc, stride);
+        Ensure(ref _partnerRank, stride);
+        Ensure(ref _partnerLoad, rows * stride);
+        Ensure(ref _loadByRow, rows * rankStride);
+        Ensure(ref _moveAcc, rankStride);
+        Ensure(ref _noProfile, rows * rankStride); // never written: zeros
+        if (_rankLane.Length < rankStride)
+        {
+            Ensure(ref _rankLane, rankStride);
+            for (var r = 0; r < _rankLane.Length; r++) _rankLane[r] = r; // each lane holds its rank's index
+        }
+        Ensure(ref _blockBound, (count + GreedyBlocks.Size - 1) / GreedyBlocks.Size + Vector<double>.Count);
+        _blocks.Reserve(rows, count);
+        _roomOrder.Reserve(ranks);
+    }
 
     // ---------------------------------------------------------------- envelope
 

@@ -58,6 +58,17 @@ public sealed class PlacementProblem
         Candidates = candidates;
         AdmitCount = 0;
         RefilledNextStep = false;
+        Reserve(ranks, rows, candidates);
+        _mandatory.AsSpan(0, candidates).Clear();
+        _bonus.AsSpan(0, candidates).Clear();
+        if (refill) _free[ScoredRanks] = 0;
+    }
+
+    /// <summary>Grows the buffers to hold <paramref name="ranks"/> ranks (a refill column counted as one),
+    /// <paramref name="rows"/> rows and <paramref name="candidates"/> candidates, without changing the problem: ahead of a
+    /// problem that large, so that stating it allocates nothing.</summary>
+    public void Reserve(int ranks, int rows, int candidates)
+    {
         Ensure(ref _weights, rows);
         Ensure(ref _base, ranks * rows);
         Ensure(ref _free, ranks);
@@ -65,9 +76,7 @@ public sealed class PlacementProblem
         Ensure(ref _reward, Math.Max(1, candidates));
         Ensure(ref _mandatory, Math.Max(1, candidates));
         Ensure(ref _bonus, Math.Max(1, candidates));
-        _mandatory.AsSpan(0, candidates).Clear();
-        _bonus.AsSpan(0, candidates).Clear();
-        if (refill) _free[ScoredRanks] = 0;
+        Ensure(ref _evalLoad, ranks * rows);
     }
 
     private static void Ensure<T>(ref T[] array, int length) => Buffers.Ensure(ref array, length);

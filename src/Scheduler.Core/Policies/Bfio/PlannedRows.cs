@@ -34,8 +34,7 @@ internal sealed class PlannedRows
         // their own. The buffers take those and the planned rows, not every row ahead: life rows reach 16,384 steps on
         // a handful of planned rows, and buffers of every row were allocated (on the large-object heap) inside a decision.
         var decayed = Math.Max(1, Math.Min(rows, horizon + 1));
-        var planned = 0;
-        for (var h = 0; h < rows; h = NextRow(h, rows, sample)) planned++;
+        var planned = CountPlanned(rows, sample);
         Buffers.Ensure(ref _rowWeights, decayed);
         Buffers.Ensure(ref _rows, planned);
         Buffers.Ensure(ref _weights, planned);
@@ -57,6 +56,25 @@ internal sealed class PlannedRows
             if (k > 0) _weights[k] += lifeWeight;
         }
         Count = planned;
+        return planned;
+    }
+
+    /// <summary>Room to plan on up to <paramref name="rows"/> rows, each with a decayed weight of its own (a horizon that
+    /// far), before the first plan that large.</summary>
+    public void Reserve(int rows, bool sample)
+    {
+        Buffers.Ensure(ref _rowWeights, rows);
+        var planned = CountPlanned(rows, sample);
+        Buffers.Ensure(ref _rows, planned);
+        Buffers.Ensure(ref _weights, planned);
+    }
+
+    /// <summary>How many of <paramref name="rows"/> rows are planned on: every one, or with <paramref name="sample"/>
+    /// rows 0, 1, 2, 4, … and the last.</summary>
+    public static int CountPlanned(int rows, bool sample)
+    {
+        var planned = 0;
+        for (var h = 0; h < rows; h = NextRow(h, rows, sample)) planned++;
         return planned;
     }
 

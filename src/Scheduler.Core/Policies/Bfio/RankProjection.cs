@@ -26,6 +26,14 @@ internal sealed class RankProjection
     /// <summary>The largest rank's load on the k-th planned row.</summary>
     public double Envelope(int k) => _envelope[k];
 
+    /// <summary>Grows the buffers to project <paramref name="ranks"/> ranks on <paramref name="rows"/> rows, ahead of the
+    /// first projection that large.</summary>
+    public void Reserve(int ranks, int rows)
+    {
+        Buffers.Ensure(ref _loads, ranks * rows);
+        Buffers.Ensure(ref _envelope, rows);
+    }
+
     /// <summary>Projects every rank on <paramref name="planned"/>'s rows.</summary>
     public void Project(ClusterView state, IOutputPredictor predictor, PlannedRows planned)
     {

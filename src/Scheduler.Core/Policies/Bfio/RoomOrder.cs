@@ -22,12 +22,15 @@ internal sealed class RoomOrder
     private double[] _weighted = [];
     private int _count;
 
+    /// <summary>Room for <paramref name="ranks"/> ranks, ahead of the first fill that orders them.</summary>
+    public void Reserve(int ranks) => Buffers.Ensure(ref _heap, ranks);
+
     /// <summary>Orders ranks 0..<paramref name="ranks"/>−1 by the slots and loads these arrays hold now.</summary>
     public void Build(int[] free, double[] weighted, int ranks)
     {
         _free = free;
         _weighted = weighted;
-        if (_heap.Length < ranks) _heap = new Entry[ranks];
+        Reserve(ranks);
         _count = ranks;
         for (var g = 0; g < ranks; g++) _heap[g] = new Entry(free[g], weighted[g], g);
         for (var i = ranks / 2 - 1; i >= 0; i--) SiftDown(i, _heap[i]);

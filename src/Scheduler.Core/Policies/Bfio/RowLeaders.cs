@@ -23,7 +23,10 @@ internal sealed class RowLeaders
         _rows = rows;
         Buffers.Ensure(ref _load, 3 * rows);
         Buffers.Ensure(ref _rank, 3 * rows);
+        Buffers.Ensure(ref _scratch, Padded(ranks)); // a row's copy in RescanRowMajor
     }
+
+    private static int Padded(int ranks) => (ranks + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
 
     /// <summary>The k-th largest load of row h (k = 0, 1, 2; −∞ past the last rank).</summary>
     public double Load(int h, int k) => _load[3 * h + k];
@@ -143,7 +146,7 @@ internal sealed class RowLeaders
     private void RescanRowMajor(ReadOnlySpan<double> row, int t)
     {
         var width = Vector<double>.Count;
-        var padded = (row.Length + width - 1) / width * width;
+        var padded = Padded(row.Length);
         Buffers.Ensure(ref _scratch, padded);
         var copy = _scratch.AsSpan(0, padded);
         row.CopyTo(copy);

@@ -412,11 +412,16 @@ public sealed class BfioRouter : IArrivalRouter
 
     private static int Clamp(int steps) => steps >= Never ? Never : Math.Max(1, steps);
 
-    private void EnsureSized(ClusterView state)
+    /// <summary>Sizes the projections for <paramref name="shape"/> before the first request is routed.</summary>
+    public void Prepare(ClusterShape shape) => EnsureSized(shape.Ranks, shape.BatchSize);
+
+    private void EnsureSized(ClusterView state) => EnsureSized(state.Ranks, state.BatchSize);
+
+    private void EnsureSized(int ranks, int batch)
     {
-        if (state.Ranks == _ranks && state.BatchSize == _batch) return;
-        _ranks = state.Ranks;
-        _batch = state.BatchSize;
+        if (ranks == _ranks && batch == _batch) return;
+        _ranks = ranks;
+        _batch = batch;
         _lastStep = -1;
         _sigLoad = new long[_ranks];
         _sigActive = new int[_ranks];

@@ -18,6 +18,12 @@ public interface IArrivalRouter
     int Route(ClusterView state, int requestId);
 
     /// <summary>
+    /// Called once before the first <see cref="Route"/>, outside any decision's time, with the cluster the router will
+    /// bind onto: a router may size its buffers here, so that no decision pays for growing them.
+    /// </summary>
+    void Prepare(ClusterShape shape) { }
+
+    /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
     /// </summary>
