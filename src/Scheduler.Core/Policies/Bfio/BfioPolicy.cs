@@ -97,6 +97,30 @@ public sealed class BfioPolicy : IPlacementPolicy
         // shown 8 at a time leaves more, which asks the predictor for the mean life (RefilledNextStep).
         Simulator.Run(new Workload(requests[..32], "warm-up"), new BfioPolicy(twinSettings, predictor.Fresh(), null, warmUp: false),
             new SimulationOptions(new ClusterShape(2, 16)) { RecordSteps = false });
+        // Neither run above generates as many tokens as its prompts hold, so neither plans on life rows (a generated share
+        // of the running load ≥ BfioSettings.LifeRowsFromGeneratedShare): short prompts and long outputs, with a queue
+        // still waiting once the running requests have generated more than their prompts, compile that path too (the
+        // first G=128 call to plan on life rows paid 1.1 ms for it).
+        var generating = new Request[64];
+        for (var i = 0; i < generating.Length; i++)
+        {
+            var output = 24 + 7 * i % 40;
+            generating[i] = new Request(i, 8 + i % 5, output, output);
+        }
+        Simulator.Run(new Workload(generating, "warm-up"), new BfioPolicy(twinSettings, predictor.Fresh(), null, warmUp: false),
+            new SimulationOptions(new ClusterShape(2, 8)) { RecordSteps = false });
+        // A drain: fewer requests waiting than slots free and none behind them (a queue shorter than the window), where the
+        // fill starts from the least loaded rank under a count cap. The first 32 fill 4 ranks of 8 slots over two calls and
+        // leave together; the 10 behind them then find 16 slots free. (Left to the first such call of a G=128 run, its
+        // compilation cost that call 1 ms.)
+        var drain = new Request[42];
+        for (var i = 0; i < drain.Length; i++)
+        {
+            var output = i < 32 ? 3 : 5;
+            drain[i] = new Request(i, 100 + 37 * i % 300, output, output);
+        }
+        Simulator.Run(new Workload(drain, "warm-up"), new BfioPolicy(twinSettings, predictor.Fresh(), null, warmUp: false),
+            new SimulationOptions(shape) { RecordSteps = false });
         // The fill's reading by blocks is compiled apart: only views of 256 candidates or more take it, and the twin's
         // calls show fewer. (The value order's radix sort takes one path for every count: the twin compiles it.)
         GreedyExchangeSolver.CompileBlockReading();
