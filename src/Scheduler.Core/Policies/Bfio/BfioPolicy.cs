@@ -151,10 +151,6 @@ public sealed class BfioPolicy : IPlacementPolicy
     internal PlacementProblem LastProblem => _problem;
 
     /// <summary>
-    /// One decision: project every rank over the horizon, release or hold ranks for oversize requests, pick this
-    /// call's candidates, state the placement problem, solve it and admit what the solver placed.
-    /// </summary>
-    /// <summary>
     /// Sizes a decision's buffers for the largest problem this cluster's calls usually state, before the first: its G ranks
     /// (and a refill column), the candidate window (4G unless set) and the most rows these settings plan on (life rows and
     /// pacing reach <see cref="BfioSettings.MaxLifeSteps"/> steps ahead, on a few sampled rows). A buffer grown inside a
@@ -186,6 +182,10 @@ public sealed class BfioPolicy : IPlacementPolicy
         if (_settings.RouteFew && _predictor.LooksAhead) (_router ??= new BfioRouter(_predictor)).Prepare(shape);
     }
 
+    /// <summary>
+    /// One decision: project every rank over the horizon, release or hold ranks for oversize requests, pick this
+    /// call's candidates, state the placement problem, solve it and admit what the solver placed.
+    /// </summary>
     public void Place(ClusterView state)
     {
         var queue = state.Queue;
