@@ -146,8 +146,7 @@ internal sealed class RowLeaders
     private void RescanRowMajor(ReadOnlySpan<double> row, int t)
     {
         var width = Vector<double>.Count;
-        var padded = Padded(row.Length);
-        Buffers.Ensure(ref _scratch, padded);
+        var padded = Padded(row.Length); // row is one of the _ranks Reset sized the copy for
         var copy = _scratch.AsSpan(0, padded);
         row.CopyTo(copy);
         copy[row.Length..].Fill(double.NegativeInfinity); // padding never leads
