@@ -25,7 +25,7 @@ public sealed class SimulateCommand : SchedulerCommand
     private readonly Option<string> _out = CliOption.Text("--out", "also write per-step, per-admission and per-request CSV files per policy", helpName: "DIR");
     private readonly Option<bool> _quiet = OutputOptions.Quiet();
     private readonly Option<int> _warmup = CliOption.Int("--warmup",
-        "run each policy N times first and discard those runs, so decision times exclude just-in-time compilation (as in a long-running server)",
+        "run each policy N times on the input first and discard those runs, as in a long-running server (every policy is compiled by a small made-up run before its first decision either way)",
         0, 0, 100);
 
     public SimulateCommand() : base("simulate", "compare placement policies with the deterministic step simulator")

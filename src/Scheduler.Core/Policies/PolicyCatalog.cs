@@ -5,7 +5,8 @@ namespace Scheduler.Core.Policies;
 
 /// <summary>
 /// Every policy the simulator and runtime know, by name. A new instance per run. Each factory reads its parameters
-/// through <see cref="PolicyParameters"/> (type and range checked), and any key it did not read is refused.
+/// through <see cref="PolicyParameters"/> (type and range checked), and any key it did not read is refused. A policy is
+/// compiled before its first decision (<see cref="PolicyWarmUp"/>).
 /// </summary>
 public static class PolicyCatalog
 {
@@ -90,9 +91,13 @@ public static class PolicyCatalog
     public static IPlacementPolicy Create(PolicySpec spec, PolicyDefaults defaults)
     {
         var entry = Find(spec);
-        var parameters = new PolicyParameters(spec, defaults.Configured.TryGetValue(spec.Name, out var configured) ? configured : null);
+        var configured = defaults.Configured.TryGetValue(spec.Name, out var section) ? section : null;
+        var parameters = new PolicyParameters(spec, configured);
         var policy = entry.Create(parameters, defaults);
         parameters.RejectUnknown();
+        // Compiled before its first decision by a twin from the same spec (bfio compiles itself, BfioPolicy's warm-up).
+        if (policy is not BfioPolicy)
+            PolicyWarmUp.Once(policy.GetType(), policy.Name, () => entry.Create(new PolicyParameters(spec, configured), defaults));
         return policy;
     }
 

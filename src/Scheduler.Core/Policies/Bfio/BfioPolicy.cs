@@ -70,20 +70,14 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// </summary>
     private static void WarmUp(BfioSettings settings, IOutputPredictor predictor)
     {
-        // 4 ranks of 8 slots and 4·G = 16 candidates shown at a time: 128 requests are 4 full turnovers of the cluster,
-        // enough for light-first selection (a queue longer than the free slots) and the drain.
-        var shape = new ClusterShape(4, 8);
-        var requests = new Request[4 * shape.Ranks * shape.BatchSize];
-        for (var i = 0; i < requests.Length; i++)
-        {
-            // Prompts of 11 sizes (100 … 1,070) and outputs of 13 lengths (2 … 14) that do not repeat in step, so
-            // ranks drift apart and exchanges pay; one 20,000-token prompt, oversize against any rank, gets a held rank.
-            // It is shown at the second call, when the first call's 16 admissions left 16 slots for the 16 shown: a
-            // hold is taken only when no more wait than there are free slots.
-            var prompt = i == 20 ? 20000 : 100 + 97 * (i % 11);
-            var output = 2 + i % 13;
-            requests[i] = new Request(i, prompt, output, output);
-        }
+        // Every policy's made-up backlog (PolicyWarmUp): 4 ranks of 8 slots and 4·G = 16 candidates shown at a time, 128
+        // requests in 4 full turnovers of the cluster, enough for light-first selection (a queue longer than the free
+        // slots) and the drain; outputs that do not repeat in step with the prompts, so ranks drift apart and exchanges
+        // pay. Its 20,000-token prompt, oversize against any rank, gets a held rank: it is shown at the second call, when
+        // the first call's 16 admissions left 16 slots for the 16 shown (a hold is taken only when no more wait than there
+        // are free slots).
+        var shape = PolicyWarmUp.Shape;
+        var requests = PolicyWarmUp.Requests();
         // Bounds of a few steps (in steps, not turnovers), so aging and the overdue admission happen within the run.
         var twinSettings = settings with
         {

@@ -72,6 +72,8 @@ public static class ArrivalRouterCatalog
             var parameters = new PolicyParameters(spec);
             var router = entry.Create(parameters, defaults);
             parameters.RejectUnknown();
+            // Compiled before its first decision by a twin from the same spec (see PolicyWarmUp).
+            PolicyWarmUp.Once(router.GetType(), router.Name, () => entry.Create(new PolicyParameters(spec), defaults));
             return router;
         }
         if (PolicyCatalog.Names.Contains(spec.Name))
