@@ -23,7 +23,7 @@ public sealed class ClusterState
     // what finishes in it rather than a pass over every active request.
     private int[] _generated = [];
     private int[] _admitStep = [];
-    private readonly Dictionary<int, int> _finishingHead = new(256); // finish step → first slot due then
+    private readonly Dictionary<int, int> _finishingHead; // finish step → first slot due then (sized in the constructor)
     private int[] _nextFinishing = [];                             // slot → next slot due at the same step, or −1
     private long[] _finishOrder = [];
     private int[] _finishIds = [];
@@ -107,6 +107,10 @@ public sealed class ClusterState
         _recentAdmissions = new List<Admission>(shape.Ranks * shape.BatchSize);
         // At most every active request finishes in one step.
         EnsureFinishBuffers(shape.Ranks * shape.BatchSize);
+        // Each active request is due at one step, and a step's entry goes when it passes: at most G·B steps are due at
+        // once. Sized for them here, the map never grows inside an admission, that is inside a policy's decision (a G=128
+        // bursty backlog grew it by 13 and 27 KB in two of its 41 calls).
+        _finishingHead = new Dictionary<int, int>(shape.Ranks * shape.BatchSize);
         View = new ClusterView(this);
     }
 
