@@ -14,12 +14,19 @@ namespace Scheduler.Core.Policies;
 /// and so are its decisions. Once per policy type and spec per process: the code compiled is shared by every instance.
 /// bfio compiles itself (BfioPolicy's warm-up, with settings of its own that reach aging and holds within a few steps).
 /// </summary>
-public static class PolicyWarmUp
+internal static class PolicyWarmUp
 {
     private static readonly ConcurrentDictionary<(Type Type, string Spec), bool> Ran = new();
 
     /// <summary>The made-up cluster: 4 ranks of 8 slots, a window of 16 candidates.</summary>
     public static ClusterShape Shape { get; } = new(4, 8);
+
+    /// <summary>
+    /// A wider cluster the same backlog also runs on: 16 ranks of 4 slots, a window of 64 candidates. The library's sorts
+    /// take another path past 16 entries (insertion sort up to 16, then partitioning), and on <see cref="Shape"/> no call
+    /// shows more than 16 (trtllm's first G=128 call compiled that path: 620 µs against 270–380 µs for the next runs').
+    /// </summary>
+    public static ClusterShape WideShape { get; } = new(16, 4);
 
     /// <summary>
     /// The made-up backlog: 128 requests, 4 full turnovers of <see cref="Shape"/>, so a queue longer than the free slots
@@ -40,13 +47,6 @@ public static class PolicyWarmUp
 
     /// <summary>Whether a policy of <paramref name="type"/> made from <paramref name="spec"/> has been warmed up in this process.</summary>
     public static bool HasRun(Type type, string spec) => Ran.ContainsKey((type, spec));
-
-    /// <summary>
-    /// A wider cluster the same backlog also runs on: 16 ranks of 4 slots, a window of 64 candidates. The library's sorts
-    /// take another path past 16 entries (insertion sort up to 16, then partitioning), and on <see cref="Shape"/> no call
-    /// shows more than 16 (trtllm's first G=128 call compiled that path: 620 µs against 270–380 µs for the next runs').
-    /// </summary>
-    public static ClusterShape WideShape { get; } = new(16, 4);
 
     /// <summary>
     /// Runs the policies <paramref name="twin"/> makes through <see cref="Requests"/> on <see cref="Shape"/> and on
