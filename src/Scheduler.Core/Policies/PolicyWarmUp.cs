@@ -53,21 +53,20 @@ internal static class PolicyWarmUp
     /// <see cref="WideShape"/>, unless a policy of <paramref name="type"/> and <paramref name="spec"/> was warmed up in this
     /// process already. Returns whether it ran.
     /// </summary>
-    public static bool Once(Type type, string spec, Func<IPlacementPolicy> twin)
-    {
-        if (!Ran.TryAdd((type, spec), true)) return false;
-        foreach (var shape in new[] { Shape, WideShape })
-            Simulator.Run(new Workload(Requests(), "warm-up"), twin(), new SimulationOptions(shape) { RecordSteps = false });
-        return true;
-    }
+    public static bool Once(Type type, string spec, Func<IPlacementPolicy> twin) =>
+        Once(type, spec, shape => Simulator.Run(new Workload(Requests(), "warm-up"), twin(),
+            new SimulationOptions(shape) { RecordSteps = false }));
 
     /// <summary><see cref="Once(Type, string, Func{IPlacementPolicy})"/> for a router: the same backlogs, bound on arrival.</summary>
-    public static bool Once(Type type, string spec, Func<IArrivalRouter> twin)
+    public static bool Once(Type type, string spec, Func<IArrivalRouter> twin) =>
+        Once(type, spec, shape => Simulator.Run(new Workload(Requests(), "warm-up"), twin(),
+            new SimulationOptions(shape) { RecordSteps = false, Binding = BindingMode.Arrival }));
+
+    private static bool Once(Type type, string spec, Action<ClusterShape> run)
     {
         if (!Ran.TryAdd((type, spec), true)) return false;
-        foreach (var shape in new[] { Shape, WideShape })
-            Simulator.Run(new Workload(Requests(), "warm-up"), twin(),
-                new SimulationOptions(shape) { RecordSteps = false, Binding = BindingMode.Arrival });
+        run(Shape);
+        run(WideShape);
         return true;
     }
 }
