@@ -248,6 +248,10 @@ public sealed class ClusterState
     /// <summary>Slots in use or once used: valid slot indexes are 0 .. SlotCount−1. Without releases, the requests added.</summary>
     public int SlotCount => _slotCount;
 
+    /// <summary>Slots this state has room for before it grows (its per-slot arrays' length, at least the capacity it was
+    /// made with): what a policy that keeps something per slot sizes for before its first decision.</summary>
+    public int SlotCapacity => _prompt.Length;
+
     /// <summary>Slots holding a request (not released).</summary>
     public int LiveCount => _slotCount - _freeCount;
 

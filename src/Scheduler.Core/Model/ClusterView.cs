@@ -18,6 +18,10 @@ public sealed class ClusterView
 
     public ClusterShape Shape => _state.Shape;
     public int Ranks => _state.Ranks;
+
+    /// <summary>Slots the state has room for before it grows (see <see cref="ClusterState.SlotCapacity"/>): request ids
+    /// (slots) stay below it until then.</summary>
+    public int SlotCapacity => _state.SlotCapacity;
     public int BatchSize => _state.BatchSize;
 
     /// <summary>Simulated seconds since t=0.</summary>

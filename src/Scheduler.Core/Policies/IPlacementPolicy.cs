@@ -21,6 +21,13 @@ public interface IPlacementPolicy
     void Prepare(ClusterShape shape) { }
 
     /// <summary>
+    /// <see cref="Prepare(ClusterShape)"/> with the state itself, as the simulator and the runtime call it: a policy that
+    /// keeps something per request slot may also size it for <see cref="ClusterView.SlotCapacity"/> here. (A G=128 run
+    /// of 20,000 requests paid 390 µs inside one decision for the online predictor's per-slot arrays growing past 8,192.)
+    /// </summary>
+    void Prepare(ClusterView state) => Prepare(state.Shape);
+
+    /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
     /// </summary>

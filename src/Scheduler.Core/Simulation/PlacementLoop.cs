@@ -116,8 +116,8 @@ public sealed class PlacementLoop
         _decisionMicros = new List<double>(_keepHistory ? 4096 : 0);
         _finished = new List<int>(shape.Ranks * shape.BatchSize);
         _rankSeconds = new double[shape.Ranks];
-        policy?.Prepare(shape);
-        router?.Prepare(shape);
+        policy?.Prepare(State.View);
+        router?.Prepare(State.View);
     }
 
     public ClusterState State { get; }

@@ -190,6 +190,14 @@ public sealed class BfioPolicy : IPlacementPolicy
         if (_settings.RouteFew && _predictor.LooksAhead) (_router ??= new BfioRouter(_predictor)).Prepare(shape);
     }
 
+    /// <summary><see cref="Prepare(ClusterShape)"/>, and the predictor sized for the state's slots (what it keeps per
+    /// request: see <see cref="IOutputPredictor.Prepare"/>).</summary>
+    public void Prepare(ClusterView state)
+    {
+        Prepare(state.Shape);
+        _predictor.Prepare(state);
+    }
+
     /// <summary>
     /// One decision: project every rank over the horizon, release or hold ranks for oversize requests, pick this
     /// call's candidates, state the placement problem, solve it and admit what the solver placed.

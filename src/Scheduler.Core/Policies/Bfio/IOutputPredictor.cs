@@ -28,6 +28,11 @@ public interface IOutputPredictor
     /// what there is to learn from it now and drop what is kept about it.</summary>
     void OnReleased(ClusterView state, int slot) { }
 
+    /// <summary>Called before the first decision on <paramref name="state"/> (the policy's or router's Prepare): a
+    /// predictor that keeps something per request slot sizes it for <see cref="ClusterView.SlotCapacity"/>, so that no
+    /// admission inside a decision grows it.</summary>
+    void Prepare(ClusterView state) { }
+
     /// <summary>
     /// Writes rank <paramref name="rank"/>'s expected load at h = 0..load.Length−1 (h = 0 is
     /// <see cref="ClusterView.Load"/>) from its active requests.

@@ -72,16 +72,29 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         return Math.Clamp(log, 0, Buckets - 1);
     }
 
+    /// <summary>Sizes the per-slot arrays for every slot the state has room for, and the in-flight list for a full
+    /// cluster, before the first decision: grown inside one, they cost a G=128 run of 20,000 requests 390 µs in the call
+    /// that admitted past slot 8,191 (fresh memory first touched), its slowest call.</summary>
+    public void Prepare(ClusterView state)
+    {
+        EnsureSlots(state.SlotCapacity);
+        var full = state.Ranks * state.BatchSize;
+        if (_inFlight.Length < full) Array.Resize(ref _inFlight, full);
+    }
+
+    private void EnsureSlots(int slots)
+    {
+        if (_countedAge.Length >= slots) return;
+        var old = _countedAge.Length;
+        var size = Math.Max(slots, 2 * old);
+        Array.Resize(ref _countedAge, size);
+        Array.Resize(ref _inFlightAt, size);
+        Array.Fill(_inFlightAt, -1, old, size - old);
+    }
+
     public void OnAdmitted(ClusterView state, int requestId)
     {
-        if (_countedAge.Length <= requestId)
-        {
-            var old = _countedAge.Length;
-            var size = Math.Max(requestId + 1, 2 * old);
-            Array.Resize(ref _countedAge, size);
-            Array.Resize(ref _inFlightAt, size);
-            Array.Fill(_inFlightAt, -1, old, size - old);
-        }
+        EnsureSlots(requestId + 1);
         // Admitted again after its rank was lost (ClusterState.RestartRank): it is the same request, counted as reaching
         // the ages it reached before; counting them again, or learning from it twice, would bias the curves.
         if (_inFlightAt[requestId] >= 0) return;

@@ -415,6 +415,13 @@ public sealed class BfioRouter : IArrivalRouter
     /// <summary>Sizes the projections for <paramref name="shape"/> before the first request is routed.</summary>
     public void Prepare(ClusterShape shape) => EnsureSized(shape.Ranks, shape.BatchSize);
 
+    /// <summary>Sizes the projections and the predictor's per-slot memory (<see cref="IOutputPredictor.Prepare"/>).</summary>
+    public void Prepare(ClusterView state)
+    {
+        Prepare(state.Shape);
+        _predictor.Prepare(state);
+    }
+
     private void EnsureSized(ClusterView state) => EnsureSized(state.Ranks, state.BatchSize);
 
     private void EnsureSized(int ranks, int batch)

@@ -23,6 +23,10 @@ public interface IArrivalRouter
     /// </summary>
     void Prepare(ClusterShape shape) { }
 
+    /// <summary><see cref="Prepare(ClusterShape)"/> with the state itself, as the simulator calls it: a router that keeps
+    /// something per request slot may also size it for <see cref="ClusterView.SlotCapacity"/> here.</summary>
+    void Prepare(ClusterView state) => Prepare(state.Shape);
+
     /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).

@@ -1,0 +1,148 @@
+using Scheduler.Core.Model;
+using Scheduler.Core.Policies;
+using Scheduler.Core.Policies.Bfio;
+using Scheduler.Core.Policies.Routing;
+using Scheduler.Core.Simulation;
+
+namespace Scheduler.Core.Tests.Bfio;
+
+/// <summary>
+/// What a predictor keeps per request slot is sized before the first decision, from the state the run places onto
+/// (<see cref="IPlacementPolicy.Prepare(ClusterView)"/>), so that no admission inside a decision grows it.
+/// </summary>
+public sealed class SlotPreparationTests
+{
+    private static readonly ClusterShape Shape = new(4, 8);
+
+    [Fact]
+    public void A_prepared_online_predictor_admits_into_the_states_last_slots_without_allocating()
+    {
+        var state = new ClusterState(Backlog(3000), Shape, recordAdmissions: false);
+        Assert.True(state.View.SlotCapacity >= 3000);
+        var last = Enumerable.Range(3000 - Shape.Ranks * Shape.BatchSize, Shape.Ranks * Shape.BatchSize).ToArray();
+
+        ThreadAllocations.AssertNone(() =>
+        {
+            var predictor = new OnlineSurvivalPredictor();
+            predictor.Prepare(state.View);
+            return () =>
+            {
+                foreach (var id in last) predictor.OnAdmitted(state.View, id);
+            };
+        });
+        // Unprepared, the same admissions grow its per-slot arrays (what the test above would catch if Prepare did not size them).
+        var unprepared = ThreadAllocations.Measure(() =>
+        {
+            var predictor = new OnlineSurvivalPredictor();
+            return () =>
+            {
+                foreach (var id in last) predictor.OnAdmitted(state.View, id);
+            };
+        });
+        Assert.True(unprepared[^1] > 3000 * sizeof(int), $"unprepared admissions allocated {unprepared[^1]} bytes");
+    }
+
+    [Fact]
+    public void The_simulator_hands_the_policy_and_the_router_its_state_before_the_first_decision()
+    {
+        var workload = Backlog(500);
+        var policy = new Recording();
+        Simulator.Run(workload, policy, new SimulationOptions(Shape) { RecordSteps = false });
+        Assert.Equal(1, policy.Prepared);
+        Assert.True(policy.CapacityAtPrepare >= workload.Count, $"slot capacity {policy.CapacityAtPrepare}");
+        Assert.Equal(0, policy.PlacedBeforePrepare);
+        Assert.True(policy.Placed > 0);
+
+        var router = new RecordingRouter();
+        Simulator.Run(workload, router, new SimulationOptions(Shape) { RecordSteps = false, Binding = BindingMode.Arrival });
+        Assert.Equal(1, router.Prepared);
+        Assert.True(router.CapacityAtPrepare >= workload.Count, $"slot capacity {router.CapacityAtPrepare}");
+        Assert.Equal(0, router.RoutedBeforePrepare);
+    }
+
+    /// <summary>
+    /// A whole run of online bfio over a backlog of 4,000 requests: prepared by the simulator, no decision allocates more than
+    /// a few KB (the predictor's curves, which grow with what it learns); prepared for the shape alone (as before the state
+    /// was handed over), a decision pays for the two per-slot arrays growing to 4,096 slots.
+    /// </summary>
+    [Fact]
+    public void No_online_bfio_decision_grows_per_slot_memory_when_the_simulator_prepares_it()
+    {
+        var workload = Backlog(4000);
+        var prepared = new AllocationPerDecision(PolicyCatalog.Create("bfio:predictor=online"), handsState: true);
+        Simulator.Run(workload, prepared, new SimulationOptions(Shape) { RecordSteps = false });
+        var shapeOnly = new AllocationPerDecision(PolicyCatalog.Create("bfio:predictor=online"), handsState: false);
+        Simulator.Run(workload, shapeOnly, new SimulationOptions(Shape) { RecordSteps = false });
+
+        Assert.True(prepared.Largest < 16 * 1024, $"a prepared decision allocated {prepared.Largest} bytes: " + string.Join("; ", prepared.Log));
+        Assert.True(shapeOnly.Largest >= 2 * 4096 * sizeof(int), $"the largest unprepared decision allocated {shapeOnly.Largest} bytes");
+    }
+
+    /// <summary>Requests with prompts and outputs that vary, so ranks and lives differ.</summary>
+    private static Workload Backlog(int count) => new(
+        Enumerable.Range(0, count).Select(i => new Request(i, 30 + 41 * (i % 9), 2 + i % 7, 2 + i % 7)).ToArray(), "backlog");
+
+    private sealed class Recording : IPlacementPolicy
+    {
+        private readonly FcfsPolicy _fcfs = new();
+        public int Prepared, CapacityAtPrepare, Placed, PlacedBeforePrepare;
+        public string Name => "recording";
+
+        public void Prepare(ClusterView state)
+        {
+            Prepared++;
+            CapacityAtPrepare = state.SlotCapacity;
+        }
+
+        public void Place(ClusterView state)
+        {
+            if (Prepared == 0) PlacedBeforePrepare++;
+            Placed++;
+            _fcfs.Place(state);
+        }
+    }
+
+    private sealed class RecordingRouter : IArrivalRouter
+    {
+        public int Prepared, CapacityAtPrepare, RoutedBeforePrepare;
+        public string Name => "recording";
+
+        public void Prepare(ClusterView state)
+        {
+            Prepared++;
+            CapacityAtPrepare = state.SlotCapacity;
+        }
+
+        public int Route(ClusterView state, int requestId)
+        {
+            if (Prepared == 0) RoutedBeforePrepare++;
+            return requestId % state.Ranks;
+        }
+    }
+
+    /// <summary>The bytes each decision of <paramref name="inner"/> allocates on this thread; prepared with the state, or
+    /// with the shape alone.</summary>
+    private sealed class AllocationPerDecision(IPlacementPolicy inner, bool handsState) : IPlacementPolicy
+    {
+        public long Largest;
+        public readonly List<string> Log = new();
+        public string Name => inner.Name;
+
+        public void Prepare(ClusterView state)
+        {
+            if (handsState) inner.Prepare(state);
+            else inner.Prepare(state.Shape);
+        }
+
+        public void Place(ClusterView state)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            inner.Place(state);
+            var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (bytes > 0) Log.Add($"step {state.Step} queue {state.QueueCount} free {state.TotalFreeSlots()}: {bytes}");
+            Largest = Math.Max(Largest, bytes);
+        }
+
+        public void OnReleased(ClusterView state, int slot) => inner.OnReleased(state, slot);
+    }
+}
