@@ -157,11 +157,31 @@ internal sealed class RowLeaders
             var v = double.NegativeInfinity;
             for (var l = 0; l < width; l++) v = Math.Max(v, max[l]);
             // Loads are finite: −∞ means every rank has been taken (fewer than three ranks).
-            var r = v == double.NegativeInfinity ? -1 : copy.IndexOf(v);
+            var r = v == double.NegativeInfinity ? -1 : FirstHolding(copy, v);
             _load[t + k] = r >= 0 ? row[r] : v;
             _rank[t + k] = r;
             if (r >= 0) copy[r] = double.NegativeInfinity;
         }
+    }
+
+    /// <summary>
+    /// The first index of <paramref name="padded"/> (whole SIMD widths) holding <paramref name="v"/>, or −1: what
+    /// <c>IndexOf</c> finds for finite loads, a width at a time (the library's <c>IndexOf</c> compares doubles one by one,
+    /// NaN being equal to itself there, and was most of a rescan's cost: a G=128 online call of 437 exchanges rescanned
+    /// rows 666 times, 228 µs in all).
+    /// </summary>
+    private static int FirstHolding(ReadOnlySpan<double> padded, double v)
+    {
+        var width = Vector<double>.Count;
+        var target = new Vector<double>(v);
+        for (var l = 0; l < padded.Length; l += width)
+        {
+            var equal = Vector.Equals(new Vector<double>(padded.Slice(l, width)), target);
+            if (equal == Vector<long>.Zero) continue;
+            for (var k = 0; k < width; k++)
+                if (equal[k] != 0) return l + k;
+        }
+        return -1;
     }
 
     private void RescanRow(ReadOnlySpan<double> loads, int h)
