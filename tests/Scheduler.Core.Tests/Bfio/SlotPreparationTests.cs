@@ -42,6 +42,45 @@ public sealed class SlotPreparationTests
         Assert.True(unprepared[^1] > 3000 * sizeof(int), $"unprepared admissions allocated {unprepared[^1]} bytes");
     }
 
+    /// <summary>
+    /// Learning ages as requests run (each decision's <see cref="OnlineSurvivalPredictor.BeginCall"/>) fills curves that a
+    /// prepared predictor has sized already: 32 requests running 200 steps, a call every step, allocate nothing. (Unprepared,
+    /// the curves grow by doubling inside those calls as the oldest age rises.)
+    /// </summary>
+    [Fact]
+    public void A_prepared_online_predictor_learns_running_ages_without_allocating()
+    {
+        // A quarter leave within 62 steps (what the curves learn from), the rest run past the 200 steps.
+        var requests = Enumerable.Range(0, 32)
+            .Select(i => i % 4 == 0 ? new Request(i, 60 + 150 * (i % 8), 30 + i, 30 + i) : new Request(i, 60 + 150 * (i % 8), 240, 240))
+            .ToArray();
+        Action Running(bool prepare)
+        {
+            var state = new ClusterState(new Workload(requests, "running"), Shape, recordAdmissions: false);
+            state.RevealUpTo(requests.Length);
+            var predictor = new OnlineSurvivalPredictor();
+            if (prepare) predictor.Prepare(state.View);
+            for (var id = 0; id < requests.Length; id++)
+            {
+                state.Admit(id, id % Shape.Ranks);
+                predictor.OnAdmitted(state.View, id);
+            }
+            var finished = new List<int>(requests.Length);
+            return () =>
+            {
+                for (var step = 0; step < 200; step++)
+                {
+                    state.AdvanceStep(0.01, finished);
+                    predictor.BeginCall(state.View);
+                }
+            };
+        }
+
+        ThreadAllocations.AssertNone(() => Running(prepare: true));
+        Assert.True(ThreadAllocations.Measure(() => Running(prepare: false))[^1] > 0);
+        Assert.True(OnlineSurvivalPredictor.AgeGrowthCompiled, "preparing a predictor compiles the counts' growth past 256 steps");
+    }
+
     [Fact]
     public void The_simulator_hands_the_policy_and_the_router_its_state_before_the_first_decision()
     {

@@ -19,7 +19,8 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     private const int Pooled = Buckets;
 
     private readonly double _shrinkage;
-    private int _capacity = 256;
+    private const int InitialCapacity = 256;
+    private int _capacity = InitialCapacity;
 
     // Per bucket (and the pooled row at index Buckets): deaths[x] = finished with o = x,
     // reached[x] = requests seen alive at age ≥ x (finished with o ≥ x, or running with gen ≥ x).
@@ -72,15 +73,27 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         return Math.Clamp(log, 0, Buckets - 1);
     }
 
-    /// <summary>Sizes the per-slot arrays for every slot the state has room for, and the in-flight list for a full
-    /// cluster, before the first decision: grown inside one, they cost a G=128 run of 20,000 requests 390 µs in the call
-    /// that admitted past slot 8,191 (fresh memory first touched), its slowest call.</summary>
+    /// <summary>Sizes the per-slot arrays for every slot the state has room for, the in-flight list for a full cluster and
+    /// the curves for every age the counts hold, before the first decision: grown inside one, the per-slot arrays cost a
+    /// G=128 run of 20,000 requests 390 µs in the call that admitted past slot 8,191, its slowest call.</summary>
     public void Prepare(ClusterView state)
     {
         EnsureSlots(state.SlotCapacity);
         var full = state.Ranks * state.BatchSize;
         if (_inFlight.Length < full) Array.Resize(ref _inFlight, full);
+        EnsureCurves();
+        // The counts grow when the oldest age seen passes their capacity, inside a decision, and the code that grows them
+        // is compiled at its first run: a G=32 bursty run of 100,000 requests paid 650 µs for that in its call at step 257
+        // (its slowest; the median call takes 80 µs), the allocation itself costing little. So it runs once per process
+        // here, outside any decision, on a throwaway predictor. (bfio's warm-up never reaches it: its requests live a few
+        // steps.)
+        if (Interlocked.Exchange(ref _ageGrowthCompiled, 1) == 0) new OnlineSurvivalPredictor(_shrinkage).GrowAges(2 * InitialCapacity);
     }
+
+    private static int _ageGrowthCompiled;
+
+    /// <summary>Whether this process has run the counts' growth outside a decision (see <see cref="Prepare"/>).</summary>
+    internal static bool AgeGrowthCompiled => Volatile.Read(ref _ageGrowthCompiled) == 1;
 
     private void EnsureSlots(int slots)
     {
@@ -166,7 +179,7 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
     private void Reach(int bucket, int fromAge, int toAge)
     {
         if (toAge <= fromAge) return;
-        if (toAge > _capacity) Grow(toAge);
+        if (toAge > _capacity) GrowAges(toAge);
         if (toAge > _maxAge) _maxAge = toAge;
         var own = _reached[bucket];
         var pooled = _reached[Pooled];
@@ -177,7 +190,9 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         }
     }
 
-    private void Grow(int age)
+    /// <summary>Room in the counts for every age up to <paramref name="age"/> (capacities double), and in the curves for every
+    /// age the counts hold.</summary>
+    private void GrowAges(int age)
     {
         var capacity = _capacity;
         while (capacity < age) capacity *= 2;
@@ -187,6 +202,19 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
             Array.Resize(ref _reached[b], capacity + 1);
         }
         _capacity = capacity;
+        EnsureCurves();
+    }
+
+    /// <summary>Every bucket's curves sized for every age the counts hold: a refresh fills them up to the oldest age seen
+    /// (at most the capacity), so it never grows them inside a decision. Their contents are kept: reads stop at the length
+    /// last refreshed.</summary>
+    private void EnsureCurves()
+    {
+        for (var b = 0; b < Buckets; b++)
+        {
+            if (_survival[b].Length <= _capacity) Array.Resize(ref _survival[b], _capacity + 1);
+            if (_meanResidual[b].Length <= _capacity) Array.Resize(ref _meanResidual[b], _capacity + 1);
+        }
     }
 
     /// <summary>S_b(x) = Π_{y ≤ x} (1 − λ_b(y)), λ_b shrunk towards the pooled hazard; flat past the data.</summary>
