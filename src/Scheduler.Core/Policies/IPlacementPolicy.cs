@@ -28,6 +28,13 @@ public interface IPlacementPolicy
     void Prepare(ClusterView state) => Prepare(state.Shape);
 
     /// <summary>
+    /// Called after every step the state advanced (by the simulator's and the runtime's loop, <c>PlacementLoop</c>), outside
+    /// any decision's time: work that would otherwise fall inside a later decision, such as growing what the policy keeps
+    /// as its running requests age, belongs here.
+    /// </summary>
+    void OnStepped(ClusterView state) { }
+
+    /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
     /// </summary>

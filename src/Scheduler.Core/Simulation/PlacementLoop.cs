@@ -445,6 +445,9 @@ public sealed class PlacementLoop
         LastStep = _recorder.Record(State, activeBefore, _finished.Count, duration, barrierIdle, referenceFigures: _keepHistory);
         if (_keepHistory) _steps.Add(LastStep);
         _phase = Phase.AfterStep;
+        // Between steps, outside any decision's time (see IPlacementPolicy.OnStepped).
+        _policy?.OnStepped(State.View);
+        _router?.OnStepped(State.View);
         return CollectionsMarshal.AsSpan(_finished);
     }
 

@@ -81,20 +81,66 @@ public sealed class SlotPreparationTests
         Assert.True(OnlineSurvivalPredictor.AgeGrowthCompiled, "preparing a predictor compiles the counts' growth past 256 steps");
     }
 
+    /// <summary>
+    /// Requests that run past 256 and 512 steps, a call every step: told of every step between calls
+    /// (<see cref="OnlineSurvivalPredictor.OnStepped"/>), the predictor grows its counts there, ahead of the ages, and no
+    /// call allocates; not told, the calls that first reach ages 257 and 513 grow them.
+    /// </summary>
     [Fact]
-    public void The_simulator_hands_the_policy_and_the_router_its_state_before_the_first_decision()
+    public void An_online_predictor_told_of_every_step_grows_its_counts_between_calls()
+    {
+        var requests = Enumerable.Range(0, 32)
+            .Select(i => i % 4 == 0 ? new Request(i, 60 + 150 * (i % 8), 30 + i, 30 + i) : new Request(i, 60 + 150 * (i % 8), 700, 700))
+            .ToArray();
+        (long InCalls, int Capacity) Run(bool stepped)
+        {
+            var state = new ClusterState(new Workload(requests, "long lives"), Shape, recordAdmissions: false);
+            state.RevealUpTo(requests.Length);
+            var predictor = new OnlineSurvivalPredictor();
+            predictor.Prepare(state.View);
+            for (var id = 0; id < requests.Length; id++)
+            {
+                state.Admit(id, id % Shape.Ranks);
+                predictor.OnAdmitted(state.View, id);
+            }
+            var finished = new List<int>(requests.Length);
+            var inCalls = 0L;
+            for (var step = 0; step < 600; step++)
+            {
+                state.AdvanceStep(0.01, finished);
+                if (stepped) predictor.OnStepped(state.View);
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                predictor.BeginCall(state.View);
+                inCalls += GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            return (inCalls, predictor.AgeCapacity);
+        }
+
+        // Up to three tries, as ThreadAllocations: the runtime may allocate on this thread once while it recompiles.
+        var told = Run(stepped: true);
+        for (var t = 1; t < 3 && told.InCalls != 0; t++) told = Run(stepped: true);
+        var untold = Run(stepped: false);
+        Assert.Equal(0, told.InCalls);
+        Assert.True(told.Capacity >= 1024, $"capacity {told.Capacity}");
+        Assert.True(untold.InCalls > 0);
+    }
+
+    [Fact]
+    public void The_simulator_hands_the_policy_and_the_router_its_state_before_the_first_decision_and_after_every_step()
     {
         var workload = Backlog(500);
         var policy = new Recording();
-        Simulator.Run(workload, policy, new SimulationOptions(Shape) { RecordSteps = false });
+        var run = Simulator.Run(workload, policy, new SimulationOptions(Shape) { RecordSteps = false });
         Assert.Equal(1, policy.Prepared);
+        Assert.Equal(run.Summary.Steps, policy.Stepped);
         Assert.True(policy.CapacityAtPrepare >= workload.Count, $"slot capacity {policy.CapacityAtPrepare}");
         Assert.Equal(0, policy.PlacedBeforePrepare);
         Assert.True(policy.Placed > 0);
 
         var router = new RecordingRouter();
-        Simulator.Run(workload, router, new SimulationOptions(Shape) { RecordSteps = false, Binding = BindingMode.Arrival });
+        var routed = Simulator.Run(workload, router, new SimulationOptions(Shape) { RecordSteps = false, Binding = BindingMode.Arrival });
         Assert.Equal(1, router.Prepared);
+        Assert.Equal(routed.Summary.Steps, router.Stepped);
         Assert.True(router.CapacityAtPrepare >= workload.Count, $"slot capacity {router.CapacityAtPrepare}");
         Assert.Equal(0, router.RoutedBeforePrepare);
     }
@@ -124,8 +170,10 @@ public sealed class SlotPreparationTests
     private sealed class Recording : IPlacementPolicy
     {
         private readonly FcfsPolicy _fcfs = new();
-        public int Prepared, CapacityAtPrepare, Placed, PlacedBeforePrepare;
+        public int Prepared, CapacityAtPrepare, Placed, PlacedBeforePrepare, Stepped;
         public string Name => "recording";
+
+        public void OnStepped(ClusterView state) => Stepped++;
 
         public void Prepare(ClusterView state)
         {
@@ -143,8 +191,10 @@ public sealed class SlotPreparationTests
 
     private sealed class RecordingRouter : IArrivalRouter
     {
-        public int Prepared, CapacityAtPrepare, RoutedBeforePrepare;
+        public int Prepared, CapacityAtPrepare, RoutedBeforePrepare, Stepped;
         public string Name => "recording";
+
+        public void OnStepped(ClusterView state) => Stepped++;
 
         public void Prepare(ClusterView state)
         {

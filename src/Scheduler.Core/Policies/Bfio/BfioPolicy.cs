@@ -198,6 +198,9 @@ public sealed class BfioPolicy : IPlacementPolicy
         _predictor.Prepare(state);
     }
 
+    /// <summary>Between steps: the predictor's housekeeping (<see cref="IOutputPredictor.OnStepped"/>).</summary>
+    public void OnStepped(ClusterView state) => _predictor.OnStepped(state);
+
     /// <summary>
     /// One decision: project every rank over the horizon, release or hold ranks for oversize requests, pick this
     /// call's candidates, state the placement problem, solve it and admit what the solver placed.

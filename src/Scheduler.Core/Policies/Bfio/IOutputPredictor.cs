@@ -33,6 +33,10 @@ public interface IOutputPredictor
     /// admission inside a decision grows it.</summary>
     void Prepare(ClusterView state) { }
 
+    /// <summary>Called after every step, outside any decision's time (the policy's or router's OnStepped): a predictor whose
+    /// memory grows with the running requests' ages grows it here, ahead of the decisions that would reach it.</summary>
+    void OnStepped(ClusterView state) { }
+
     /// <summary>
     /// Writes rank <paramref name="rank"/>'s expected load at h = 0..load.Length−1 (h = 0 is
     /// <see cref="ClusterView.Load"/>) from its active requests.

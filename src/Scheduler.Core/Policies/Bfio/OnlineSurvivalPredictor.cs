@@ -146,8 +146,32 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
         _inFlightAt[id] = -1;
     }
 
+    /// <summary>
+    /// Between steps, with requests running: once the oldest age they may have reached (the oldest seen at the last call, one
+    /// more per step since) is half the counts' capacity, the counts and curves double here, ahead of the decisions that would
+    /// reach it. Grown inside a decision instead, a G=128 long-generation run of 50,000 requests paid 4–6.6 ms in each of
+    /// its calls at steps 4,097 and 8,193 (1.7 and 3.4 MB of fresh memory first touched; the median call takes 200 µs).
+    /// </summary>
+    public void OnStepped(ClusterView state)
+    {
+        if (_inFlightCount == 0 || _capacity >= MaxAheadCapacity) return;
+        var oldest = _maxAge + (long)(state.Step - _maxAgeStep);
+        if (2 * oldest >= _capacity) GrowAges(2 * _capacity);
+    }
+
+    // Growth ahead stops at lives of 131,072 steps (208 bytes per age: 27 MB of counts and curves); past it the ages
+    // reached grow them, inside a decision.
+    private const int MaxAheadCapacity = 1 << 17;
+
+    /// <summary>The oldest age the counts have room for (for tests).</summary>
+    internal int AgeCapacity => _capacity;
+
+    // The step of the call that last read the running requests' ages (_maxAge is the oldest then).
+    private int _maxAgeStep;
+
     public void BeginCall(ClusterView state)
     {
+        _maxAgeStep = state.Step;
         for (var k = _inFlightCount - 1; k >= 0; k--)
         {
             var id = _inFlight[k];

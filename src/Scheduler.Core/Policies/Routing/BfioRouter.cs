@@ -422,6 +422,9 @@ public sealed class BfioRouter : IArrivalRouter
         _predictor.Prepare(state);
     }
 
+    /// <summary>Between steps: the predictor's housekeeping (<see cref="IOutputPredictor.OnStepped"/>).</summary>
+    public void OnStepped(ClusterView state) => _predictor.OnStepped(state);
+
     private void EnsureSized(ClusterView state) => EnsureSized(state.Ranks, state.BatchSize);
 
     private void EnsureSized(int ranks, int batch)

@@ -27,6 +27,10 @@ public interface IArrivalRouter
     /// something per request slot may also size it for <see cref="ClusterView.SlotCapacity"/> here.</summary>
     void Prepare(ClusterView state) => Prepare(state.Shape);
 
+    /// <summary>Called after every step the state advanced, outside any routing's time (see
+    /// <see cref="IPlacementPolicy.OnStepped"/>).</summary>
+    void OnStepped(ClusterView state) { }
+
     /// <summary>
     /// The finished request in <paramref name="slot"/> is about to be released and its slot reused by another
     /// request: drop whatever is kept about it (a long-running service must not grow with every request seen).
