@@ -18,11 +18,11 @@ public sealed class ClusterView
 
     public ClusterShape Shape => _state.Shape;
     public int Ranks => _state.Ranks;
+    public int BatchSize => _state.BatchSize;
 
     /// <summary>Slots the state has room for before it grows (see <see cref="ClusterState.SlotCapacity"/>): request ids
     /// (slots) stay below it until then.</summary>
     public int SlotCapacity => _state.SlotCapacity;
-    public int BatchSize => _state.BatchSize;
 
     /// <summary>Simulated seconds since t=0.</summary>
     public double Clock => _state.Clock;

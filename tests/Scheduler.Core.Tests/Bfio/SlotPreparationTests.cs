@@ -8,7 +8,8 @@ namespace Scheduler.Core.Tests.Bfio;
 
 /// <summary>
 /// What a predictor keeps per request slot is sized before the first decision, from the state the run places onto
-/// (<see cref="IPlacementPolicy.Prepare(ClusterView)"/>), so that no admission inside a decision grows it.
+/// (<see cref="IPlacementPolicy.Prepare(ClusterView)"/>), and what grows with the running requests' ages is grown between
+/// steps (<see cref="IPlacementPolicy.OnStepped"/>), so that no decision grows either.
 /// </summary>
 public sealed class SlotPreparationTests
 {
