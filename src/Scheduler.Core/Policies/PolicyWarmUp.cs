@@ -12,8 +12,7 @@ namespace Scheduler.Core.Policies;
 /// server's first requests would. A twin, a second instance made like the policy from the same spec, runs a small
 /// made-up backlog through the simulator instead: the policy itself is left as made (its state, its random numbers),
 /// and so are its decisions. Once per policy type and spec per process: the code compiled is shared by every instance.
-/// bfio compiles itself (BfioPolicy's warm-up, with settings of its own that reach aging and holds within a few steps),
-/// once per settings and predictor type per process.
+/// bfio compiles itself (BfioPolicy's warm-up, with settings of its own that reach aging and holds within a few steps).
 /// </summary>
 internal static class PolicyWarmUp
 {

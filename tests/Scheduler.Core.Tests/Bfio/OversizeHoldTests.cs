@@ -220,23 +220,4 @@ public sealed class WarmUpTests
         Assert.NotSame(predictor, predictor.Fresh());
         Assert.IsType<OnlineSurvivalPredictor>(predictor.Fresh());
     }
-
-    [Fact]
-    public void The_warm_up_runs_once_per_settings_and_predictor_type_in_a_process()
-    {
-        // Settings no other test makes, so no other test's instances count here (tests run in parallel).
-        var settings = new BfioSettings { ExchangeBudget = 2671 };
-        var other = settings with { Horizon = settings.Horizon + 1 };
-        Assert.Equal(0, BfioPolicy.WarmUpsRun(settings, typeof(OraclePredictor)));
-        for (var i = 0; i < 3; i++) _ = new BfioPolicy(settings, new OraclePredictor());
-        Assert.Equal(1, BfioPolicy.WarmUpsRun(settings, typeof(OraclePredictor)));
-        // Another predictor type or other settings reach other code: each is warmed up too, once.
-        for (var i = 0; i < 2; i++)
-        {
-            _ = new BfioPolicy(settings, new OnlineSurvivalPredictor());
-            _ = new BfioPolicy(other, new OraclePredictor());
-        }
-        Assert.Equal(1, BfioPolicy.WarmUpsRun(settings, typeof(OnlineSurvivalPredictor)));
-        Assert.Equal(1, BfioPolicy.WarmUpsRun(other, typeof(OraclePredictor)));
-    }
 }

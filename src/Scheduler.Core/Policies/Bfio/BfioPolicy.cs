@@ -58,21 +58,8 @@ public sealed class BfioPolicy : IPlacementPolicy
         _decay = settings.Decay;
         _waits = new WaitBounds(settings);
         Name = name ?? "bfio";
-        if (warmUp && WarmedUp.TryAdd((settings, predictor.GetType()), true)) WarmUp(settings, predictor);
+        if (warmUp) WarmUp(settings, predictor);
     }
-
-    // The settings and predictor types warmed up in this process. Compiled code is shared by every instance, so the warm-up
-    // runs once for each: a compare run makes hundreds of instances, each of which paid 1.1 ms for a warm-up that compiled
-    // nothing new. Settings pick the paths a decision reaches (life rows, pacing, sampled rows), hence the key.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(BfioSettings, Type), bool> WarmedUp = new();
-
-    // How many times the warm-up ran, per settings and predictor type (for tests).
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(BfioSettings, Type), int> WarmUpRuns = new();
-
-    /// <summary>How many times this process ran the warm-up for <paramref name="settings"/> and predictor type
-    /// <paramref name="predictor"/>: 1 once an instance was made with them, whatever the number of instances.</summary>
-    internal static int WarmUpsRun(BfioSettings settings, Type predictor) =>
-        WarmUpRuns.TryGetValue((settings, predictor), out var runs) ? runs : 0;
 
     /// <summary>
     /// Runs a twin (same settings, a fresh predictor, so nothing is learned from made-up requests) through a
@@ -83,7 +70,6 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// </summary>
     private static void WarmUp(BfioSettings settings, IOutputPredictor predictor)
     {
-        WarmUpRuns.AddOrUpdate((settings, predictor.GetType()), 1, (_, runs) => runs + 1);
         // Every policy's made-up backlog (PolicyWarmUp): 4 ranks of 8 slots and 4·G = 16 candidates shown at a time, 128
         // requests in 4 full turnovers of the cluster, enough for light-first selection (a queue longer than the free
         // slots) and the drain; outputs that do not repeat in step with the prompts, so ranks drift apart and exchanges
