@@ -51,22 +51,10 @@ public sealed class SlotPreparationTests
     [Fact]
     public void A_prepared_online_predictor_learns_running_ages_without_allocating()
     {
-        // A quarter leave within 62 steps (what the curves learn from), the rest run past the 200 steps.
-        var requests = Enumerable.Range(0, 32)
-            .Select(i => i % 4 == 0 ? new Request(i, 60 + 150 * (i % 8), 30 + i, 30 + i) : new Request(i, 60 + 150 * (i % 8), 240, 240))
-            .ToArray();
         Action Running(bool prepare)
         {
-            var state = new ClusterState(new Workload(requests, "running"), Shape, recordAdmissions: false);
-            state.RevealUpTo(requests.Length);
-            var predictor = new OnlineSurvivalPredictor();
-            if (prepare) predictor.Prepare(state.View);
-            for (var id = 0; id < requests.Length; id++)
-            {
-                state.Admit(id, id % Shape.Ranks);
-                predictor.OnAdmitted(state.View, id);
-            }
-            var finished = new List<int>(requests.Length);
+            var (state, predictor) = Running32(life: 240, prepare);
+            var finished = new List<int>(32);
             return () =>
             {
                 for (var step = 0; step < 200; step++)
@@ -90,21 +78,10 @@ public sealed class SlotPreparationTests
     [Fact]
     public void An_online_predictor_told_of_every_step_grows_its_counts_between_calls()
     {
-        var requests = Enumerable.Range(0, 32)
-            .Select(i => i % 4 == 0 ? new Request(i, 60 + 150 * (i % 8), 30 + i, 30 + i) : new Request(i, 60 + 150 * (i % 8), 700, 700))
-            .ToArray();
         (long InCalls, int Capacity) Run(bool stepped)
         {
-            var state = new ClusterState(new Workload(requests, "long lives"), Shape, recordAdmissions: false);
-            state.RevealUpTo(requests.Length);
-            var predictor = new OnlineSurvivalPredictor();
-            predictor.Prepare(state.View);
-            for (var id = 0; id < requests.Length; id++)
-            {
-                state.Admit(id, id % Shape.Ranks);
-                predictor.OnAdmitted(state.View, id);
-            }
-            var finished = new List<int>(requests.Length);
+            var (state, predictor) = Running32(life: 700, prepare: true);
+            var finished = new List<int>(32);
             var inCalls = 0L;
             for (var step = 0; step < 600; step++)
             {
@@ -162,6 +139,27 @@ public sealed class SlotPreparationTests
 
         Assert.True(prepared.Largest < 16 * 1024, $"a prepared decision allocated {prepared.Largest} bytes: " + string.Join("; ", prepared.Log));
         Assert.True(shapeOnly.Largest >= 2 * 4096 * sizeof(int), $"the largest unprepared decision allocated {shapeOnly.Largest} bytes");
+    }
+
+    /// <summary>
+    /// 32 requests admitted onto <see cref="Shape"/>'s 32 slots and told to a fresh online predictor (prepared for the state
+    /// or not): a quarter leave within 62 steps (what the curves learn from), the rest live <paramref name="life"/> steps.
+    /// </summary>
+    private static (ClusterState State, OnlineSurvivalPredictor Predictor) Running32(int life, bool prepare)
+    {
+        var requests = Enumerable.Range(0, 32)
+            .Select(i => i % 4 == 0 ? new Request(i, 60 + 150 * (i % 8), 30 + i, 30 + i) : new Request(i, 60 + 150 * (i % 8), life, life))
+            .ToArray();
+        var state = new ClusterState(new Workload(requests, "running"), Shape, recordAdmissions: false);
+        state.RevealUpTo(requests.Length);
+        var predictor = new OnlineSurvivalPredictor();
+        if (prepare) predictor.Prepare(state.View);
+        for (var id = 0; id < requests.Length; id++)
+        {
+            state.Admit(id, id % Shape.Ranks);
+            predictor.OnAdmitted(state.View, id);
+        }
+        return (state, predictor);
     }
 
     /// <summary>Requests with prompts and outputs that vary, so ranks and lives differ.</summary>
