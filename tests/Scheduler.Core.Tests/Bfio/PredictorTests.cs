@@ -119,6 +119,52 @@ public sealed class PredictorTests
     }
 
     [Fact]
+    public void A_ranks_expected_loads_summed_before_an_admission_take_it_to_the_last_bit_of_a_whole_sum()
+    {
+        // Twenty requests of o = 3 or 11 finish (a learned curve), then 32 run at ages 0–31 on one rank. The rank's sums
+        // taken before one more admission in the same call, with the admission added, are the whole rank's sums after it,
+        // exactly: the router keeps a rank's sums so, and where it routes must not change.
+        var requests = Enumerable.Range(0, 53).Select(i => new Request(i, 50 + 37 * i % 400, i < 20 ? 3 + 8 * (i % 2) : 500, 999)).ToArray();
+        var state = new ClusterState(new Workload(requests, "test"), new ClusterShape(1, 64));
+        var online = new OnlineSurvivalPredictor();
+        var finished = new List<int>();
+        state.RevealUpTo(53);
+        state.BeginPolicyCall();
+        for (var i = 0; i < 20; i++) { state.Admit(i, 0); online.OnAdmitted(state, i); }
+        state.CompactQueue();
+        for (var k = 0; k < 12; k++) state.AdvanceStep(0.01, finished);
+        foreach (var id in finished) online.OnReleased(state, id);
+        for (var i = 20; i < 52; i++)
+        {
+            state.BeginPolicyCall();
+            state.Admit(i, 0);
+            online.OnAdmitted(state, i);
+            state.CompactQueue();
+            state.AdvanceStep(0.01, finished);
+        }
+        for (var call = 0; call < OnlineSurvivalPredictor.Buckets; call++) online.BeginCall(state);
+        int[] steps = [0, 1, 2, 4, 8, 16, 32];
+        var kept = new double[steps.Length];
+        Assert.True(online.ProjectRankExpected(state, 0, steps, kept));
+
+        state.BeginPolicyCall();
+        state.Admit(52, 0);
+        online.OnAdmitted(state, 52);
+        var whole = new double[steps.Length];
+        Assert.True(online.ProjectRankExpected(state, 0, steps, whole));
+        Assert.NotEqual(whole, kept);
+        Assert.True(online.AddRankExpected(state, 0, state.ActiveCount(0) - 1, steps, kept));
+        Assert.Equal(whole, kept);
+
+        // From the first entry onto nothing, it is the whole sum; a predictor of point lengths adds nothing.
+        var fromStart = new double[steps.Length];
+        Assert.True(online.AddRankExpected(state, 0, 0, steps, fromStart));
+        Assert.Equal(whole, fromStart);
+        Assert.False(((IOutputPredictor)new OraclePredictor()).AddRankExpected(state, 0, 0, steps, fromStart));
+        Assert.Equal(whole, fromStart);
+    }
+
+    [Fact]
     public void The_running_oracle_knows_when_running_requests_leave_and_only_the_learned_lengths_of_queued_ones()
     {
         // Twenty requests of o = 4 finish (learned from, as online learns); then two run (o = 9 and 30, 2 steps in) and a

@@ -471,6 +471,9 @@ public sealed class BfioPolicy : IPlacementPolicy
     /// <summary>Requests placed by the arrival router so far (diagnostics).</summary>
     internal long RoutedRequests { get; private set; }
 
+    /// <summary>Ranks the arrival router rebuilt its view of so far (diagnostics: <see cref="BfioRouter.Admitted"/>).</summary>
+    internal long RouterRankRebuilds => _router?.RankRebuilds ?? 0;
+
     /// <summary>For tests: the router rebuilds the rank of each routed request at the next one, as if it had not been
     /// told of the admission (see <see cref="BfioRouter.Admitted"/>).</summary>
     internal bool RebuildRoutedRanks { get; set; }
@@ -502,7 +505,7 @@ public sealed class BfioPolicy : IPlacementPolicy
         {
             var rank = _router.Route(state, id);
             Admit(state, id, rank);
-            if (!RebuildRoutedRanks) _router.Admitted(state, rank);
+            if (!RebuildRoutedRanks) _router.Admitted(state, rank, id);
             RoutedRequests++;
         }
         _holds.ClearReleased();

@@ -80,6 +80,16 @@ public interface IOutputPredictor
     bool ProjectRankExpected(ClusterView state, int rank, ReadOnlySpan<int> steps, Span<double> loads) => false;
 
     /// <summary>
+    /// <see cref="ProjectRankExpected"/> for rank <paramref name="rank"/>'s active entries from <paramref name="from"/> on
+    /// (in <see cref="ClusterView.ActiveRequests"/> order), added onto <paramref name="loads"/> entry by entry, as
+    /// <see cref="ProjectRankExpected"/> adds them after clearing: on the sums of the entries before <paramref name="from"/>,
+    /// taken at this step, it gives the same values to the last bit. A caller that kept a rank's sums can add a request the
+    /// rank just admitted (the state appends it) instead of summing the whole rank again. False, loads untouched, where
+    /// <see cref="ProjectRankExpected"/> is.
+    /// </summary>
+    bool AddRankExpected(ClusterView state, int rank, int from, ReadOnlySpan<int> steps, Span<double> loads) => false;
+
+    /// <summary>
     /// A point estimate of the decode steps request <paramref name="requestId"/> has left from its age now (its whole
     /// output if not yet admitted), ≥ 1, or <see cref="Unknown"/> where the predictor cannot tell (it then plans the
     /// request as staying). An arrival router needs one length per request: it simulates when each rank's slots free,

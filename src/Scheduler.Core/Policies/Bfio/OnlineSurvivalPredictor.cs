@@ -345,14 +345,19 @@ public sealed class OnlineSurvivalPredictor : IOutputPredictor
 
     public bool ProjectRankExpected(ClusterView state, int rank, ReadOnlySpan<int> rows, Span<double> sums)
     {
+        sums[..rows.Length].Clear();
+        return AddRankExpected(state, rank, 0, rows, sums);
+    }
+
+    public bool AddRankExpected(ClusterView state, int rank, int from, ReadOnlySpan<int> rows, Span<double> sums)
+    {
         var n = rows.Length;
         sums = sums[..n];
-        sums.Clear();
         var first = n > 0 && rows[0] == 0 ? 1 : 0;
         var prompts = state.ActivePromptTokens(rank);
         var admitted = state.ActiveAdmitSteps(rank);
         var step = state.Step;
-        for (var j = 0; j < prompts.Length; j++)
+        for (var j = from; j < prompts.Length; j++)
         {
             var gen = step - admitted[j];
             var prompt = prompts[j];
