@@ -56,13 +56,13 @@ public sealed partial class GreedyExchangeSolver
         _p.BaseLoads.CopyTo(_load);
         _p.FreeSlots.CopyTo(_free);
         _members.Reset(_ranks, _count);
-        _queuedViewStale = true;
-        _assigned.AsSpan(0, (_count + 63) >> 6).Clear();
+        _queued.MarkStale();
+        _worklist.Reset(_count);
         for (var i = 0; i < _count; i++)
         {
             var g = _rankOf[i];
             if (g < 0) continue;
-            _assigned[i >> 6] |= 1UL << (i & 63);
+            _worklist.Admit(i);
             _members.Add(i, g);
             _free[g]--;
             for (var h = 0; h < _rows; h++) _load[g * _rows + h] += _soa[h * _stride + i];

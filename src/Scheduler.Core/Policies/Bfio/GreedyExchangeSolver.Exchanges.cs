@@ -22,7 +22,7 @@ public sealed partial class GreedyExchangeSolver
         _budgetLeft = MaxEvaluations > 0 ? MaxEvaluations : long.MaxValue;
         // Don't-look flags: a candidate whose search found nothing is skipped until an exchange touches
         // its rank or makes its rank critical; those are the changes that open new exchanges for it.
-        OpenAll();
+        _worklist.OpenAll();
         while (improved && sweeps++ < maxSweeps && _budgetLeft > 0)
         {
             improved = false;
@@ -30,56 +30,19 @@ public sealed partial class GreedyExchangeSolver
             // candidates not settled in index order, read afresh after every exchange (an exchange may open later ones).
             for (var pass = 0; pass < 2; pass++)
             {
-                for (var i = NextOpen(0); i >= 0 && _budgetLeft > 0; i = NextOpen(i + 1))
+                for (var i = _worklist.NextOpen(0); i >= 0 && _budgetLeft > 0; i = _worklist.NextOpen(i + 1))
                 {
                     var g = _rankOf[i];
-                    if (_critical[g] != (pass == 0)) continue;
+                    if (_critical.IsCritical(g) != (pass == 0)) continue;
                     if (TryImprove(i, g, tol)) improved = true;
-                    else Settle(i);
+                    else _worklist.Settle(i);
                 }
             }
         }
     }
 
-    // The exchange search's worklist as bits: _open[i] while candidate i is not settled (its search found nothing and
-    // nothing that could change that has happened since), _assigned[i] while it is admitted. A sweep visits the candidates
-    // with both, in index order, finding each next one a word at a time instead of testing every candidate every sweep.
-    private ulong[] _open = [];
-    private ulong[] _assigned = [];
-
-    private void OpenAll()
-    {
-        var words = (_count + 63) >> 6;
-        _open.AsSpan(0, words).Fill(ulong.MaxValue);
-        if ((_count & 63) != 0) _open[words - 1] = (1UL << (_count & 63)) - 1;
-    }
-
-    /// <summary>Whether some candidate is not admitted: fewer admitted bits than candidates.</summary>
-    private bool AnyQueued()
-    {
-        var admitted = 0;
-        foreach (var word in _assigned.AsSpan(0, (_count + 63) >> 6)) admitted += System.Numerics.BitOperations.PopCount(word);
-        return admitted < _count;
-    }
-
-    private void Open(int i) => _open[i >> 6] |= 1UL << (i & 63);
-
-    private void Settle(int i) => _open[i >> 6] &= ~(1UL << (i & 63));
-
-    /// <summary>The first admitted, unsettled candidate at or after <paramref name="from"/>, or −1.</summary>
-    private int NextOpen(int from)
-    {
-        var words = (_count + 63) >> 6;
-        var word = from >> 6;
-        if (word >= words) return -1;
-        var bits = _open[word] & _assigned[word] & (ulong.MaxValue << (from & 63));
-        while (bits == 0)
-        {
-            if (++word >= words) return -1;
-            bits = _open[word] & _assigned[word];
-        }
-        return (word << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
-    }
+    // The search's worklist: which admitted candidates are still open to a search (don't-look bits).
+    private readonly SearchWorklist _worklist = new();
 
     /// <summary>After an exchange on ranks a and b (−1 = none): their candidates, and those of ranks that just became critical, are searched again.</summary>
     private void Unsettle(int a, int b, int moved, int other)
@@ -93,16 +56,16 @@ public sealed partial class GreedyExchangeSolver
             if (_rankOf[moved] < 0) SetPartner(moved, -1);
             if (other >= 0 && _rankOf[other] < 0) SetPartner(other, -1);
         }
-        foreach (var g in _criticalRanks.AsSpan(0, _criticalCount))
-            if (!WasCritical(g))
-                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) Open(j);
+        foreach (var g in _critical.Ranks)
+            if (!_critical.WasCritical(g))
+                for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _worklist.Open(j);
     }
 
     private void Touch(int g, bool partners)
     {
         for (var j = _members.First(g); j >= 0; j = _members.Next(j))
         {
-            Open(j);
+            _worklist.Open(j);
             if (partners) SetPartner(j, g);
         }
     }
@@ -117,7 +80,7 @@ public sealed partial class GreedyExchangeSolver
     private bool TryImprove(int i, int g, double tol)
     {
         var bestDelta = -tol;
-        var (kind, other) = _critical[g] ? BestOnCritical(i, g, ref bestDelta) : BestOffCritical(i, g, ref bestDelta);
+        var (kind, other) = _critical.IsCritical(g) ? BestOnCritical(i, g, ref bestDelta) : BestOffCritical(i, g, ref bestDelta);
         if (kind == Exchange.None) return false;
         Apply(kind, i, other);
         Exchanges++;
@@ -134,7 +97,7 @@ public sealed partial class GreedyExchangeSolver
         // A critical rank's candidates are the ones with exchanges against every other candidate:
         // evaluate them all at once, SIMD over candidates.
         // With every candidate admitted there is no replacement to cost.
-        var replaces = !_p.Mandatory(i) && AnyQueued();
+        var replaces = !_p.Mandatory(i) && _worklist.AnyQueued();
         if (replaces) ReplaceCostsQueued(int.MaxValue);
         SwapCostsAll();
         if (replaces)
@@ -169,10 +132,10 @@ public sealed partial class GreedyExchangeSolver
         // of the queued ones in value order.
         var queued = _p.Mandatory(i) ? ReadOnlySpan<int>.Empty : QueuedByValue();
         var worth = 0;
-        var values = _queuedValue.AsSpan(0, queued.Length); // the queued candidates' values, in view order
+        var values = _queued.Values(0, queued.Length); // the queued candidates' values, in view order
         while (worth < values.Length && -(values[worth] - _value[i]) < bestDelta) worth++;
         var swaps = SwapsMightImprove(i, g);
-        if (!swaps) _budgetLeft -= _onCriticalCount; // the swaps passed over, counted as the swap scan counts them
+        if (!swaps) _budgetLeft -= _critical.Candidates.Length; // the swaps passed over, counted as the swap scan counts them
         if (worth == 0 && !swaps) return (kind, other);
         if (swaps) PrepareExchanges(i, g);
         else PrepareReplacements(i, g);
@@ -198,11 +161,12 @@ public sealed partial class GreedyExchangeSolver
             }
         if (!swaps) return (kind, other);
         SwapCostsOnCritical();
-        for (var k = 0; k < _onCriticalCount; k++)
+        var onCritical = _critical.Candidates;
+        for (var k = 0; k < onCritical.Length; k++)
         {
             _budgetLeft--;
             var d = _g * _criticalAcc[k];
-            if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = _onCritical[k]; }
+            if (d < bestDelta) { bestDelta = d; kind = Exchange.Swap; other = onCritical[k]; }
         }
         return (kind, other);
     }
@@ -218,9 +182,9 @@ public sealed partial class GreedyExchangeSolver
     /// </summary>
     private bool SwapsMightImprove(int i, int g)
     {
-        if (_onCriticalCount == 0) return false;
+        if (_critical.Candidates.IsEmpty) return false;
         if (!SkipsHopelessSwaps) return true;
-        foreach (var h in _criticalRows.AsSpan(0, _criticalRowCount))
+        foreach (var h in _critical.Rows)
         {
             var top = _leaders.Load(h, 0);
             var ai = _soa[h * _stride + i];
@@ -239,43 +203,13 @@ public sealed partial class GreedyExchangeSolver
     /// tests compare the two, whose picks must be the same).</summary>
     internal bool SkipsHopelessSwaps { get; init; } = true;
 
-    // The candidates not admitted, in value order (descending, ties by index), as the replacement scans read them; rebuilt
-    // from _byValue after the assignment changes, so a scan does not walk past the admitted ones.
-    private int[] _queuedByValue = [];
-    private double[] _queuedSoa = [];     // [h·stride + q]: the profile of the q-th queued candidate in value order
-    private double[] _queuedValue = [];   // [q]: its value
-    private int _queuedViewLength;
-    private bool _queuedViewStale = true;
+    // The candidates not admitted, in value order, as the replacement scans read them.
+    private readonly QueuedView _queued = new();
 
     private ReadOnlySpan<int> QueuedByValue()
     {
-        if (_queuedViewStale)
-        {
-            // Without a branch: each candidate is written at the end, which moves on only past a queued one (its rank
-            // −1 has the sign bit), so the view costs the same whatever the order of admitted and queued candidates.
-            var length = 0;
-            var byValue = _byValue.AsSpan(0, _count);
-            var view = _queuedByValue.AsSpan(0, _count);
-            foreach (var j in byValue)
-            {
-                view[length] = j;
-                length += (int)((uint)_rankOf[j] >> 31);
-            }
-            _queuedViewLength = length;
-            _queuedViewStale = false;
-            // Their profiles and values in view order, padded with zeros to the SIMD width, for ReplaceCostsQueued.
-            var padded = (length + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
-            for (var q = 0; q < length; q++) _queuedValue[q] = _value[view[q]];
-            _queuedValue.AsSpan(length, padded - length).Clear();
-            for (var h = 0; h < _rows; h++)
-            {
-                var row = _queuedSoa.AsSpan(h * _stride, padded);
-                var profiles = _soa.AsSpan(h * _stride, _stride);
-                for (var q = 0; q < length; q++) row[q] = profiles[view[q]];
-                row[length..].Clear();
-            }
-        }
-        return _queuedByValue.AsSpan(0, _queuedViewLength);
+        _queued.Refresh(_byValue.AsSpan(0, _count), _rankOf, _value, _soa, _rows, _stride);
+        return _queued.Ids;
     }
 
     // Per exchange source (candidate i leaving rank g), per row: the weight, the current maximum, rank g's
@@ -334,7 +268,7 @@ public sealed partial class GreedyExchangeSolver
     {
         QueuedByValue(); // the view and its profiles, current
         var width = Vector<double>.Count;
-        var lanes = (Math.Min(first, _queuedViewLength) + width - 1) / width * width;
+        var lanes = (Math.Min(first, _queued.Length) + width - 1) / width * width;
         var acc = _replaceAcc.AsSpan(0, lanes);
         acc.Clear();
         for (var h = 0; h < _rows; h++)
@@ -343,7 +277,7 @@ public sealed partial class GreedyExchangeSolver
             var env = new Vector<double>(_xenv[h]);
             var rest = new Vector<double>(_xrest[h]);
             var top = new Vector<double>(_xtop[h]);
-            var profile = _queuedSoa.AsSpan(h * _stride, lanes);
+            var profile = _queued.Profiles(h, lanes);
             for (var q = 0; q < lanes; q += width)
             {
                 var max = Vector.MaxNative(env, rest + new Vector<double>(profile.Slice(q, width)));
@@ -391,7 +325,7 @@ public sealed partial class GreedyExchangeSolver
         }
     }
 
-    // The candidates on critical ranks (_onCritical) as SIMD lanes [h·stride + k]: their profiles, their ranks' loads and
+    // The candidates on critical ranks (CriticalRanks.Candidates) as SIMD lanes [h·stride + k]: their profiles, their ranks' loads and
     // their ranks, rebuilt after the critical ranks or any load changed (UpdateCritical marks them stale), so a swap from a
     // non-critical rank is costed against all of them at once.
     private double[] _criticalSoa = [], _criticalLoad = [], _criticalRank = [], _criticalAcc = [];
@@ -402,13 +336,14 @@ public sealed partial class GreedyExchangeSolver
     private void SwapCostsOnCritical()
     {
         var width = Vector<double>.Count;
-        var lanes = (_onCriticalCount + width - 1) / width * width;
+        var onCritical = _critical.Candidates;
+        var lanes = (onCritical.Length + width - 1) / width * width;
         if (_criticalLanesStale)
         {
             _criticalLanesStale = false;
             for (var k = 0; k < lanes; k++)
             {
-                var j = k < _onCriticalCount ? _onCritical[k] : -1;
+                var j = k < onCritical.Length ? onCritical[k] : -1;
                 var r = j >= 0 ? _rankOf[j] : -1;
                 _criticalRank[k] = r;
                 for (var h = 0; h < _rows; h++)
@@ -586,9 +521,8 @@ public sealed partial class GreedyExchangeSolver
     {
         var a = _rankOf[i];
         var b = kind == Exchange.Move ? other : kind == Exchange.Swap ? _rankOf[other] : -1;
-        var viewCurrent = !_queuedViewStale && KeepsQueuedView;
-        _criticalRanks.AsSpan(0, _criticalCount).CopyTo(_wasCriticalRanks);
-        _wasCriticalCount = _criticalCount;
+        var viewCurrent = !_queued.Stale && KeepsQueuedView;
+        _critical.RememberBefore();
         switch (kind)
         {
             case Exchange.Replace:
@@ -596,7 +530,7 @@ public sealed partial class GreedyExchangeSolver
                 var g = _rankOf[i];
                 Unassign(i);
                 AssignQuiet(other, g);
-                if (viewCurrent) TradeQueuedViewEntry(other, i);
+                if (viewCurrent) _queued.Trade(other, i, _valuePlace, _value, _soa);
                 break;
             }
             case Exchange.Move:
@@ -616,7 +550,7 @@ public sealed partial class GreedyExchangeSolver
         }
         // A move or a swap leaves the same candidates queued, and a replacement's view was traded in place: the view
         // stays current (rebuilding it after every exchange was 6% of a G=128 call's time).
-        if (viewCurrent) _queuedViewStale = false;
+        if (viewCurrent) _queued.StillCurrent();
         RefreshLoadByRow(a);
         if (b >= 0) RefreshLoadByRow(b);
         RefreshTop(a, b);
@@ -646,60 +580,18 @@ public sealed partial class GreedyExchangeSolver
         var end = new Vector<long>(worth);
         for (var q = 0; q < worth; q += width)
         {
-            var gain = new Vector<double>(_queuedValue.AsSpan(q, width)) - vi;
+            var gain = new Vector<double>(_queued.Values(q, width)) - vi;
             var d = gv * new Vector<double>(_replaceAcc.AsSpan(q, width)) - gain;
             below |= Vector.LessThan(d, bound) & Vector.LessThan(lane + new Vector<long>(q), end);
         }
         return below != Vector<long>.Zero;
     }
 
-    /// <summary>
-    /// A replacement's change to the queued view (<see cref="QueuedByValue"/>): <paramref name="admitted"/> leaves it and
-    /// <paramref name="returned"/> comes back to it at its place in value order; the entries between the two places move
-    /// up or down by one, their profiles with them. The view is then what a rebuild would make.
-    /// </summary>
-    private void TradeQueuedViewEntry(int admitted, int returned)
-    {
-        var length = _queuedViewLength;
-        var view = _queuedByValue.AsSpan(0, length);
-        var from = view.IndexOf(admitted);
-        // The returned candidate's place among the others: how many of them come before it in value order.
-        var place = _valuePlace[returned];
-        // The view is in value order (places ascending): the entries placed before it, by bisection, less the admitted
-        // one's if it is among them.
-        int lo = 0, hi = length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >> 1;
-            if (_valuePlace[view[mid]] < place) lo = mid + 1;
-            else hi = mid;
-        }
-        var to = lo - (from < lo ? 1 : 0);
-        MoveEntry(view, from, to);
-        view[to] = returned;
-        var values = _queuedValue.AsSpan(0, length);
-        MoveEntry(values, from, to);
-        values[to] = _value[returned];
-        for (var h = 0; h < _rows; h++)
-        {
-            var row = _queuedSoa.AsSpan(h * _stride, length);
-            MoveEntry(row, from, to);
-            row[to] = _soa[h * _stride + returned];
-        }
-    }
-
-    /// <summary>Closes the gap at <paramref name="from"/> and opens one at <paramref name="to"/>, the entries between them moving by one.</summary>
-    private static void MoveEntry<T>(Span<T> span, int from, int to)
-    {
-        if (to > from) span.Slice(from + 1, to - from).CopyTo(span.Slice(from, to - from));
-        else if (to < from) span.Slice(to, from - to).CopyTo(span.Slice(to + 1, from - to));
-    }
-
     private void AssignQuiet(int i, int g)
     {
         _rankOf[i] = g;
-        _assigned[i >> 6] |= 1UL << (i & 63);
-        _queuedViewStale = true;
+        _worklist.Admit(i);
+        _queued.MarkStale();
         _members.Add(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);

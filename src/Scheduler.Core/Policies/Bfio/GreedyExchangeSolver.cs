@@ -42,9 +42,7 @@ public sealed partial class GreedyExchangeSolver
     private int[] _bestOf = [];
     private bool[] _eligible = [];
     private readonly RowLeaders _leaders = new(); // per row, the three largest rank loads
-    private bool[] _critical = [];
-    private int[] _onCritical = [];   // candidates admitted to critical ranks
-    private int _onCriticalCount;
+    private readonly CriticalRanks _critical = new();
     private int[] _byValue = [];      // unassigned-or-not candidates by value, descending
     private int[] _valuePlace = [];   // [i]: i's place in _byValue
     private long _budgetLeft;
@@ -133,15 +131,13 @@ public sealed partial class GreedyExchangeSolver
         _stride = Stride(_count);
         EnsureCapacity(_ranks, _rows, _count);
         _leaders.Reset(_ranks, _rows);
-        Array.Clear(_critical, 0, _ranks);
-        _criticalCount = 0;
-        _criticalRowCount = 0;
+        _critical.Reset(_ranks);
 
         problem.BaseLoads.CopyTo(_load);
         problem.FreeSlots.CopyTo(_free);
         Array.Fill(_rankOf, -1, 0, _count);
-        _assigned.AsSpan(0, (_count + 63) >> 6).Clear();
-        _queuedViewStale = true;
+        _worklist.Reset(_count);
+        _queued.MarkStale();
         _members.Reset(_ranks, _count);
         var weights = problem.Weights;
         for (var g = 0; g < _ranks; g++)
@@ -201,7 +197,6 @@ public sealed partial class GreedyExchangeSolver
     private void EnsureCapacity(int ranks, int rows, int count)
     {
         var stride = Stride(count);
-        var words = (count + 63) >> 6;
         var rankStride = (ranks + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
         Ensure(ref _load, ranks * rows);
         Ensure(ref _free, ranks);
@@ -213,27 +208,19 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _valueByValue, stride);
         Ensure(ref _bestOf, ranks);
         Ensure(ref _eligible, stride);
-        Ensure(ref _critical, ranks);
         Ensure(ref _byValue, count);
         Ensure(ref _valuePlace, count);
         Ensure(ref _greedyIds, count);
-        Ensure(ref _queuedByValue, count);
-        Ensure(ref _queuedSoa, rows * stride);
-        Ensure(ref _queuedValue, stride);
+        _queued.Reserve(rows, stride, count);
         Ensure(ref _valueKeys, 2 * count);
         Ensure(ref _valueIndices, count);
-        Ensure(ref _open, words);
-        Ensure(ref _assigned, words);
-        Ensure(ref _onCritical, count);
+        _worklist.Reserve(count);
         Ensure(ref _criticalSoa, rows * stride);
         Ensure(ref _criticalLoad, rows * stride);
         Ensure(ref _criticalRank, stride);
         Ensure(ref _criticalAcc, stride);
         Ensure(ref _chainBest, count);
         Ensure(ref _inserted, count);
-        Ensure(ref _criticalRanks, rows);
-        Ensure(ref _criticalRows, rows);
-        Ensure(ref _wasCriticalRanks, rows);
         Ensure(ref _weighted, ranks);
         Ensure(ref _xw, rows);
         Ensure(ref _xtop, rows);
@@ -256,6 +243,7 @@ public sealed partial class GreedyExchangeSolver
         }
         Ensure(ref _blockBound, (count + GreedyBlocks.Size - 1) / GreedyBlocks.Size + Vector<double>.Count);
         _blocks.Reserve(rows, count);
+        _critical.Reserve(ranks, rows, count);
         _roomOrder.Reserve(ranks);
     }
 
@@ -276,50 +264,12 @@ public sealed partial class GreedyExchangeSolver
         UpdateCritical();
     }
 
-    /// <summary>
-    /// Marks the critical ranks (the unique maximum of some weighted row: at most one per row), lists those rows and the
-    /// candidates on the critical ranks. Only the ranks marked before are unmarked, so an exchange costs O(rows), not O(G), here.
-    /// </summary>
+    /// <summary>The critical ranks (<see cref="CriticalRanks"/>) from the rows' leaders now; the lanes costed for their
+    /// candidates are laid out afresh when next read.</summary>
     private void UpdateCritical()
     {
-        for (var k = 0; k < _criticalCount; k++) _critical[_criticalRanks[k]] = false;
-        _criticalCount = 0;
-        _criticalRowCount = 0;
-        var weights = _p.Weights;
-        for (var h = 0; h < _rows; h++)
-        {
-            if (!(weights[h] > 0 && _leaders.Load(h, 0) > _leaders.Load(h, 1))) continue;
-            _criticalRows[_criticalRowCount++] = h;
-            var g = _leaders.Rank(h, 0);
-            if (_critical[g]) continue;
-            _critical[g] = true;
-            // In rank order, as a scan of every rank would list them.
-            var at = _criticalCount++;
-            while (at > 0 && _criticalRanks[at - 1] > g)
-            {
-                _criticalRanks[at] = _criticalRanks[at - 1];
-                at--;
-            }
-            _criticalRanks[at] = g;
-        }
-        _onCriticalCount = 0;
-        foreach (var g in _criticalRanks.AsSpan(0, _criticalCount))
-            for (var j = _members.First(g); j >= 0; j = _members.Next(j)) _onCritical[_onCriticalCount++] = j;
+        _critical.Update(_leaders, _p.Weights, _rows, _members);
         _criticalLanesStale = true;
-    }
-
-    private int[] _criticalRanks = [];    // the ranks marked in _critical, ascending
-    private int _criticalCount;
-    private int[] _criticalRows = [];     // the rows a rank holds the maximum of alone (weighted), ascending
-    private int _criticalRowCount;
-    private int[] _wasCriticalRanks = []; // the critical ranks before the exchange being applied
-    private int _wasCriticalCount;
-
-    private bool WasCritical(int g)
-    {
-        foreach (var r in _wasCriticalRanks.AsSpan(0, _wasCriticalCount))
-            if (r == g) return true;
-        return false;
     }
 
     // Candidates admitted to each rank, so work after an exchange touches only the ranks it changed.
@@ -332,8 +282,8 @@ public sealed partial class GreedyExchangeSolver
     {
         _weighted[g] += _p.Reward(i);
         _rankOf[i] = g;
-        _assigned[i >> 6] |= 1UL << (i & 63);
-        _queuedViewStale = true;
+        _worklist.Admit(i);
+        _queued.MarkStale();
         _members.Add(i, g);
         _free[g]--;
         var column = _load.AsSpan(g * _rows, _rows);
@@ -345,8 +295,8 @@ public sealed partial class GreedyExchangeSolver
     {
         var g = _rankOf[i];
         _rankOf[i] = -1;
-        _assigned[i >> 6] &= ~(1UL << (i & 63));
-        _queuedViewStale = true;
+        _worklist.Queue(i);
+        _queued.MarkStale();
         _members.Remove(i, g);
         _free[g]++;
         var column = _load.AsSpan(g * _rows, _rows);
