@@ -208,49 +208,22 @@ public sealed partial class GreedyExchangeSolver
 
     private ReadOnlySpan<int> QueuedByValue()
     {
-        _queued.Refresh(_byValue.AsSpan(0, _count), _rankOf, _value, _soa, _rows, _stride);
+        // Most searches find the view current: the test stays here, where it costs no call.
+        if (_queued.Stale) _queued.Refresh(_byValue.AsSpan(0, _count), _rankOf, _value, _soa, _rows, _stride);
         return _queued.Ids;
     }
 
-    // Per exchange source (candidate i leaving rank g), per row: the weight, the current maximum, rank g's
-    // load without i, i's load, and the envelope without g (its rank, and the next one without that rank
-    // too). Every exchange of i then costs a few flops per row, whatever it is.
-    private double[] _xw = [], _xtop = [], _xrest = [], _xout = [], _xenv = [], _xenv2 = [];
-    private int[] _xenvRank = [];
+    // What each exchange of the candidate being searched does to the max term (ExchangeCosts), prepared once per search.
+    private readonly ExchangeCosts _costs = new();
 
-    /// <summary>What a replacement of i on g is costed with (<see cref="PrepareExchanges"/>'s weights, maxima, the rest of
-    /// rank g and the envelope without it), without what moves and swaps need besides.</summary>
-    private void PrepareReplacements(int i, int g)
-    {
-        var weights = _p.Weights;
-        for (var h = 0; h < _rows; h++)
-        {
-            _xw[h] = weights[h];
-            _xtop[h] = _leaders.Max(h);
-            _xrest[h] = _load[g * _rows + h] - _soa[h * _stride + i];
-            _xenv[h] = _leaders.Load(h, _leaders.Rank(h, 0) == g ? 1 : 0);
-        }
-    }
+    /// <summary>What a replacement of i on g is costed with, without what moves and swaps need besides.</summary>
+    private void PrepareReplacements(int i, int g) =>
+        _costs.Prepare(_leaders, _p.Weights, _load.AsSpan(g * _rows, _rows), _profiles.Slice(i * _rows, _rows), g, _rows,
+            replacementsOnly: true);
 
-    private void PrepareExchanges(int i, int g)
-    {
-        var weights = _p.Weights;
-        for (var h = 0; h < _rows; h++)
-        {
-            _xw[h] = weights[h];
-            _xtop[h] = _leaders.Max(h);
-            var a = _soa[h * _stride + i];
-            _xout[h] = a;
-            _xrest[h] = _load[g * _rows + h] - a;
-            // The envelope without rank g, and without g and the rank holding that one.
-            var k = _leaders.Rank(h, 0) == g ? 1 : 0;
-            _xenv[h] = _leaders.Load(h, k);
-            _xenvRank[h] = _leaders.Rank(h, k);
-            var k2 = k + 1;
-            if (k2 < 3 && _leaders.Rank(h, k2) == g) k2++;
-            _xenv2[h] = k2 < 3 ? _leaders.Load(h, k2) : double.NegativeInfinity;
-        }
-    }
+    /// <summary>What every exchange of i on g (replacement, move, swap) is costed with.</summary>
+    private void PrepareExchanges(int i, int g) =>
+        _costs.Prepare(_leaders, _p.Weights, _load.AsSpan(g * _rows, _rows), _profiles.Slice(i * _rows, _rows), g, _rows);
 
     // Exchange costs for many candidates at once (SIMD): [lane] = Σ_h w_h (max' − max), G times it the objective's change.
     // A replacement by a queued candidate j on i's rank g has max' = max(env, L_g − a_i + a_j), the scalar form
@@ -269,21 +242,7 @@ public sealed partial class GreedyExchangeSolver
         QueuedByValue(); // the view and its profiles, current
         var width = Vector<double>.Count;
         var lanes = (Math.Min(first, _queued.Length) + width - 1) / width * width;
-        var acc = _replaceAcc.AsSpan(0, lanes);
-        acc.Clear();
-        for (var h = 0; h < _rows; h++)
-        {
-            var w = new Vector<double>(_xw[h]);
-            var env = new Vector<double>(_xenv[h]);
-            var rest = new Vector<double>(_xrest[h]);
-            var top = new Vector<double>(_xtop[h]);
-            var profile = _queued.Profiles(h, lanes);
-            for (var q = 0; q < lanes; q += width)
-            {
-                var max = Vector.MaxNative(env, rest + new Vector<double>(profile.Slice(q, width)));
-                (new Vector<double>(acc.Slice(q, width)) + w * (max - top)).CopyTo(acc.Slice(q, width));
-            }
-        }
+        _costs.Replacements(_queued, _replaceAcc, lanes);
     }
 
     private void SwapCostsAll()
@@ -297,33 +256,8 @@ public sealed partial class GreedyExchangeSolver
     /// <paramref name="loads"/> (its rank's loads) row-major with a pitch of <paramref name="pitch"/> (the stride if 0),
     /// <paramref name="ranks"/> its rank. A lane of profile 0 on every row prices a move to its rank.
     /// </summary>
-    private void SwapCosts(double[] profiles, double[] loads, double[] ranks, double[] accumulator, int lanes, int pitch = 0)
-    {
-        if (pitch == 0) pitch = _stride;
-        var width = Vector<double>.Count;
-        var acc = accumulator.AsSpan(0, lanes);
-        acc.Clear();
-        var rankLanes = ranks.AsSpan(0, lanes);
-        for (var h = 0; h < _rows; h++)
-        {
-            var w = new Vector<double>(_xw[h]);
-            var env = new Vector<double>(_xenv[h]);
-            var env2 = new Vector<double>(_xenv2[h]);
-            var envRank = new Vector<double>(_xenvRank[h]);
-            var rest = new Vector<double>(_xrest[h]);
-            var outLoad = new Vector<double>(_xout[h]);
-            var top = new Vector<double>(_xtop[h]);
-            var profile = profiles.AsSpan(h * pitch, lanes);
-            var load = loads.AsSpan(h * pitch, lanes);
-            for (var j = 0; j < lanes; j += width)
-            {
-                var a = new Vector<double>(profile.Slice(j, width));
-                var partner = Vector.ConditionalSelect(Vector.Equals(new Vector<double>(rankLanes.Slice(j, width)), envRank), env2, env);
-                var max = Vector.MaxNative(partner, Vector.MaxNative(rest + a, new Vector<double>(load.Slice(j, width)) - a + outLoad));
-                (new Vector<double>(acc.Slice(j, width)) + w * (max - top)).CopyTo(acc.Slice(j, width));
-            }
-        }
-    }
+    private void SwapCosts(double[] profiles, double[] loads, double[] ranks, double[] accumulator, int lanes, int pitch = 0) =>
+        _costs.Swaps(profiles, loads, ranks, accumulator, lanes, pitch == 0 ? _stride : pitch);
 
     // The candidates on critical ranks (CriticalRanks.Candidates) as SIMD lanes [h·stride + k]: their profiles, their ranks' loads and
     // their ranks, rebuilt after the critical ranks or any load changed (UpdateCritical marks them stale), so a swap from a
@@ -380,18 +314,7 @@ public sealed partial class GreedyExchangeSolver
     /// (returning +∞) as soon as the partial sum reaches <paramref name="limit"/>, when j cannot beat the best.
     /// The caller counts the evaluation.
     /// </summary>
-    private double ReplaceCostBelow(int j, double limit)
-    {
-        var profile = _profiles.Slice(j * _rows, _rows);
-        var delta = 0.0;
-        for (var h = 0; h < _rows; h++)
-        {
-            var max = Math.Max(_xenv[h], _xrest[h] + profile[h]);
-            delta += _xw[h] * (max - _xtop[h]);
-            if (_g * delta >= limit) return Infinity;
-        }
-        return _g * delta;
-    }
+    private double ReplaceCostBelow(int j, double limit) => _costs.ReplacementBelow(_profiles.Slice(j * _rows, _rows), _g, limit);
 
     /// <summary>Whether a critical candidate's moves and swaps are costed and picked for every rank and partner at once,
     /// SIMD over them (true), or one at a time (false: tests compare the two, whose picks must be the same).</summary>
@@ -492,17 +415,7 @@ public sealed partial class GreedyExchangeSolver
     private void MoveCostsAll() => SwapCosts(_noProfile, _loadByRow, _rankLane, _moveAcc, _rankStride, _rankStride);
 
     /// <summary>Σ_h w_h Δmax_h if i moves from g to rank g2 (G times it the objective's change).</summary>
-    private double MoveCost(int g2)
-    {
-        var delta = 0.0;
-        for (var h = 0; h < _rows; h++)
-        {
-            var env = _xenvRank[h] == g2 ? _xenv2[h] : _xenv[h];
-            var max = Math.Max(env, Math.Max(_xrest[h], _load[g2 * _rows + h] + _xout[h]));
-            delta += _xw[h] * (max - _xtop[h]);
-        }
-        return delta;
-    }
+    private double MoveCost(int g2) => _costs.Move(g2, _load.AsSpan(g2 * _rows, _rows));
 
     /// <summary>The improving exchanges the search tries for an admitted candidate i.</summary>
     private enum Exchange

@@ -222,13 +222,7 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _chainBest, count);
         Ensure(ref _inserted, count);
         Ensure(ref _weighted, ranks);
-        Ensure(ref _xw, rows);
-        Ensure(ref _xtop, rows);
-        Ensure(ref _xrest, rows);
-        Ensure(ref _xout, rows);
-        Ensure(ref _xenv, rows);
-        Ensure(ref _xenv2, rows);
-        Ensure(ref _xenvRank, rows);
+        _costs.Reserve(rows);
         Ensure(ref _replaceAcc, stride);
         Ensure(ref _swapAcc, stride);
         Ensure(ref _partnerRank, stride);
