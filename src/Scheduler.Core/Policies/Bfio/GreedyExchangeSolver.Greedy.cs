@@ -78,60 +78,18 @@ public sealed partial class GreedyExchangeSolver
         _admitLeft--;
         _freeTotal--;
         _eligible[i] = false;
-        _greedyTaken++;
+        _view.Took();
     }
 
-    // The greedy fill's view of the candidates in value order: ids, profiles and values, from which candidates taken are
-    // dropped once they are a quarter of it, so a fill that admits most of its candidates does not keep costing them.
-    private int[] _greedyIds = [];
-    private int _greedyLive;  // entries in the view
-    private int _greedyTaken; // of them, taken since the last compaction
-
-    // Where the last pick stood in the view (−1: none yet). Turn after turn the best candidate sits in the same stretch of
-    // value order (on a cluster filling from empty, near its light end), so EvaluateRow costs that width first.
-    private int _greedyHint = -1;
+    // The greedy fill's view of the candidates in value order, the candidates taken dropped from it now and then.
+    private readonly GreedyView _view = new();
 
     /// <summary>Whether EvaluateRow costs the width of the last pick first (true) or scans in value order only (false: tests
     /// compare the two, whose picks must be the same).</summary>
     internal bool ProbesLastPick { get; init; } = true;
 
-    private void StartGreedyView()
-    {
-        _byValue.AsSpan(0, _count).CopyTo(_greedyIds);
-        _greedyLive = _count;
-        _greedyTaken = 0;
-        _greedyHint = -1;
-        RebuildBlocks();
-    }
-
-    /// <summary>Drops the candidates taken from the fill's view, keeping value order. The entries freed at its end are
-    /// cleared as the padding past the last candidate is: lanes there are costed with their block but never picked.</summary>
-    private void CompactGreedyView()
-    {
-        var live = 0;
-        var hint = -1;
-        for (var k = 0; k < _greedyLive; k++)
-        {
-            if (k == _greedyHint) hint = live; // the hint keeps its place among the candidates left
-            var i = _greedyIds[k];
-            if (_rankOf[i] >= 0) continue;
-            if (live != k)
-            {
-                _greedyIds[live] = i;
-                _valueByValue[live] = _valueByValue[k];
-                for (var h = 0; h < _rows; h++) _soaByValue[h * _stride + live] = _soaByValue[h * _stride + k];
-            }
-            live++;
-        }
-        _valueByValue.AsSpan(live, _greedyLive - live).Clear();
-        for (var h = 0; h < _rows; h++) _soaByValue.AsSpan(h * _stride + live, _greedyLive - live).Clear();
-        _greedyLive = live;
-        _greedyTaken = 0;
-        _greedyHint = hint;
-        RebuildBlocks();
-    }
-
-    private readonly GreedyBlocks _blocks = new();
+    private void StartGreedyView() =>
+        _view.Start(_byValue.AsSpan(0, _count), _value, _soa, _rows, _stride, BlockScanFrom);
 
     /// <summary>
     /// The greedy reads its view by blocks (<see cref="GreedyBlocks"/>) once the view is this many blocks long: in a short
@@ -140,8 +98,6 @@ public sealed partial class GreedyExchangeSolver
     /// same either way (tests compare them); int.MaxValue never reads by blocks.
     /// </summary>
     internal int BlockScanFrom { get; init; } = 16;
-
-    private bool ReadsByBlocks(int live) => live >= (long)BlockScanFrom * GreedyBlocks.Size;
 
     /// <summary>
     /// Solves one made-up decision by blocks, so that reading by blocks is compiled before a real call needs it (see
@@ -167,12 +123,6 @@ public sealed partial class GreedyExchangeSolver
         var solver = new GreedyExchangeSolver { BlockScanFrom = 1, ExactPolish = false };
         solver.Solve(problem, new int[candidates]);
         return solver.BlocksRead;
-    }
-
-    private void RebuildBlocks()
-    {
-        if (ReadsByBlocks(_greedyLive))
-            _blocks.Rebuild(_soaByValue, _valueByValue, _greedyLive, _rows, _stride);
     }
 
     /// <summary>
@@ -237,13 +187,13 @@ public sealed partial class GreedyExchangeSolver
     /// <summary>
     /// The eligible candidate of least cost_g(i) = G·Σ_h w_h max(0, a_i(h) − (M(h) − L_g(h))) − value_i on rank g
     /// (ties: lowest index) into <see cref="_bestOf"/>. Candidates are read a SIMD width at a time (from
-    /// <see cref="_soaByValue"/>), and only where they can still win: the max term is never negative, so
+    /// <see cref="GreedyView.Profiles"/>), and only where they can still win: the max term is never negative, so
     /// cost_g(i) ≥ −value_i, and in value order (descending) once that floor lies above the best cost no later candidate
     /// can win; in a long view, whole blocks are passed over by their bounds (<see cref="GreedyBlocks"/>), the block of
     /// least bound read first. Each cost is the same sum in the same order whichever candidates are read, and one is passed
     /// over only where it cannot win or tie, so the pick is the one costing every candidate gives. A width whose partial
     /// costs all stand above the best after its first two rows is dropped there: the remaining terms could only raise them.
-    /// The width where the last pick stood is costed first (<see cref="_greedyHint"/>): scanned in value order, the costs
+    /// The width where the last pick stood is costed first (<see cref="GreedyView.Hint"/>): scanned in value order, the costs
     /// mostly fall toward the best, so each width would beat the one before, be costed on every row and be read lane by
     /// lane; with the bound found first, most widths are dropped after two rows. The order changes which widths are
     /// dropped, never the pick: the least (cost, index) among the candidates that could win or tie.
@@ -251,7 +201,7 @@ public sealed partial class GreedyExchangeSolver
     private void EvaluateRow(int g)
     {
         RowEvaluations++;
-        if (4 * _greedyTaken > _greedyLive) CompactGreedyView();
+        _view.CompactIfDue(_rankOf);
         var weights = _p.Weights;
         var setAside = SetAside(g);
         // Per weighted row: its weight and rank g's margin, broadcast once, and where its profiles start (rows of weight 0
@@ -272,22 +222,24 @@ public sealed partial class GreedyExchangeSolver
         var zero = Vector<double>.Zero;
         var gv = new Vector<double>(_g);
         Span<double> lanes = stackalloc double[Vector<double>.Count];
-        var count = _greedyLive;
+        var count = _view.Live;
         var scan = new WidthScan(rowWeight[..weighted], rowMargin[..weighted], rowStart[..weighted], _g, lanes);
-        var probe = ProbesLastPick && _greedyHint >= 0 && _greedyHint < count ? _greedyHint / width * width : -1;
+        var hint = _view.Hint;
+        var probe = ProbesLastPick && hint >= 0 && hint < count ? hint / width * width : -1;
         if (probe >= 0) CostWidth(ref scan, probe, count);
         var best = scan.Best;
         var bestCost = scan.BestCost;
         var bestAt = scan.BestAt;
         // In value order; in a long view, past its first block by the blocks' bounds unless the value floor stopped it.
-        var first = ReadsByBlocks(count) ? GreedyBlocks.Size : count;
-        var soa = _soaByValue.AsSpan();
+        var first = _view.ReadsByBlocks(count) ? GreedyBlocks.Size : count;
+        var soa = _view.Profiles;
+        var valueOrder = _view.Values;
         var start = 0;
         for (; start < first; start += width)
         {
-            if (-_valueByValue[start] > bestCost) break;
+            if (-valueOrder[start] > bestCost) break;
             if (start == probe) continue;
-            var values = new Vector<double>(_valueByValue.AsSpan(start, width));
+            var values = new Vector<double>(valueOrder.Slice(start, width));
             var bound = new Vector<double>(bestCost);
             var acc = zero;
             var hopeless = false;
@@ -319,7 +271,7 @@ public sealed partial class GreedyExchangeSolver
             bestAt = scan.BestAt;
         }
         _bestOf[g] = best;
-        _greedyHint = bestAt;
+        _view.Hint = bestAt;
     }
 
     private double[] _blockBound = [];
@@ -332,9 +284,9 @@ public sealed partial class GreedyExchangeSolver
         var weighted = scan.Weight.Length;
         Span<int> rows = stackalloc int[weighted];
         for (var k = 0; k < weighted; k++) rows[k] = scan.RowStart[k] / _stride;
-        var blocks = _blocks.Count;
+        var blocks = _view.Blocks.Count;
         // Bounds writes whole SIMD widths: room for the blocks and a width more (EnsureCapacity).
-        _blocks.Bounds(rows, scan.Weight, scan.Margin, _g, _blockBound);
+        _view.Blocks.Bounds(rows, scan.Weight, scan.Margin, _g, _blockBound);
         // Whole SIMD widths, the lanes past the last block never least; a block read is struck out (+∞).
         var width = Vector<double>.Count;
         var bound = _blockBound.AsSpan(0, (blocks + width - 1) / width * width);
@@ -350,7 +302,7 @@ public sealed partial class GreedyExchangeSolver
             if (least == double.PositiveInfinity) return;
             var b = bound.IndexOf(least);
             // The bound is G·Σ − largest, and the costs it bounds are sums as large: a margin for their rounding.
-            var rounding = 1e-9 * (Math.Abs(least) + 2.0 * Math.Abs(_blocks.Largest(b)) + Math.Abs(scan.BestCost) + 1.0);
+            var rounding = 1e-9 * (Math.Abs(least) + 2.0 * Math.Abs(_view.Blocks.Largest(b)) + Math.Abs(scan.BestCost) + 1.0);
             if (least - rounding > scan.BestCost) return;
             bound[b] = double.PositiveInfinity;
             BlocksRead++;
@@ -381,8 +333,8 @@ public sealed partial class GreedyExchangeSolver
     private void CostWidth(ref WidthScan scan, int start, int count)
     {
         var width = Vector<double>.Count;
-        var soa = _soaByValue.AsSpan();
-        var values = new Vector<double>(_valueByValue.AsSpan(start, width));
+        var soa = _view.Profiles;
+        var values = new Vector<double>(_view.Values.Slice(start, width));
         var bound = new Vector<double>(scan.BestCost);
         var acc = Vector<double>.Zero;
         var rows = scan.Weight.Length;
@@ -408,9 +360,10 @@ public sealed partial class GreedyExchangeSolver
     private void PickLane(ReadOnlySpan<double> lanes, int start, int count, ref int best, ref double bestCost, ref int bestAt)
     {
         var end = Math.Min(Vector<double>.Count, count - start);
+        var ids = _view.Ids;
         for (var l = 0; l < end; l++)
         {
-            var i = _greedyIds[start + l];
+            var i = ids[start + l];
             if (!_eligible[i]) continue;
             var cost = lanes[l];
             // Strictly lower wins, ties go to the earlier (older) candidate.

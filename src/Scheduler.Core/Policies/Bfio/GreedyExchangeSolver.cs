@@ -37,8 +37,6 @@ public sealed partial class GreedyExchangeSolver
     private double[] _value = [];     // Σ_h w_h a_i(h) + b_i: what admitting i earns besides the max term
     private double[] _soa = [];       // [h·stride + i]: profiles, row-major for SIMD over candidates
     private double[] _margin = [];
-    private double[] _soaByValue = []; // [h·stride + k]: profiles of the candidates in value order (_byValue)
-    private double[] _valueByValue = []; // [k]: their values
     private int[] _bestOf = [];
     private bool[] _eligible = [];
     private readonly RowLeaders _leaders = new(); // per row, the three largest rank loads
@@ -159,16 +157,6 @@ public sealed partial class GreedyExchangeSolver
         _value.AsSpan(_count, _stride - _count).Clear();
         // Candidates by value, descending (ties by index): the greedy fill and the exchanges read them in this order.
         OrderByValue();
-        var order = _byValue.AsSpan(0, _count);
-        for (var k = 0; k < order.Length; k++) _valueByValue[k] = _value[order[k]];
-        for (var h = 0; h < _rows; h++)
-        {
-            var from = _soa.AsSpan(h * _stride, _stride);
-            var to = _soaByValue.AsSpan(h * _stride, _count);
-            for (var k = 0; k < to.Length; k++) to[k] = from[order[k]];
-        }
-        for (var h = 0; h < _rows; h++) _soaByValue.AsSpan(h * _stride + _count, _stride - _count).Clear();
-        _valueByValue.AsSpan(_count, _stride - _count).Clear();
         RebuildTop();
     }
 
@@ -204,13 +192,10 @@ public sealed partial class GreedyExchangeSolver
         Ensure(ref _value, stride);
         Ensure(ref _soa, rows * stride);
         Ensure(ref _margin, rows);
-        Ensure(ref _soaByValue, rows * stride);
-        Ensure(ref _valueByValue, stride);
         Ensure(ref _bestOf, ranks);
         Ensure(ref _eligible, stride);
         Ensure(ref _byValue, count);
         Ensure(ref _valuePlace, count);
-        Ensure(ref _greedyIds, count);
         _queued.Reserve(rows, stride, count);
         Ensure(ref _valueKeys, 2 * count);
         Ensure(ref _valueIndices, count);
@@ -236,7 +221,7 @@ public sealed partial class GreedyExchangeSolver
             for (var r = 0; r < _rankLane.Length; r++) _rankLane[r] = r; // each lane holds its rank's index
         }
         Ensure(ref _blockBound, (count + GreedyBlocks.Size - 1) / GreedyBlocks.Size + Vector<double>.Count);
-        _blocks.Reserve(rows, count);
+        _view.Reserve(rows, stride, count);
         _critical.Reserve(ranks, rows, count);
         _roomOrder.Reserve(ranks);
     }
