@@ -16,9 +16,13 @@ namespace Scheduler.Core.Policies.Bfio;
 /// Greedy costs are computed for the rank about to take its next request, candidates by value until none left can
 /// beat the best; exchanges of candidates on critical ranks are evaluated for all candidates at once (SIMD).
 /// The phases live in their own files: GreedyExchangeSolver.Greedy.cs (the fill), .Exchanges.cs (the improving
-/// exchanges) and .EjectionChain.cs (chains of replacements); RowLeaders keeps each row's envelope, RankMembers
-/// the candidates on each rank, RoomOrder the fill's turn order (most free slots first) and GreedyBlocks the bounds by
-/// which the fill passes over blocks of a long candidate view.
+/// exchanges) and .EjectionChain.cs (chains of replacements). The parts they share are classes of their own, each tested
+/// alone: <see cref="RowLeaders"/> keeps each row's envelope (its three largest loads), <see cref="RankMembers"/> the
+/// candidates on each rank, <see cref="RoomOrder"/> the fill's turn order (most free slots first),
+/// <see cref="GreedyView"/> the fill's candidates in value order and <see cref="GreedyBlocks"/> the bounds by which it
+/// passes over blocks of a long one; <see cref="CriticalRanks"/> the ranks holding a row's maximum alone,
+/// <see cref="ExchangeCosts"/> what each exchange of a candidate does to the max term, <see cref="QueuedView"/> the
+/// queued candidates in value order and <see cref="SearchWorklist"/> which admitted candidates are still to search.
 /// </remarks>
 public sealed partial class GreedyExchangeSolver
 {
