@@ -69,6 +69,11 @@ public sealed class ExchangeCostsTests
             Assert.Equal(replacement, costs.ReplacementBelow(inProfile, 1.0, double.PositiveInfinity), 9);
             Assert.Equal(3 * replacement, costs.ReplacementBelow(inProfile, 3.0, double.PositiveInfinity), 8);
             if (replacement > 1e-6) Assert.Equal(double.PositiveInfinity, costs.ReplacementBelow(inProfile, 1.0, replacement / 2));
+            var replacementsOnly = new ExchangeCosts();
+            replacementsOnly.Reserve(rows);
+            replacementsOnly.PrepareReplacements(leaders, weights, loads.AsSpan(g * rows, rows), outProfile, g, rows);
+            Assert.Equal(costs.ReplacementBelow(inProfile, 1.0, double.PositiveInfinity),
+                replacementsOnly.ReplacementBelow(inProfile, 1.0, double.PositiveInfinity));
 
             // Replacements by many queued candidates at once, in the queued view's order.
             var queuedCount = 1 + random.Next(2 * width + 1);

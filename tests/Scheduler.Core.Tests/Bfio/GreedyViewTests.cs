@@ -42,7 +42,7 @@ public sealed class GreedyViewTests
             rankOf[i] = 0;
             view.Took();
             taken++;
-            view.CompactIfDue(rankOf);
+            if (view.CompactionDue) view.Compact(rankOf);
             if (view.Live == liveBefore)
             {
                 Assert.True(4 * taken <= liveBefore, "a quarter taken and no compaction");

@@ -35,12 +35,11 @@ internal sealed class ExchangeCosts
 
     /// <summary>
     /// Candidate i, of profile <paramref name="profile"/> (a_i(h)), leaving rank <paramref name="g"/>, whose loads are
-    /// <paramref name="column"/> (L_g(h), i included), under the rows' <paramref name="leaders"/>. With
-    /// <paramref name="replacementsOnly"/> only what replacements read is set (moves and swaps also need the envelope
-    /// without a second rank).
+    /// <paramref name="column"/> (L_g(h), i included), under the rows' <paramref name="leaders"/>: what every exchange of i
+    /// is costed with.
     /// </summary>
     public void Prepare(RowLeaders leaders, ReadOnlySpan<double> weights, ReadOnlySpan<double> column, ReadOnlySpan<double> profile,
-        int g, int rows, bool replacementsOnly = false)
+        int g, int rows)
     {
         _rows = rows;
         for (var h = 0; h < rows; h++)
@@ -48,16 +47,30 @@ internal sealed class ExchangeCosts
             _weight[h] = weights[h];
             _top[h] = leaders.Max(h);
             var a = profile[h];
+            _out[h] = a;
             _rest[h] = column[h] - a;
             // The envelope without rank g, and without g and the rank holding that one.
             var k = leaders.Rank(h, 0) == g ? 1 : 0;
             _env[h] = leaders.Load(h, k);
-            if (replacementsOnly) continue;
-            _out[h] = a;
             _envRank[h] = leaders.Rank(h, k);
             var k2 = k + 1;
             if (k2 < 3 && leaders.Rank(h, k2) == g) k2++;
             _env2[h] = k2 < 3 ? leaders.Load(h, k2) : double.NegativeInfinity;
+        }
+    }
+
+    /// <summary><see cref="Prepare"/>, only what replacements read: moves and swaps also need i's load on its own and the
+    /// envelope without a second rank (left as they were).</summary>
+    public void PrepareReplacements(RowLeaders leaders, ReadOnlySpan<double> weights, ReadOnlySpan<double> column,
+        ReadOnlySpan<double> profile, int g, int rows)
+    {
+        _rows = rows;
+        for (var h = 0; h < rows; h++)
+        {
+            _weight[h] = weights[h];
+            _top[h] = leaders.Max(h);
+            _rest[h] = column[h] - profile[h];
+            _env[h] = leaders.Load(h, leaders.Rank(h, 0) == g ? 1 : 0);
         }
     }
 

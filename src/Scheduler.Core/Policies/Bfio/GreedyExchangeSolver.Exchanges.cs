@@ -218,8 +218,7 @@ public sealed partial class GreedyExchangeSolver
 
     /// <summary>What a replacement of i on g is costed with, without what moves and swaps need besides.</summary>
     private void PrepareReplacements(int i, int g) =>
-        _costs.Prepare(_leaders, _p.Weights, _load.AsSpan(g * _rows, _rows), _profiles.Slice(i * _rows, _rows), g, _rows,
-            replacementsOnly: true);
+        _costs.PrepareReplacements(_leaders, _p.Weights, _load.AsSpan(g * _rows, _rows), _profiles.Slice(i * _rows, _rows), g, _rows);
 
     /// <summary>What every exchange of i on g (replacement, move, swap) is costed with.</summary>
     private void PrepareExchanges(int i, int g) =>

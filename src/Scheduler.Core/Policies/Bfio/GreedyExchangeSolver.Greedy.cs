@@ -201,7 +201,7 @@ public sealed partial class GreedyExchangeSolver
     private void EvaluateRow(int g)
     {
         RowEvaluations++;
-        _view.CompactIfDue(_rankOf);
+        if (_view.CompactionDue) _view.Compact(_rankOf);
         var weights = _p.Weights;
         var setAside = SetAside(g);
         // Per weighted row: its weight and rank g's margin, broadcast once, and where its profiles start (rows of weight 0

@@ -3,7 +3,7 @@ namespace Scheduler.Core.Policies.Bfio;
 /// <summary>
 /// The greedy fill's view of the candidates in value order (descending, ties by index): their ids, values and profiles
 /// ([h·stride + k], zeros past the last up to the SIMD width), which the fill costs a SIMD width at a time. The candidates
-/// taken are dropped once they are a quarter of the view (<see cref="CompactIfDue"/>), keeping value order, so a fill that
+/// taken are dropped once they are a quarter of the view (<see cref="Compact"/>), keeping value order, so a fill that
 /// admits most of its candidates does not keep costing them; a long view is also summed up in blocks
 /// (<see cref="GreedyBlocks"/>) that the fill passes over by their bounds.
 /// </summary>
@@ -82,14 +82,16 @@ internal sealed class GreedyView
     /// <summary>A candidate of the view was taken (it stays in the view, never picked, until the next compaction).</summary>
     public void Took() => _taken++;
 
+    /// <summary>Whether the candidates taken are more than a quarter of the view: time to <see cref="Compact"/> it.</summary>
+    public bool CompactionDue => 4 * _taken > Live;
+
     /// <summary>
-    /// Once the candidates taken are more than a quarter of the view, drops them (<paramref name="rankOf"/> ≥ 0), keeping
-    /// value order and the hint's place among the candidates left. The entries freed at the end are cleared as the padding
-    /// past the last candidate is: lanes there are costed with their width but never picked.
+    /// Drops the candidates taken (<paramref name="rankOf"/> ≥ 0), keeping value order and the hint's place among the
+    /// candidates left. The entries freed at the end are cleared as the padding past the last candidate is: lanes there are
+    /// costed with their width but never picked.
     /// </summary>
-    public void CompactIfDue(ReadOnlySpan<int> rankOf)
+    public void Compact(ReadOnlySpan<int> rankOf)
     {
-        if (4 * _taken <= Live) return;
         var live = 0;
         var hint = -1;
         for (var k = 0; k < Live; k++)
