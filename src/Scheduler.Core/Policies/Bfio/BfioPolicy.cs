@@ -116,8 +116,9 @@ public sealed class BfioPolicy : IPlacementPolicy
         Simulator.Run(new Workload(drain, "warm-up"), new BfioPolicy(twinSettings, predictor.Fresh(), null, warmUp: false),
             new SimulationOptions(shape) { RecordSteps = false });
         // The fill's reading by blocks is compiled apart: only views of 256 candidates or more take it, and the twin's
-        // calls show fewer. (The value order's radix sort takes one path for every count: the twin compiles it.)
+        // calls show fewer. So is the value order's radix sort, which only views of more than 160 candidates take.
         GreedyExchangeSolver.CompileBlockReading();
+        ValueOrder.CompileRadix();
     }
 
     public string Name { get; }
