@@ -41,17 +41,12 @@ internal sealed class ExchangeCosts
     public void Prepare(RowLeaders leaders, ReadOnlySpan<double> weights, ReadOnlySpan<double> column, ReadOnlySpan<double> profile,
         int g, int rows)
     {
-        _rows = rows;
+        PrepareReplacements(leaders, weights, column, profile, g, rows);
         for (var h = 0; h < rows; h++)
         {
-            _weight[h] = weights[h];
-            _top[h] = leaders.Max(h);
-            var a = profile[h];
-            _out[h] = a;
-            _rest[h] = column[h] - a;
-            // The envelope without rank g, and without g and the rank holding that one.
+            _out[h] = profile[h];
+            // The rank holding the envelope without g, and the envelope without g and that rank too.
             var k = leaders.Rank(h, 0) == g ? 1 : 0;
-            _env[h] = leaders.Load(h, k);
             _envRank[h] = leaders.Rank(h, k);
             var k2 = k + 1;
             if (k2 < 3 && leaders.Rank(h, k2) == g) k2++;
