@@ -24,7 +24,7 @@ public sealed class RowLeadersTests
     [InlineData(2, 1)]
     [InlineData(7, 5)]
     [InlineData(32, 6)]
-    public void Raises_and_refreshes_keep_every_rows_three_largest_loads(int ranks, int rows)
+    public void Refreshes_after_admissions_and_exchanges_keep_every_rows_three_largest_loads(int ranks, int rows)
     {
         var random = new Random(ranks * 100 + rows);
         var loads = new double[ranks * rows];
@@ -41,7 +41,7 @@ public sealed class RowLeadersTests
             {
                 // An admission: rank a only gains.
                 for (var h = 0; h < rows; h++) loads[a * rows + h] += random.Next(300);
-                leaders.Raise(loads, a);
+                leaders.Refresh(loads, a, -1);
             }
             else
             {

@@ -175,7 +175,7 @@ public sealed partial class GreedyExchangeSolver
             var setAside = SetAside(g);
             for (var h = 0; h < _rows; h++)
             {
-                var margin = _leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h];
+                var margin = _envelope[h] - _load[g * _rows + h] - setAside * _margin[h];
                 var d = _soa[h * _stride + i] - margin;
                 if (d > 0) over += weights[h] * d;
             }
@@ -214,7 +214,7 @@ public sealed partial class GreedyExchangeSolver
         {
             if (weights[h] == 0.0) continue;
             rowWeight[weighted] = new Vector<double>(weights[h]);
-            rowMargin[weighted] = new Vector<double>(_leaders.Max(h) - _load[g * _rows + h] - setAside * _margin[h]);
+            rowMargin[weighted] = new Vector<double>(_envelope[h] - _load[g * _rows + h] - setAside * _margin[h]);
             rowStart[weighted] = h * _stride;
             weighted++;
         }

@@ -112,24 +112,6 @@ internal sealed class RowLeaders
         _rank[t + k] = r;
     }
 
-    /// <summary>Rank g's loads grew (an admission): it moves up, or enters, each row's three.</summary>
-    public void Raise(ReadOnlySpan<double> loads, int g)
-    {
-        for (var h = 0; h < _rows; h++)
-        {
-            var v = loads[g * _rows + h];
-            var t = 3 * h;
-            var k = 0;
-            while (k < 3 && _rank[t + k] != g) k++;
-            if (k == 3)
-            {
-                if (v <= _load[t + 2]) continue;
-                k = 2;
-            }
-            Lift(t, k, v, g);
-        }
-    }
-
     /// <summary>Rank g, not among the three at t, enters them if its load v beats the third.</summary>
     private void Enter(int t, int g, double v)
     {
