@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Scheduler.Core.Policies.Bfio;
 
@@ -198,6 +200,7 @@ public sealed partial class GreedyExchangeSolver
     /// lane; with the bound found first, most widths are dropped after two rows. The order changes which widths are
     /// dropped, never the pick: the least (cost, index) among the candidates that could win or tie.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // every stackalloc'd entry is written before it is read
     private void EvaluateRow(int g)
     {
         RowEvaluations++;
@@ -235,25 +238,31 @@ public sealed partial class GreedyExchangeSolver
         var soa = _view.Profiles;
         var valueOrder = _view.Values;
         var start = 0;
+        // Read through references, without a bounds check per load: the view's profiles hold every weighted row's
+        // entries up to its stride (whole SIMD widths), and start stays below the view's live length.
+        ref var profile = ref MemoryMarshal.GetReference(soa);
+        ref var value = ref MemoryMarshal.GetReference(valueOrder);
         for (; start < first; start += width)
         {
-            if (-valueOrder[start] > bestCost) break;
+            if (-Unsafe.Add(ref value, start) > bestCost) break;
             if (start == probe) continue;
-            var values = new Vector<double>(valueOrder.Slice(start, width));
+            var values = Vector.LoadUnsafe(ref value, (nuint)start);
             var bound = new Vector<double>(bestCost);
             var acc = zero;
-            var hopeless = false;
-            for (var k = 0; k < weighted; k++)
+            var k = 0;
+            if (weighted >= 2)
             {
-                var over = Vector.MaxNative(new Vector<double>(soa.Slice(rowStart[k] + start, width)) - rowMargin[k], zero);
-                acc += rowWeight[k] * over;
+                acc += rowWeight[0] * Vector.MaxNative(Vector.LoadUnsafe(ref profile, (nuint)(rowStart[0] + start)) - rowMargin[0], zero);
+                acc += rowWeight[1] * Vector.MaxNative(Vector.LoadUnsafe(ref profile, (nuint)(rowStart[1] + start)) - rowMargin[1], zero);
                 // Every term is ≥ 0, so a partial cost only grows (rounding included): once every lane's stands above
                 // the best, none of them can win or tie, and the rest of their rows need not be read. Tested after two
                 // rows only: the widths dropped at all were dropped there (2.03 rows read on average at G=128), and a test
                 // after every row cost the widths read to the end more than it saved (bursty G=128: 0.97× without).
-                if (k == 1 && Vector.GreaterThanAll(gv * acc - values, bound)) { hopeless = true; break; }
+                if (Vector.GreaterThanAll(gv * acc - values, bound)) continue;
+                k = 2;
             }
-            if (hopeless) continue;
+            for (; k < weighted; k++)
+                acc += rowWeight[k] * Vector.MaxNative(Vector.LoadUnsafe(ref profile, (nuint)(rowStart[k] + start)) - rowMargin[k], zero);
             var costs = gv * acc - values;
             // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
             if (!Vector.LessThanOrEqualAny(costs, bound)) continue;
@@ -336,16 +345,22 @@ public sealed partial class GreedyExchangeSolver
         var soa = _view.Profiles;
         var values = new Vector<double>(_view.Values.Slice(start, width));
         var bound = new Vector<double>(scan.BestCost);
-        var acc = Vector<double>.Zero;
+        var zero = Vector<double>.Zero;
+        var acc = zero;
         var rows = scan.Weight.Length;
-        for (var k = 0; k < rows; k++)
+        ref var profile = ref MemoryMarshal.GetReference(soa); // as in EvaluateRow's scan: whole widths up to the stride
+        var k = 0;
+        if (rows >= 2)
         {
-            var over = Vector.MaxNative(new Vector<double>(soa.Slice(scan.RowStart[k] + start, width)) - scan.Margin[k], Vector<double>.Zero);
-            acc += scan.Weight[k] * over;
+            acc += scan.Weight[0] * Vector.MaxNative(Vector.LoadUnsafe(ref profile, (nuint)(scan.RowStart[0] + start)) - scan.Margin[0], zero);
+            acc += scan.Weight[1] * Vector.MaxNative(Vector.LoadUnsafe(ref profile, (nuint)(scan.RowStart[1] + start)) - scan.Margin[1], zero);
             // As in EvaluateRow's scan: once every lane's partial cost stands above the best after two rows, none of
             // them can win or tie.
-            if (k == 1 && Vector.GreaterThanAll(scan.Ranks * acc - values, bound)) return;
+            if (Vector.GreaterThanAll(scan.Ranks * acc - values, bound)) return;
+            k = 2;
         }
+        for (; k < rows; k++)
+            acc += scan.Weight[k] * Vector.MaxNative(Vector.LoadUnsafe(ref profile, (nuint)(scan.RowStart[k] + start)) - scan.Margin[k], zero);
         var costs = scan.Ranks * acc - values;
         // A lane wins only at a cost at most the best (ties go to the older candidate): most blocks have none.
         if (!Vector.LessThanOrEqualAny(costs, bound)) return;
