@@ -74,4 +74,31 @@ public sealed class GreedyFillTests
         var p = OneToAdmit([(100, 1), (200, 6), (1000, 6)], [300], refilledNextStep: false);
         Assert.Equal([1], GreedyOnly(p));
     }
+
+    /// <summary>
+    /// The fill keeps each row's maximum as it admits. Rank 2 (100 tokens, full) is the envelope; a mandatory 1,000-token
+    /// request goes first, to rank 0, and raises it to 1,000. Rank 1 (empty) then has 1,000 tokens of room: the 900-token
+    /// request fits and is worth more than the 200-token one. Costed against the envelope as it stood before the fill
+    /// (100), the 900-token request would overshoot by 800 and the 200-token one be taken instead.
+    /// </summary>
+    [Fact]
+    public void An_admission_above_the_envelope_raises_it_for_the_picks_after_it()
+    {
+        var p = new PlacementProblem();
+        p.Reset(ranks: 3, rows: 1, candidates: 3);
+        p.Weights[0] = 1.0;
+        (double Load, int Free)[] ranks = [(0, 1), (0, 1), (100, 0)];
+        for (var g = 0; g < ranks.Length; g++)
+        {
+            p.BaseColumn(g)[0] = ranks[g].Load;
+            p.Free(g) = ranks[g].Free;
+        }
+        double[] sizes = [1000, 900, 200];
+        for (var i = 0; i < sizes.Length; i++) p.Profile(i)[0] = sizes[i];
+        p.Mandatory(0) = true;
+        p.AdmitCount = 2;
+        p.RefilledNextStep = true;
+        p.Seal();
+        Assert.Equal([0, 1, -1], GreedyOnly(p));
+    }
 }

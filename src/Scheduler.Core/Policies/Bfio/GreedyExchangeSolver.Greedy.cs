@@ -200,7 +200,7 @@ public sealed partial class GreedyExchangeSolver
     /// lane; with the bound found first, most widths are dropped after two rows. The order changes which widths are
     /// dropped, never the pick: the least (cost, index) among the candidates that could win or tie.
     /// </summary>
-    [System.Runtime.CompilerServices.SkipLocalsInit] // every stackalloc'd entry is written before it is read
+    [SkipLocalsInit] // every stackalloc'd entry is written before it is read
     private void EvaluateRow(int g)
     {
         RowEvaluations++;
