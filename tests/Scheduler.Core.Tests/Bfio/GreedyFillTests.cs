@@ -8,8 +8,10 @@ namespace Scheduler.Core.Tests.Bfio;
 /// </summary>
 public sealed class GreedyFillTests
 {
-    /// <summary>One row; each rank's load and free slots; one request to admit from <paramref name="sizes"/>.</summary>
-    private static PlacementProblem OneToAdmit((double Load, int Free)[] ranks, double[] sizes, bool refilledNextStep)
+    /// <summary>One row; each rank's load and free slots; <paramref name="admit"/> requests (one unless said) to admit from
+    /// <paramref name="sizes"/>, the first <paramref name="mandatory"/> of them mandatory.</summary>
+    private static PlacementProblem OneToAdmit((double Load, int Free)[] ranks, double[] sizes, bool refilledNextStep,
+        int admit = 1, int mandatory = 0)
     {
         var p = new PlacementProblem();
         p.Reset(ranks.Length, rows: 1, candidates: sizes.Length);
@@ -20,7 +22,8 @@ public sealed class GreedyFillTests
             p.Free(g) = ranks[g].Free;
         }
         for (var i = 0; i < sizes.Length; i++) p.Profile(i)[0] = sizes[i];
-        p.AdmitCount = 1;
+        for (var i = 0; i < mandatory; i++) p.Mandatory(i) = true;
+        p.AdmitCount = admit;
         p.RefilledNextStep = refilledNextStep;
         p.Seal();
         return p;
@@ -84,21 +87,7 @@ public sealed class GreedyFillTests
     [Fact]
     public void An_admission_above_the_envelope_raises_it_for_the_picks_after_it()
     {
-        var p = new PlacementProblem();
-        p.Reset(ranks: 3, rows: 1, candidates: 3);
-        p.Weights[0] = 1.0;
-        (double Load, int Free)[] ranks = [(0, 1), (0, 1), (100, 0)];
-        for (var g = 0; g < ranks.Length; g++)
-        {
-            p.BaseColumn(g)[0] = ranks[g].Load;
-            p.Free(g) = ranks[g].Free;
-        }
-        double[] sizes = [1000, 900, 200];
-        for (var i = 0; i < sizes.Length; i++) p.Profile(i)[0] = sizes[i];
-        p.Mandatory(0) = true;
-        p.AdmitCount = 2;
-        p.RefilledNextStep = true;
-        p.Seal();
+        var p = OneToAdmit([(0, 1), (0, 1), (100, 0)], [1000, 900, 200], refilledNextStep: true, admit: 2, mandatory: 1);
         Assert.Equal([0, 1, -1], GreedyOnly(p));
     }
 }
